@@ -1,0 +1,45 @@
+# capa: PGXS build, tests and demo.  `make test` and `make demo` do all
+# the set-up on a fresh Debian 12 machine (see README.md).
+
+EXTENSION = capa
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+MODULE_big = capa
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
+REGRESS = 00_install 10_types 20_corrective 21_preventive 22_improvement \
+          30_evidence 40_audit 50_privileges 99_uninstall
+REGRESS_OPTS = --inputdir=. --dbname=capa_regress
+
+# isolation specs: test/specs/NAME.spec against test/expected/NAME.out
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --dbname=capa_isolation
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# clang bitcode for JIT is not needed
+with_llvm = no
+
+EXTRA_CLEAN = results output_iso regression.diffs regression.out test/test.log
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo deps check-version
+
+# The one test command: packages, build with -Werror, install, then regress,
+# isolation and pgTAP on a throwaway cluster; ends with "N passed, N failed".
+test: deps
+	$(MAKE) clean >/dev/null
+	$(MAKE) all
+	$(MAKE) install
+	./test/run.sh
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
+
+deps:
+	./test/install-deps.sh

@@ -1,0 +1,612 @@
+-- capa 0.1.0: install script
+\echo Use "CREATE EXTENSION capa" to load this file. \quit
+
+--
+-- Group roles.  Roles are cluster-wide: another database may have made them.
+-- Nothing is ever granted to PUBLIC.
+--
+DO $roles$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['capa_reader', 'capa_editor', 'capa_verifier', 'capa_admin'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$roles$;
+GRANT capa_reader TO capa_editor, capa_verifier;
+GRANT capa_editor, capa_verifier TO capa_admin;
+
+--
+-- Types.  Each is a C base type with text and binary I/O; comparison and
+-- hashing reuse core's integer support (the stored value is a stable code
+-- or a packed reference whose integer order is the type's order).
+--
+
+-- capa_state: the lifecycle states, in lifecycle order
+CREATE TYPE @extschema@.capa_state;
+CREATE FUNCTION @extschema@.capa_state_in(cstring) RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_state_out(@extschema@.capa_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_state_recv(internal) RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_state_send(@extschema@.capa_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.capa_state (
+    INPUT = @extschema@.capa_state_in, OUTPUT = @extschema@.capa_state_out,
+    RECEIVE = @extschema@.capa_state_recv, SEND = @extschema@.capa_state_send,
+    LIKE = pg_catalog.int2, CATEGORY = 'E');
+COMMENT ON TYPE @extschema@.capa_state IS
+    'lifecycle state of a capa record: open < contained < analysed < planned < implemented < verified < closed < cancelled';
+
+-- capa_severity: observation < minor < major < critical
+CREATE TYPE @extschema@.capa_severity;
+CREATE FUNCTION @extschema@.capa_severity_in(cstring) RETURNS @extschema@.capa_severity
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_severity_out(@extschema@.capa_severity) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_severity_recv(internal) RETURNS @extschema@.capa_severity
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_severity_send(@extschema@.capa_severity) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.capa_severity (
+    INPUT = @extschema@.capa_severity_in, OUTPUT = @extschema@.capa_severity_out,
+    RECEIVE = @extschema@.capa_severity_recv, SEND = @extschema@.capa_severity_send,
+    LIKE = pg_catalog.int2, CATEGORY = 'E');
+COMMENT ON TYPE @extschema@.capa_severity IS
+    'severity of a nonconformity: observation < minor < major < critical';
+
+-- capa_ref: CAPA-YYYY-NNNNNN, 8 bytes
+CREATE TYPE @extschema@.capa_ref;
+CREATE FUNCTION @extschema@.capa_ref_in(cstring) RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_ref_out(@extschema@.capa_ref) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_ref_recv(internal) RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_ref_send(@extschema@.capa_ref) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.capa_ref (
+    INPUT = @extschema@.capa_ref_in, OUTPUT = @extschema@.capa_ref_out,
+    RECEIVE = @extschema@.capa_ref_recv, SEND = @extschema@.capa_ref_send,
+    LIKE = pg_catalog.int8, CATEGORY = 'U');
+COMMENT ON TYPE @extschema@.capa_ref IS
+    'reference of a capa record, CAPA-YYYY-NNNNNN: unique, sorted by year then number, 8 bytes';
+
+CREATE FUNCTION @extschema@.capa_ref(year integer, number bigint) RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME', 'capa_ref_make' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_ref(integer, bigint) IS 'builds a reference from its year and number';
+CREATE FUNCTION @extschema@.capa_ref_year(@extschema@.capa_ref) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_ref_year(@extschema@.capa_ref) IS 'the year of a reference';
+CREATE FUNCTION @extschema@.capa_ref_number(@extschema@.capa_ref) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_ref_number(@extschema@.capa_ref) IS 'the number of a reference';
+
+--
+-- Comparison: core's int2/int8 functions, full operator metadata, btree and
+-- hash operator classes.  The same block per type.
+--
+CREATE FUNCTION @extschema@.capa_state_eq(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_ne(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_lt(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_le(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_gt(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_ge(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean AS 'int2ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_cmp(@extschema@.capa_state, @extschema@.capa_state) RETURNS integer AS 'btint2cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_hash(@extschema@.capa_state) RETURNS integer AS 'hashint2' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_state_hash_extended(@extschema@.capa_state, bigint) RETURNS bigint AS 'hashint2extended' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OPERATOR @extschema@.= (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>), RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, MERGES, HASHES);
+CREATE OPERATOR @extschema@.<> (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=), RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel);
+CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_lt,
+    COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel);
+CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_le,
+    COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>), RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel);
+CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_gt,
+    COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel);
+CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.capa_state, RIGHTARG = @extschema@.capa_state, PROCEDURE = @extschema@.capa_state_ge,
+    COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<), RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel);
+
+CREATE OPERATOR CLASS @extschema@.capa_state_ops DEFAULT FOR TYPE @extschema@.capa_state USING btree AS
+    OPERATOR 1 @extschema@.<, OPERATOR 2 @extschema@.<=, OPERATOR 3 @extschema@.=,
+    OPERATOR 4 @extschema@.>=, OPERATOR 5 @extschema@.>,
+    FUNCTION 1 @extschema@.capa_state_cmp(@extschema@.capa_state, @extschema@.capa_state),
+    FUNCTION 4 pg_catalog.btequalimage(oid);
+CREATE OPERATOR CLASS @extschema@.capa_state_hash_ops DEFAULT FOR TYPE @extschema@.capa_state USING hash AS
+    OPERATOR 1 @extschema@.=,
+    FUNCTION 1 @extschema@.capa_state_hash(@extschema@.capa_state),
+    FUNCTION 2 @extschema@.capa_state_hash_extended(@extschema@.capa_state, bigint);
+
+CREATE FUNCTION @extschema@.capa_severity_eq(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_ne(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_lt(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_le(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_gt(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_ge(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean AS 'int2ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_cmp(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS integer AS 'btint2cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_hash(@extschema@.capa_severity) RETURNS integer AS 'hashint2' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_severity_hash_extended(@extschema@.capa_severity, bigint) RETURNS bigint AS 'hashint2extended' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OPERATOR @extschema@.= (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>), RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, MERGES, HASHES);
+CREATE OPERATOR @extschema@.<> (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=), RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel);
+CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_lt,
+    COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel);
+CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_le,
+    COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>), RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel);
+CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_gt,
+    COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel);
+CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.capa_severity, RIGHTARG = @extschema@.capa_severity, PROCEDURE = @extschema@.capa_severity_ge,
+    COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<), RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel);
+
+CREATE OPERATOR CLASS @extschema@.capa_severity_ops DEFAULT FOR TYPE @extschema@.capa_severity USING btree AS
+    OPERATOR 1 @extschema@.<, OPERATOR 2 @extschema@.<=, OPERATOR 3 @extschema@.=,
+    OPERATOR 4 @extschema@.>=, OPERATOR 5 @extschema@.>,
+    FUNCTION 1 @extschema@.capa_severity_cmp(@extschema@.capa_severity, @extschema@.capa_severity),
+    FUNCTION 4 pg_catalog.btequalimage(oid);
+CREATE OPERATOR CLASS @extschema@.capa_severity_hash_ops DEFAULT FOR TYPE @extschema@.capa_severity USING hash AS
+    OPERATOR 1 @extschema@.=,
+    FUNCTION 1 @extschema@.capa_severity_hash(@extschema@.capa_severity),
+    FUNCTION 2 @extschema@.capa_severity_hash_extended(@extschema@.capa_severity, bigint);
+
+CREATE FUNCTION @extschema@.capa_ref_eq(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_ne(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_lt(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_le(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_gt(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_ge(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean AS 'int8ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_cmp(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS integer AS 'btint8cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_sortsupport(internal) RETURNS void AS 'btint8sortsupport' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_ref_hash(@extschema@.capa_ref) RETURNS integer AS 'hashint8' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint) RETURNS bigint AS 'hashint8extended' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OPERATOR @extschema@.= (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>), RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, MERGES, HASHES);
+CREATE OPERATOR @extschema@.<> (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=), RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel);
+CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_lt,
+    COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel);
+CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_le,
+    COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>), RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel);
+CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_gt,
+    COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel);
+CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.capa_ref, RIGHTARG = @extschema@.capa_ref, PROCEDURE = @extschema@.capa_ref_ge,
+    COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<), RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel);
+
+CREATE OPERATOR CLASS @extschema@.capa_ref_ops DEFAULT FOR TYPE @extschema@.capa_ref USING btree AS
+    OPERATOR 1 @extschema@.<, OPERATOR 2 @extschema@.<=, OPERATOR 3 @extschema@.=,
+    OPERATOR 4 @extschema@.>=, OPERATOR 5 @extschema@.>,
+    FUNCTION 1 @extschema@.capa_ref_cmp(@extschema@.capa_ref, @extschema@.capa_ref),
+    FUNCTION 2 @extschema@.capa_ref_sortsupport(internal),
+    FUNCTION 4 pg_catalog.btequalimage(oid);
+CREATE OPERATOR CLASS @extschema@.capa_ref_hash_ops DEFAULT FOR TYPE @extschema@.capa_ref USING hash AS
+    OPERATOR 1 @extschema@.=,
+    FUNCTION 1 @extschema@.capa_ref_hash(@extschema@.capa_ref),
+    FUNCTION 2 @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint);
+
+-- Casts to and from text (I/O conversion: the text form is the canonical one)
+CREATE CAST (@extschema@.capa_state AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS @extschema@.capa_state) WITH INOUT;
+CREATE CAST (@extschema@.capa_severity AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS @extschema@.capa_severity) WITH INOUT;
+CREATE CAST (@extschema@.capa_ref AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS @extschema@.capa_ref) WITH INOUT;
+
+--
+-- Lookup tables.  Built-in rows are not dumped (the install script makes
+-- them again); rows an administrator adds are.  Rows are only ever added:
+-- records refer to them.
+--
+CREATE TABLE @extschema@.source (
+    code        text PRIMARY KEY CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
+    label       text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.source IS 'where nonconformities and opportunities come from; capa_admin may add rows';
+INSERT INTO @extschema@.source (code, label, builtin) VALUES
+    ('internal_audit', 'Internal audit', true),
+    ('external_audit', 'External or certification audit', true),
+    ('incident', 'Information security incident', true),
+    ('management_review', 'Management review', true),
+    ('monitoring', 'Monitoring and measurement', true),
+    ('complaint', 'Complaint from an interested party', true),
+    ('risk_assessment', 'Risk assessment', true),
+    ('self_identified', 'Self-identified', true),
+    ('other', 'Other', true);
+
+CREATE TABLE @extschema@.cause_category (
+    code        text PRIMARY KEY CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
+    label       text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.cause_category IS 'root-cause taxonomy for Pareto analysis; capa_admin may add rows';
+INSERT INTO @extschema@.cause_category (code, label, builtin) VALUES
+    ('people', 'People: awareness, competence, workload', true),
+    ('process', 'Process or procedure unclear, missing or not followed', true),
+    ('technology', 'Technology: configuration, failure, capacity', true),
+    ('supplier', 'Supplier or third party', true),
+    ('governance', 'Governance: roles, responsibilities, resources', true),
+    ('environment', 'Physical or environmental', true),
+    ('other', 'Other', true);
+
+CREATE TABLE @extschema@.rca_method (
+    code        text PRIMARY KEY CHECK (code OPERATOR(pg_catalog.~) '^[a-z0-9][a-z0-9_]*$'),
+    label       text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.rca_method IS 'root-cause analysis methods; capa_admin may add rows';
+INSERT INTO @extschema@.rca_method (code, label, builtin) VALUES
+    ('5whys', '5 Whys', true),
+    ('fishbone', 'Fishbone (Ishikawa) diagram', true),
+    ('fault_tree', 'Fault tree analysis', true),
+    ('other', 'Other', true);
+
+--
+-- Policies are versioned: a change is a new row, the latest row wins, and
+-- the history shows when the policy changed and who changed it.
+--
+CREATE TABLE @extschema@.severity_policy (
+    id                      bigserial PRIMARY KEY,
+    severity                @extschema@.capa_severity NOT NULL,
+    contain_within          interval,
+    close_within            interval NOT NULL,
+    effectiveness_within    interval NOT NULL,
+    set_at                  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    set_by                  name NOT NULL DEFAULT CURRENT_USER,
+    builtin                 boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.severity_policy IS
+    'due dates by severity (latest row per severity wins): time to contain and to close from opening, time to check effectiveness from implementation';
+CREATE INDEX ON @extschema@.severity_policy (severity, id);
+INSERT INTO @extschema@.severity_policy (severity, contain_within, close_within, effectiveness_within, builtin) VALUES
+    ('critical', '1 day', '30 days', '30 days', true),
+    ('major', '7 days', '60 days', '60 days', true),
+    ('minor', '30 days', '90 days', '90 days', true),
+    ('observation', NULL, '180 days', '90 days', true);
+
+CREATE TABLE @extschema@.policy (
+    id                      bigserial PRIMARY KEY,
+    segregation_of_duties   boolean NOT NULL,
+    set_at                  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    set_by                  name NOT NULL DEFAULT CURRENT_USER,
+    builtin                 boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.policy IS
+    'capa policy switches (latest row wins); segregation_of_duties: the verifier owns neither the record nor its actions';
+INSERT INTO @extschema@.policy (segregation_of_duties, builtin) VALUES (true, true);
+
+--
+-- The register
+--
+CREATE SEQUENCE @extschema@.register_number_seq AS bigint MINVALUE 1 MAXVALUE 999999999999;
+COMMENT ON SEQUENCE @extschema@.register_number_seq IS 'numbers of new references (CAPA-YYYY-<number>)';
+
+CREATE TABLE @extschema@.register (
+    id                      @extschema@.capa_ref PRIMARY KEY,
+    kind                    text NOT NULL DEFAULT 'corrective',
+    state                   @extschema@.capa_state NOT NULL DEFAULT 'open',
+    severity                @extschema@.capa_severity NOT NULL,
+    priority                smallint CHECK (priority BETWEEN 1 AND 5),
+    title                   text NOT NULL,
+    description             text NOT NULL,
+    source                  text NOT NULL REFERENCES @extschema@.source (code),
+    owner                   text NOT NULL DEFAULT CURRENT_USER,
+    org_unit                text,
+    -- 10.2 a: react
+    containment             text,
+    consequences            text,
+    -- 10.2 b: analyse
+    root_cause              text,
+    rca_method              text REFERENCES @extschema@.rca_method (code),
+    extent_of_condition     text,
+    cause_category          text REFERENCES @extschema@.cause_category (code),
+    why_chain               text[],
+    related                 @extschema@.capa_ref[],
+    action_required         boolean,
+    no_action_justification text,
+    -- 10.2 d: effectiveness
+    effective               boolean,
+    verification_evidence   text,
+    -- 10.2 e: ISMS changes
+    isms_changes            text,
+    cancel_reason           text,
+    reopen_reason           text,
+    -- due dates
+    contain_due             timestamptz,
+    close_due               timestamptz,
+    effectiveness_due       timestamptz,
+    -- step stamps, set by capa
+    opened_at               timestamptz NOT NULL,
+    opened_by               name NOT NULL,
+    contained_at            timestamptz,
+    contained_by            name,
+    analysed_at             timestamptz,
+    analysed_by             name,
+    planned_at              timestamptz,
+    planned_by              name,
+    implemented_at          timestamptz,
+    implemented_by          name,
+    verified_at             timestamptz,
+    verified_by             name,
+    closed_at               timestamptz,
+    closed_by               name,
+    cancelled_at            timestamptz,
+    cancelled_by            name,
+    reopened_at             timestamptz,
+    reopened_by             name,
+    updated_at              timestamptz NOT NULL,
+    -- counters, set by capa
+    reopen_count            integer NOT NULL,
+    ineffective_count       integer NOT NULL,
+    chain_seq               integer NOT NULL
+);
+COMMENT ON TABLE @extschema@.register IS
+    'one row per nonconformity (corrective), potential nonconformity (preventive) or opportunity (improvement); the lifecycle is enforced by capa_register_trigger';
+COMMENT ON COLUMN @extschema@.register.chain_seq IS 'number of audit rows of this record (its position in its audit chain)';
+CREATE INDEX register_open_idx ON @extschema@.register (state)
+    WHERE state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
+
+CREATE TABLE @extschema@.action (
+    id              bigserial PRIMARY KEY,
+    capa_id         @extschema@.capa_ref NOT NULL REFERENCES @extschema@.register (id),
+    description     text NOT NULL,
+    owner           text NOT NULL,
+    due             date NOT NULL,
+    done            boolean NOT NULL DEFAULT false,
+    evidence        text,
+    done_at         timestamptz,
+    done_by         name,
+    created_at      timestamptz NOT NULL,
+    created_by      name NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    chain_seq       integer NOT NULL
+);
+COMMENT ON TABLE @extschema@.action IS 'action items of a record (10.2 c), each with an owner, a due date and, once done, evidence';
+CREATE INDEX action_capa_id_idx ON @extschema@.action (capa_id);
+
+CREATE TABLE @extschema@.audit (
+    seq             bigserial PRIMARY KEY,
+    record_id       @extschema@.capa_ref NOT NULL,
+    action_id       bigint,
+    chain_seq       integer NOT NULL,
+    step            text NOT NULL,
+    from_state      @extschema@.capa_state,
+    to_state        @extschema@.capa_state,
+    changed         jsonb NOT NULL,
+    actor           name NOT NULL,
+    session_actor   name NOT NULL,
+    app_user        text,
+    application_name text,
+    client_addr     inet,
+    xid             xid8 NOT NULL,
+    at              timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.audit IS
+    'append-only trail: one row per change of a register or action row, written in the same transaction';
+COMMENT ON COLUMN @extschema@.audit.actor IS 'effective role of the caller (honours SET ROLE)';
+COMMENT ON COLUMN @extschema@.audit.session_actor IS 'session (login) role';
+COMMENT ON COLUMN @extschema@.audit.app_user IS 'end user named by the application with SET capa.app_user: a claim, recorded next to the role';
+COMMENT ON COLUMN @extschema@.audit.chain_seq IS 'position in the chain of the changed row (the record, or one action item)';
+CREATE UNIQUE INDEX audit_chain_idx ON @extschema@.audit (record_id, action_id, chain_seq) NULLS NOT DISTINCT;
+
+--
+-- Triggers
+--
+CREATE FUNCTION @extschema@.capa_register_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.capa_register_trigger() IS 'enforces the lifecycle of capa.register and writes its audit rows';
+CREATE TRIGGER capa_lifecycle BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.register
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_register_trigger();
+
+CREATE FUNCTION @extschema@.capa_action_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.capa_action_trigger() IS 'enforces the rules of capa.action and writes its audit rows';
+CREATE TRIGGER capa_lifecycle BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.action
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_action_trigger();
+
+CREATE FUNCTION @extschema@.capa_audit_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.capa_audit_guard() IS 'refuses UPDATE, DELETE and TRUNCATE of capa.audit';
+CREATE TRIGGER capa_append_only BEFORE UPDATE OR DELETE ON @extschema@.audit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_audit_guard();
+CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.audit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capa_audit_guard();
+ALTER TABLE @extschema@.audit ENABLE ALWAYS TRIGGER capa_append_only;
+ALTER TABLE @extschema@.audit ENABLE ALWAYS TRIGGER capa_no_truncate;
+
+CREATE FUNCTION @extschema@.capa_truncate_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.capa_truncate_guard() IS 'refuses TRUNCATE of capa.register and capa.action';
+CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.register
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capa_truncate_guard();
+CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.action
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capa_truncate_guard();
+ALTER TABLE @extschema@.register ENABLE ALWAYS TRIGGER capa_no_truncate;
+ALTER TABLE @extschema@.action ENABLE ALWAYS TRIGGER capa_no_truncate;
+
+--
+-- The API.  LANGUAGE C functions that run their statement as the owner of
+-- these tables and record the caller (see src/api.c); search_path pinned.
+--
+CREATE FUNCTION @extschema@.capa_open(
+    title text, description text, severity @extschema@.capa_severity, source text,
+    kind text DEFAULT 'corrective', owner text DEFAULT CURRENT_USER,
+    priority integer DEFAULT NULL, org_unit text DEFAULT NULL,
+    contain_due timestamptz DEFAULT NULL, close_due timestamptz DEFAULT NULL)
+    RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz) IS
+    'records a nonconformity (corrective), a potential one (preventive) or an opportunity (improvement); due dates default from the severity policy';
+
+CREATE FUNCTION @extschema@.capa_contain(id @extschema@.capa_ref, containment text, consequences text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_contain(@extschema@.capa_ref, text, text) IS
+    '10.2 a: the containment or correction taken and how the consequences were dealt with; open -> contained';
+
+CREATE FUNCTION @extschema@.capa_analyse(id @extschema@.capa_ref, root_cause text, method text,
+    extent_of_condition text DEFAULT NULL, cause_category text DEFAULT NULL,
+    action_required boolean DEFAULT true, justification text DEFAULT NULL,
+    why_chain text[] DEFAULT NULL, related @extschema@.capa_ref[] DEFAULT NULL)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_analyse(@extschema@.capa_ref, text, text, text, text, boolean, text, text[], @extschema@.capa_ref[]) IS
+    '10.2 b: root cause, method, extent of condition (required for corrective), cause category, why-chain, related records; and whether action is required (if not, the justification)';
+
+CREATE FUNCTION @extschema@.capa_add_action(id @extschema@.capa_ref, description text, owner text, due date)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_add_action(@extschema@.capa_ref, text, text, date) IS
+    '10.2 c: adds an action item with its owner and due date; returns its id';
+
+CREATE FUNCTION @extschema@.capa_complete_action(action_id bigint, evidence text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_complete_action(bigint, text) IS
+    'marks an action item done, with the evidence; completion is final';
+
+CREATE FUNCTION @extschema@.capa_plan(id @extschema@.capa_ref)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_plan(@extschema@.capa_ref) IS
+    '-> planned: needs at least one action item (and, after an analysis, that action is required)';
+
+CREATE FUNCTION @extschema@.capa_implement(id @extschema@.capa_ref)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_implement(@extschema@.capa_ref) IS
+    'planned -> implemented: every action item done; the effectiveness check falls due per the severity policy';
+
+CREATE FUNCTION @extschema@.capa_verify(id @extschema@.capa_ref, effective boolean, evidence text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_verify(@extschema@.capa_ref, boolean, text) IS
+    '10.2 d: effective -> verified; not effective -> planned (counted). The verifier owns neither the record nor its actions';
+
+CREATE FUNCTION @extschema@.capa_close(id @extschema@.capa_ref, isms_changes text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_close(@extschema@.capa_ref, text) IS
+    '10.2 e: the ISMS changes made (or why none); verified -> closed, or analysed -> closed when the analysis justified no action';
+
+CREATE FUNCTION @extschema@.capa_cancel(id @extschema@.capa_ref, reason text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_cancel(@extschema@.capa_ref, text) IS
+    'open, contained or analysed -> cancelled, with a reason';
+
+CREATE FUNCTION @extschema@.capa_reopen(id @extschema@.capa_ref, reason text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reopen(@extschema@.capa_ref, text) IS
+    'closed -> open, with a reason; the history stays and the reopen is counted';
+
+CREATE FUNCTION @extschema@.capa_next_states(id @extschema@.capa_ref)
+    RETURNS @extschema@.capa_state[]
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) IS
+    'the states the record''s path allows next, for a user interface';
+
+--
+-- Dump: every table and sequence; lookups without their built-in rows.
+--
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cause_category', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rca_method', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.severity_policy', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.severity_policy_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.register_number_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.register', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.action', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.action_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_seq_seq', '');
+
+--
+-- Privileges.  Nothing for PUBLIC.  Tables are written only by the API
+-- (which runs as their owner), so roles get SELECT at most; the audit
+-- trail refuses UPDATE, DELETE and TRUNCATE even to its owner.
+--
+REVOKE ALL ON SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.audit FROM CURRENT_USER;
+
+-- the types' I/O and comparison functions are harmless and needed by anyone
+-- who can see a column of these types
+GRANT USAGE ON SCHEMA @extschema@ TO capa_reader;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_state_in(cstring), @extschema@.capa_state_out(@extschema@.capa_state),
+    @extschema@.capa_state_recv(internal), @extschema@.capa_state_send(@extschema@.capa_state),
+    @extschema@.capa_severity_in(cstring), @extschema@.capa_severity_out(@extschema@.capa_severity),
+    @extschema@.capa_severity_recv(internal), @extschema@.capa_severity_send(@extschema@.capa_severity),
+    @extschema@.capa_ref_in(cstring), @extschema@.capa_ref_out(@extschema@.capa_ref),
+    @extschema@.capa_ref_recv(internal), @extschema@.capa_ref_send(@extschema@.capa_ref),
+    @extschema@.capa_ref(integer, bigint), @extschema@.capa_ref_year(@extschema@.capa_ref),
+    @extschema@.capa_ref_number(@extschema@.capa_ref),
+    @extschema@.capa_state_eq(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_ne(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_lt(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_le(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_gt(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_ge(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_cmp(@extschema@.capa_state, @extschema@.capa_state),
+    @extschema@.capa_state_hash(@extschema@.capa_state),
+    @extschema@.capa_state_hash_extended(@extschema@.capa_state, bigint),
+    @extschema@.capa_severity_eq(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_ne(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_lt(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_le(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_gt(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_ge(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_cmp(@extschema@.capa_severity, @extschema@.capa_severity),
+    @extschema@.capa_severity_hash(@extschema@.capa_severity),
+    @extschema@.capa_severity_hash_extended(@extschema@.capa_severity, bigint),
+    @extschema@.capa_ref_eq(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_ne(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_lt(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_le(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_gt(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_ge(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_cmp(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_sortsupport(internal),
+    @extschema@.capa_ref_hash(@extschema@.capa_ref),
+    @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint)
+    TO capa_reader;
+
+GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
+    @extschema@.source, @extschema@.cause_category, @extschema@.rca_method,
+    @extschema@.severity_policy, @extschema@.policy TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
+
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz),
+    @extschema@.capa_contain(@extschema@.capa_ref, text, text),
+    @extschema@.capa_analyse(@extschema@.capa_ref, text, text, text, text, boolean, text, text[], @extschema@.capa_ref[]),
+    @extschema@.capa_add_action(@extschema@.capa_ref, text, text, date),
+    @extschema@.capa_complete_action(bigint, text),
+    @extschema@.capa_plan(@extschema@.capa_ref),
+    @extschema@.capa_implement(@extschema@.capa_ref)
+    TO capa_editor;
+
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_verify(@extschema@.capa_ref, boolean, text),
+    @extschema@.capa_close(@extschema@.capa_ref, text),
+    @extschema@.capa_reopen(@extschema@.capa_ref, text)
+    TO capa_verifier;
+
+GRANT EXECUTE ON FUNCTION @extschema@.capa_cancel(@extschema@.capa_ref, text) TO capa_admin;
+GRANT INSERT (code, label) ON @extschema@.source, @extschema@.cause_category, @extschema@.rca_method TO capa_admin;
+GRANT INSERT (severity, contain_within, close_within, effectiveness_within) ON @extschema@.severity_policy TO capa_admin;
+GRANT INSERT (segregation_of_duties) ON @extschema@.policy TO capa_admin;
+GRANT USAGE ON SEQUENCE @extschema@.severity_policy_id_seq, @extschema@.policy_id_seq TO capa_admin;

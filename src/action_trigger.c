@@ -1,0 +1,254 @@
+/*-------------------------------------------------------------------------
+ *
+ * action_trigger.c
+ *	  The BEFORE ROW trigger of capa.action: action items are added, edited
+ *	  and completed only while their record is being worked (open through
+ *	  planned), completion needs evidence and is final, and every change
+ *	  writes its audit row.
+ *
+ * The trigger locks the parent record's row (FOR NO KEY UPDATE), so an
+ * action change and a step of its record (plan, implement) serialise: the
+ * second one sees what the first committed.
+ *
+ * IDENTIFICATION
+ *	  src/action_trigger.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "audit.h"
+#include "capa.h"
+#include "catalog.h"
+#include "rules.h"
+
+PG_FUNCTION_INFO_V1(capa_action_trigger);
+
+/* Raise 23502/22023 unless a text column of the action is present */
+static void
+require_action_text(Relation rel, HeapTuple tup, AttrNumber attnum)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, tupdesc, &isnull);
+	const char *column = NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("an action item requires \"%s\"", column),
+				 errtablecol(rel, attnum)));
+	if (capa_text_blank(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an action item requires a non-empty \"%s\"", column),
+				 errtablecol(rel, attnum)));
+}
+
+/* 428C9 if the caller wrote a column the trigger maintains */
+static void
+check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
+{
+	CapaCatalog *cat = capa_catalog();
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	const CapaActionColumn managed[] = {
+		ACT_DONE_AT, ACT_DONE_BY, ACT_CREATED_AT, ACT_CREATED_BY,
+		ACT_UPDATED_AT, ACT_CHAIN_SEQ
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(managed); i++)
+	{
+		AttrNumber	attnum = cat->act[managed[i]];
+		bool		written;
+
+		if (oldtup)
+			written = capa_column_changed(tupdesc, oldtup, newtup, attnum);
+		else
+			written = !heap_attisnull(newtup, attnum, tupdesc);
+		if (written)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("column \"%s\" is maintained by capa and cannot be written",
+							NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname)),
+					 errtablecol(rel, attnum)));
+	}
+	if (oldtup && (capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_ID]) ||
+				   capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_CAPA_ID])))
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("an action item cannot move to another record or change its id")));
+}
+
+/* Lock the parent record and return its state (error if missing) */
+static CapaState
+lock_record(Datum capa_id, CapaKind *kind)
+{
+	int			rc;
+	bool		isnull;
+	char	   *kindname;
+
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_LOCK_RECORD), &capa_id, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: record lock returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(capa_id))));
+	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*kind = (CapaKind) capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
+	return (CapaState) DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 2, &isnull));
+}
+
+Datum
+capa_action_trigger(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	TriggerData *trigdata = capa_trigger_preamble(fcinfo, "capa_action_trigger",
+												  cat->action_relid);
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	HeapTuple	oldtup = NULL;
+	HeapTuple	newtup;
+	HeapTuple	result;
+	CapaRowChanges changes;
+	CapaAuditEntry entry;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	Oid			actor = capa_actor();
+	Oid			saved_user;
+	int			saved_sec;
+	bool		isnull;
+	bool		was_done = false;
+	bool		is_done;
+	Datum		capa_id;
+	CapaState	state;
+	CapaKind	kind;
+	int32		seq = 0;
+	const char *step;
+	bool	   *skip;
+	int			i;
+
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("capa action items cannot be deleted"),
+				 errhint("Action items stay with their record as evidence of what was planned.")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		oldtup = trigdata->tg_trigtuple;
+		newtup = trigdata->tg_newtuple;
+		was_done = DatumGetBool(heap_getattr(oldtup, cat->act[ACT_DONE], tupdesc, &isnull));
+		seq = DatumGetInt32(heap_getattr(oldtup, cat->act[ACT_CHAIN_SEQ], tupdesc, &isnull));
+		if (capa_request.complete_action && was_done)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("action item %lld is already done",
+							(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
+					 errdetail("Completion is final: its evidence stays as recorded.")));
+		/* an UPDATE that changes nothing is not a change: no audit row */
+		for (i = 1; i <= tupdesc->natts; i++)
+		{
+			if (!TupleDescAttr(tupdesc, i - 1)->attisdropped &&
+				capa_column_changed(tupdesc, oldtup, newtup, i))
+				break;
+		}
+		if (i > tupdesc->natts)
+			return PointerGetDatum(newtup);
+	}
+	else
+		newtup = trigdata->tg_trigtuple;
+
+	check_action_managed(rel, oldtup, newtup);
+	capa_id = heap_getattr(newtup, cat->act[ACT_CAPA_ID], tupdesc, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("an action item requires \"capa_id\""),
+				 errtablecol(rel, cat->act[ACT_CAPA_ID])));
+	require_action_text(rel, newtup, cat->act[ACT_DESCRIPTION]);
+	require_action_text(rel, newtup, cat->act[ACT_OWNER]);
+	if (heap_attisnull(newtup, cat->act[ACT_DUE], tupdesc))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("an action item requires \"due\""),
+				 errtablecol(rel, cat->act[ACT_DUE])));
+	is_done = !heap_attisnull(newtup, cat->act[ACT_DONE], tupdesc) &&
+		DatumGetBool(heap_getattr(newtup, cat->act[ACT_DONE], tupdesc, &isnull));
+	if (was_done)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("action item %lld is done and cannot be changed",
+						(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
+				 errdetail("Completion is final: its evidence stays as recorded.")));
+	if (is_done)
+		require_action_text(rel, newtup, cat->act[ACT_EVIDENCE]);
+	else if (!heap_attisnull(newtup, cat->act[ACT_EVIDENCE], tupdesc))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("evidence is recorded when an action item is completed"),
+				 errhint("Use capa_complete_action().")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+
+	state = lock_record(capa_id, &kind);
+	if (!capa_rules_actions_open(state))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("action items of record %s cannot change while it is %s",
+						capa_ref_cstring(capa_id), capa_state_cstring(state)),
+				 errdetail("The record is %s.", capa_state_cstring(state)),
+				 errhint("Action items are added and completed from open through planned.")));
+
+	memset(&changes, 0, sizeof(changes));
+	capa_row_set(&changes, cat->act[ACT_CHAIN_SEQ], Int32GetDatum(seq + 1), false);
+	capa_row_set(&changes, cat->act[ACT_UPDATED_AT], TimestampTzGetDatum(now), false);
+	if (oldtup == NULL)
+	{
+		capa_row_set(&changes, cat->act[ACT_CREATED_AT], TimestampTzGetDatum(now), false);
+		capa_row_set(&changes, cat->act[ACT_CREATED_BY], capa_role_name_datum(actor), false);
+		capa_row_set(&changes, cat->act[ACT_DONE], BoolGetDatum(is_done), false);
+		step = "add_action";
+	}
+	else
+		step = is_done ? "complete_action" : "edit_action";
+	if (is_done)
+	{
+		capa_row_set(&changes, cat->act[ACT_DONE_AT], TimestampTzGetDatum(now), false);
+		capa_row_set(&changes, cat->act[ACT_DONE_BY], capa_role_name_datum(actor), false);
+	}
+
+	{
+		MemoryContext spi_cxt = MemoryContextSwitchTo(caller_cxt);
+
+		result = capa_row_apply(newtup, tupdesc, &changes);
+		MemoryContextSwitchTo(spi_cxt);
+	}
+
+	skip = palloc0(sizeof(bool) * tupdesc->natts);
+	skip[cat->act[ACT_CHAIN_SEQ] - 1] = true;
+	skip[cat->act[ACT_UPDATED_AT] - 1] = true;
+	memset(&entry, 0, sizeof(entry));
+	entry.record_id = capa_id;
+	entry.has_action = true;
+	entry.action_id = DatumGetInt64(heap_getattr(result, cat->act[ACT_ID], tupdesc, &isnull));
+	entry.chain_seq = seq + 1;
+	entry.step = step;
+	entry.changed = capa_changed_columns(tupdesc, oldtup, result, skip);
+	entry.actor = actor;
+	capa_audit_write(&entry);
+
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return PointerGetDatum(result);
+}

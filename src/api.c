@@ -1,0 +1,366 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *	  capa's SQL functions: capa_open(), capa_contain(), ... capa_reopen(),
+ *	  capa_next_states().
+ *
+ * They are thin on purpose: each runs one prepared statement against
+ * capa.register or capa.action, and the triggers decide.  What they add:
+ *	  - they run the statement as the owner of capa's tables, so callers
+ *		need EXECUTE on the function and no privilege on the tables;
+ *	  - they record the caller (the effective role at the call, so SET ROLE
+ *		is honoured) as the actor, which SECURITY DEFINER could not;
+ *	  - they tell the trigger which step was asked for, so asking for the
+ *		state a record is already in is refused instead of ignored.
+ * The functions are declared with SET search_path = pg_catalog, pg_temp.
+ *
+ * IDENTIFICATION
+ *	  src/api.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "actor.h"
+#include "capa.h"
+#include "catalog.h"
+#include "rules.h"
+
+PG_FUNCTION_INFO_V1(capa_open);
+PG_FUNCTION_INFO_V1(capa_contain);
+PG_FUNCTION_INFO_V1(capa_analyse);
+PG_FUNCTION_INFO_V1(capa_add_action);
+PG_FUNCTION_INFO_V1(capa_complete_action);
+PG_FUNCTION_INFO_V1(capa_plan);
+PG_FUNCTION_INFO_V1(capa_implement);
+PG_FUNCTION_INFO_V1(capa_verify);
+PG_FUNCTION_INFO_V1(capa_close);
+PG_FUNCTION_INFO_V1(capa_cancel);
+PG_FUNCTION_INFO_V1(capa_reopen);
+PG_FUNCTION_INFO_V1(capa_next_states);
+
+#define MAX_API_ARGS 12
+
+/* Arguments of one API statement */
+typedef struct ApiCall
+{
+	CapaPlanId	plan;
+	int			nargs;
+	Datum		values[MAX_API_ARGS];
+	char		nulls[MAX_API_ARGS];
+	CapaState	target;			/* the state asked for, if a transition */
+	bool		complete_action;
+} ApiCall;
+
+static void
+api_arg(ApiCall *call, Datum value, bool isnull)
+{
+	Assert(call->nargs < MAX_API_ARGS);
+	call->values[call->nargs] = value;
+	call->nulls[call->nargs] = isnull ? 'n' : ' ';
+	call->nargs++;
+}
+
+/* Copy argument argno of the SQL function into the call */
+static void
+api_fn_arg(ApiCall *call, FunctionCallInfo fcinfo, int argno)
+{
+	api_arg(call, PG_ARGISNULL(argno) ? (Datum) 0 : PG_GETARG_DATUM(argno),
+			PG_ARGISNULL(argno));
+}
+
+/* The record reference of argument 0; NULL is refused with 22004 */
+static Datum
+api_record_arg(FunctionCallInfo fcinfo, const char *funcname)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: the record reference must not be NULL", funcname)));
+	return PG_GETARG_DATUM(0);
+}
+
+/*
+ * Run the call's statement as capa's owner on behalf of the caller.
+ * Returns whether a row was affected; *result is its first column (capa's
+ * RETURNING columns are all pass-by-value).
+ */
+static bool
+api_execute(ApiCall *call, Datum *result)
+{
+	CapaCatalog *cat = capa_catalog();
+	CapaRequest saved_request = capa_request;
+	Oid			caller = GetUserId();
+	Oid			saved_user;
+	int			saved_sec;
+	bool		found = false;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	PG_TRY();
+	{
+		capa_request.active = true;
+		capa_request.caller = caller;
+		capa_request.target = call->target;
+		capa_request.complete_action = call->complete_action;
+		rc = SPI_execute_plan(capa_spi_plan(call->plan), call->values, call->nulls,
+							  false, 0);
+		if (rc < 0)
+			elog(ERROR, "capa: statement returned %s", SPI_result_code_string(rc));
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+
+			found = true;
+			*result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									1, &isnull);
+		}
+	}
+	PG_FINALLY();
+	{
+		capa_request = saved_request;
+	}
+	PG_END_TRY();
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return found;
+}
+
+/* Run a transition of record argument 0 and return the new state */
+static Datum
+api_transition(ApiCall *call, Datum record)
+{
+	Datum		state = (Datum) 0;
+
+	if (!api_execute(call, &state))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
+	return state;
+}
+
+static void
+api_begin(ApiCall *call, CapaPlanId plan, CapaState target, Datum record)
+{
+	memset(call, 0, sizeof(*call));
+	call->plan = plan;
+	call->target = target;
+	api_arg(call, record, false);
+	if (target != CAPA_STATE_INVALID)
+		api_arg(call, Int16GetDatum((int16) target), false);
+}
+
+/*
+ * capa_open(title, description, severity, source, kind, owner, priority,
+ *			 org_unit, contain_due, close_due) returns capa_ref
+ */
+Datum
+capa_open(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = (Datum) 0;
+	int			i;
+
+	memset(&call, 0, sizeof(call));
+	call.plan = PLAN_API_OPEN;
+	for (i = 0; i < 10; i++)
+		api_fn_arg(&call, fcinfo, i);
+	if (!api_execute(&call, &id))
+		elog(ERROR, "capa_open: no record was inserted");
+	PG_RETURN_DATUM(id);
+}
+
+/* capa_contain(id, containment, consequences): 10.2 a */
+Datum
+capa_contain(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_contain");
+
+	api_begin(&call, PLAN_API_CONTAIN, CAPA_STATE_CONTAINED, id);
+	api_fn_arg(&call, fcinfo, 1);
+	api_fn_arg(&call, fcinfo, 2);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/*
+ * capa_analyse(id, root_cause, method, extent_of_condition, cause_category,
+ *				action_required, justification, why_chain, related): 10.2 b
+ */
+Datum
+capa_analyse(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_analyse");
+	int			i;
+
+	api_begin(&call, PLAN_API_ANALYSE, CAPA_STATE_ANALYSED, id);
+	for (i = 1; i <= 8; i++)
+		api_fn_arg(&call, fcinfo, i);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_add_action(id, description, owner, due) returns the action's id */
+Datum
+capa_add_action(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		action_id = (Datum) 0;
+	Datum		id = api_record_arg(fcinfo, "capa_add_action");
+
+	api_begin(&call, PLAN_API_ADD_ACTION, CAPA_STATE_INVALID, id);
+	api_fn_arg(&call, fcinfo, 1);
+	api_fn_arg(&call, fcinfo, 2);
+	api_fn_arg(&call, fcinfo, 3);
+	if (!api_execute(&call, &action_id))
+		elog(ERROR, "capa_add_action: no action item was inserted");
+	PG_RETURN_DATUM(action_id);
+}
+
+/* capa_complete_action(action_id, evidence) */
+Datum
+capa_complete_action(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		ignored;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("capa_complete_action: the action item id must not be NULL")));
+	memset(&call, 0, sizeof(call));
+	call.plan = PLAN_API_COMPLETE_ACTION;
+	call.complete_action = true;
+	api_fn_arg(&call, fcinfo, 0);
+	api_fn_arg(&call, fcinfo, 1);
+	if (!api_execute(&call, &ignored))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa action item %lld does not exist",
+						(long long) PG_GETARG_INT64(0))));
+	PG_RETURN_VOID();
+}
+
+/* capa_plan(id): the actions are planned */
+Datum
+capa_plan(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_plan");
+
+	api_begin(&call, PLAN_API_SET_STATE, CAPA_STATE_PLANNED, id);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_implement(id): every action is done */
+Datum
+capa_implement(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_implement");
+
+	api_begin(&call, PLAN_API_SET_STATE, CAPA_STATE_IMPLEMENTED, id);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/*
+ * capa_verify(id, effective, evidence): 10.2 d.  Effective moves the record
+ * to verified; not effective sends it back to planned for new actions.
+ */
+Datum
+capa_verify(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_verify");
+	bool		ineffective = !PG_ARGISNULL(1) && !PG_GETARG_BOOL(1);
+
+	api_begin(&call, PLAN_API_VERIFY,
+			  ineffective ? CAPA_STATE_PLANNED : CAPA_STATE_VERIFIED, id);
+	api_fn_arg(&call, fcinfo, 1);
+	api_fn_arg(&call, fcinfo, 2);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_close(id, isms_changes): 10.2 e */
+Datum
+capa_close(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_close");
+
+	api_begin(&call, PLAN_API_CLOSE, CAPA_STATE_CLOSED, id);
+	api_fn_arg(&call, fcinfo, 1);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_cancel(id, reason) */
+Datum
+capa_cancel(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_cancel");
+
+	api_begin(&call, PLAN_API_CANCEL, CAPA_STATE_CANCELLED, id);
+	api_fn_arg(&call, fcinfo, 1);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_reopen(id, reason): a closed record goes back to open, counted */
+Datum
+capa_reopen(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_reopen");
+
+	api_begin(&call, PLAN_API_REOPEN, CAPA_STATE_OPEN, id);
+	api_fn_arg(&call, fcinfo, 1);
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/* capa_next_states(id): the states the record's path allows next */
+Datum
+capa_next_states(PG_FUNCTION_ARGS)
+{
+	Datum		id = api_record_arg(fcinfo, "capa_next_states");
+	CapaCatalog *cat = capa_catalog();
+	CapaState	next[CAPA_STATE_MAX * 2];
+	Datum		elems[CAPA_STATE_MAX * 2];
+	char	   *kindname;
+	int			kind;
+	CapaState	state;
+	bool		isnull;
+	int			n;
+	int			i;
+	int			rc;
+	ArrayType  *result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_API_KIND_STATE), &id, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: state lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(id))));
+	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	kind = capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
+	state = (CapaState) DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+
+	n = capa_rules_next((CapaKind) kind, state, next, lengthof(next));
+	for (i = 0; i < n; i++)
+		elems[i] = Int16GetDatum((int16) next[i]);
+	result = construct_array(elems, n, cat->state_type, sizeof(int16), true,
+							 TYPALIGN_SHORT);
+	PG_RETURN_ARRAYTYPE_P(result);
+}

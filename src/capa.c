@@ -1,0 +1,29 @@
+/*-------------------------------------------------------------------------
+ *
+ * capa.c
+ *	  Module entry point of the capa extension.
+ *
+ * capa needs no shared_preload_libraries: the library loads on first use
+ * of one of its functions or triggers.
+ *
+ * IDENTIFICATION
+ *	  src/capa.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "catalog.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Register the cache invalidation callback once per backend */
+void
+_PG_init(void)
+{
+	capa_catalog_init();
+}

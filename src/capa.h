@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * capa.h
+ *	  Helpers shared by capa's PostgreSQL glue: the trigger preamble,
+ *	  column comparison, evidence presence, and reference text.
+ *
+ * IDENTIFICATION
+ *	  src/capa.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CAPA_H
+#define CAPA_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+
+#include "labels.h"
+
+/* The capa_ref Datum is an int64 packed by ref_format.c */
+#define DatumGetCapaRef(d)	DatumGetInt64(d)
+#define CapaRefGetDatum(r)	Int64GetDatum(r)
+
+/* Text of a capa_ref Datum, for messages */
+extern char *capa_ref_cstring(Datum ref);
+
+/* Name of a state code, for messages ("?" if invalid) */
+extern const char *capa_state_cstring(int code);
+
+/* Raise unless called as a BEFORE ROW trigger on relid */
+extern TriggerData *capa_trigger_preamble(FunctionCallInfo fcinfo,
+										  const char *funcname, Oid relid);
+
+/* Whether column attnum differs between two versions of a row */
+extern bool capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup,
+								HeapTuple newtup, AttrNumber attnum);
+
+/* True if a text Datum is empty or whitespace only */
+extern bool capa_text_blank(Datum value);
+
+/* Up to a few column replacements for heap_modify_tuple_by_cols */
+#define CAPA_MAX_REPLACE 32
+typedef struct CapaRowChanges
+{
+	int			count;
+	int			cols[CAPA_MAX_REPLACE];
+	Datum		values[CAPA_MAX_REPLACE];
+	bool		nulls[CAPA_MAX_REPLACE];
+} CapaRowChanges;
+
+extern void capa_row_set(CapaRowChanges *changes, AttrNumber attnum,
+						 Datum value, bool isnull);
+extern HeapTuple capa_row_apply(HeapTuple tuple, TupleDesc tupdesc,
+								const CapaRowChanges *changes);
+
+/* Current role's name as a name Datum */
+extern Datum capa_role_name_datum(Oid roleid);
+
+#endif							/* CAPA_H */

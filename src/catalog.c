@@ -1,0 +1,344 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  The per-backend cache of capa's catalog facts and SPI plans.
+ *
+ * Everything a trigger needs is resolved once per backend and kept until a
+ * relcache invalidation touches one of capa's relations (ALTER TABLE,
+ * DROP EXTENSION, ...), as temporal_tables does.  Every statement is fully
+ * schema-qualified, with qualified operators, so no search_path can
+ * redirect it.
+ *
+ * IDENTIFICATION
+ *	  src/catalog.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "catalog.h"
+
+/*
+ * Argument types of a plan, one letter each: r capa_ref, R capa_ref[],
+ * s capa_state, v capa_severity, t text, T text[], b bool, i int4, l int8,
+ * d date, z timestamptz, j jsonb, n name.
+ */
+typedef struct CapaPlanDef
+{
+	const char *sql;
+	const char *args;
+} CapaPlanDef;
+
+#define REF_EQ "OPERATOR(capa.=)"
+
+static const CapaPlanDef plan_defs[PLAN_COUNT] = {
+	[PLAN_AUDIT_INSERT] = {
+		"INSERT INTO capa.audit (record_id, action_id, chain_seq, step, from_state,"
+		" to_state, changed, actor, session_actor, app_user, application_name,"
+		" client_addr, xid, at)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, session_user, $9, $10,"
+		" pg_catalog.inet_client_addr(), pg_catalog.pg_current_xact_id(),"
+		" pg_catalog.clock_timestamp())",
+	"rliTssjntt"},
+	[PLAN_ACTION_COUNTS] = {
+		"SELECT pg_catalog.count(*),"
+		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
+		" FROM capa.action a WHERE a.capa_id " REF_EQ " $1",
+	"r"},
+	[PLAN_ACTION_OWNED_BY] = {
+		"SELECT a.owner FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
+		" AND a.owner OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",
+	"rT"},
+	[PLAN_SEGREGATION_POLICY] = {
+		"SELECT p.segregation_of_duties FROM capa.policy p"
+		" ORDER BY p.id DESC LIMIT 1",
+	""},
+	[PLAN_SEVERITY_POLICY] = {
+		"SELECT p.contain_within, p.close_within, p.effectiveness_within"
+		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
+		" ORDER BY p.id DESC LIMIT 1",
+	"v"},
+	[PLAN_RELATED_COUNT] = {
+		"SELECT pg_catalog.count(*) FROM capa.register r"
+		" WHERE r.id " REF_EQ " ANY ($1)",
+	"R"},
+	[PLAN_LOCK_RECORD] = {
+		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1"
+		" FOR NO KEY UPDATE",
+	"r"},
+	[PLAN_API_OPEN] = {
+		"INSERT INTO capa.register (title, description, severity, source, kind,"
+		" owner, priority, org_unit, contain_due, close_due)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+	"ttvtttittz"},
+	[PLAN_API_CONTAIN] = {
+		"UPDATE capa.register SET state = $2, containment = $3, consequences = $4"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rstt"},
+	[PLAN_API_ANALYSE] = {
+		"UPDATE capa.register SET state = $2, root_cause = $3, rca_method = $4,"
+		" extent_of_condition = $5, cause_category = $6, action_required = $7,"
+		" no_action_justification = $8, why_chain = $9, related = $10"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rstttttbtTR"},
+	[PLAN_API_ADD_ACTION] = {
+		"INSERT INTO capa.action (capa_id, description, owner, due)"
+		" VALUES ($1, $2, $3, $4) RETURNING id",
+	"rttd"},
+	[PLAN_API_COMPLETE_ACTION] = {
+		"UPDATE capa.action SET done = true, evidence = $2"
+		" WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
+	"lt"},
+	[PLAN_API_SET_STATE] = {
+		"UPDATE capa.register SET state = $2"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rs"},
+	[PLAN_API_VERIFY] = {
+		"UPDATE capa.register SET state = $2, effective = $3,"
+		" verification_evidence = $4 WHERE id " REF_EQ " $1 RETURNING state",
+	"rsbt"},
+	[PLAN_API_CLOSE] = {
+		"UPDATE capa.register SET state = $2, isms_changes = $3"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rst"},
+	[PLAN_API_CANCEL] = {
+		"UPDATE capa.register SET state = $2, cancel_reason = $3"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rst"},
+	[PLAN_API_REOPEN] = {
+		"UPDATE capa.register SET state = $2, reopen_reason = $3"
+		" WHERE id " REF_EQ " $1 RETURNING state",
+	"rst"},
+	[PLAN_API_KIND_STATE] = {
+		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1",
+	"r"},
+};
+
+static const char *const register_column_names[REG_COLUMN_COUNT] = {
+	[REG_ID] = "id",
+	[REG_KIND] = "kind",
+	[REG_STATE] = "state",
+	[REG_SEVERITY] = "severity",
+	[REG_TITLE] = "title",
+	[REG_DESCRIPTION] = "description",
+	[REG_SOURCE] = "source",
+	[REG_OWNER] = "owner",
+	[REG_CONTAIN_DUE] = "contain_due",
+	[REG_CLOSE_DUE] = "close_due",
+	[REG_EFFECTIVENESS_DUE] = "effectiveness_due",
+	[REG_UPDATED_AT] = "updated_at",
+	[REG_REOPEN_COUNT] = "reopen_count",
+	[REG_INEFFECTIVE_COUNT] = "ineffective_count",
+	[REG_CHAIN_SEQ] = "chain_seq",
+};
+
+static const char *const action_column_names[ACT_COLUMN_COUNT] = {
+	[ACT_ID] = "id",
+	[ACT_CAPA_ID] = "capa_id",
+	[ACT_DESCRIPTION] = "description",
+	[ACT_OWNER] = "owner",
+	[ACT_DUE] = "due",
+	[ACT_EVIDENCE] = "evidence",
+	[ACT_DONE] = "done",
+	[ACT_DONE_AT] = "done_at",
+	[ACT_DONE_BY] = "done_by",
+	[ACT_CREATED_AT] = "created_at",
+	[ACT_CREATED_BY] = "created_by",
+	[ACT_UPDATED_AT] = "updated_at",
+	[ACT_CHAIN_SEQ] = "chain_seq",
+};
+
+static CapaCatalog cache;
+
+/* Forget everything when one of capa's relations changes */
+static void
+capa_relcache_callback(Datum arg, Oid relid)
+{
+	if (!cache.valid)
+		return;
+	if (relid == InvalidOid || relid == cache.register_relid ||
+		relid == cache.action_relid || relid == cache.audit_relid)
+		cache.valid = false;
+}
+
+void
+capa_catalog_init(void)
+{
+	CacheRegisterRelcacheCallback(capa_relcache_callback, (Datum) 0);
+}
+
+static Oid
+lookup_relation(const char *name)
+{
+	Oid			relid = get_relname_relid(name, cache.namespace_oid);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation \"capa.%s\" does not exist", name),
+				 errhint("Install the extension with CREATE EXTENSION capa.")));
+	return relid;
+}
+
+static Oid
+lookup_type(const char *name)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum(name),
+										ObjectIdGetDatum(cache.namespace_oid));
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "capa: type capa.%s does not exist", name);
+	return typid;
+}
+
+static AttrNumber
+lookup_column(Oid relid, const char *name)
+{
+	AttrNumber	attnum = get_attnum(relid, name);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "capa: column \"%s\" of relation %u does not exist",
+			 name, relid);
+	return attnum;
+}
+
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "capa: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Resolve everything; plans are prepared lazily by capa_spi_plan() */
+static void
+rebuild(void)
+{
+	int			i;
+	char		column[NAMEDATALEN];
+
+	for (i = 0; i < PLAN_COUNT; i++)
+	{
+		if (cache.plans[i] != NULL)
+			SPI_freeplan(cache.plans[i]);
+		cache.plans[i] = NULL;
+	}
+
+	cache.namespace_oid = get_namespace_oid("capa", true);
+	if (!OidIsValid(cache.namespace_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schema \"capa\" does not exist"),
+				 errhint("Install the extension with CREATE EXTENSION capa.")));
+
+	cache.register_relid = lookup_relation("register");
+	cache.action_relid = lookup_relation("action");
+	cache.audit_relid = lookup_relation("audit");
+	cache.number_seq = lookup_relation("register_number_seq");
+	cache.owner = relation_owner(cache.register_relid);
+	cache.ref_type = lookup_type("capa_ref");
+	cache.state_type = lookup_type("capa_state");
+	cache.severity_type = lookup_type("capa_severity");
+
+	for (i = 0; i < REG_COLUMN_COUNT; i++)
+		cache.reg[i] = lookup_column(cache.register_relid, register_column_names[i]);
+	for (i = 0; i < ACT_COLUMN_COUNT; i++)
+		cache.act[i] = lookup_column(cache.action_relid, action_column_names[i]);
+	for (i = 0; i < CAPA_FIELD_COUNT; i++)
+		cache.field[i] = lookup_column(cache.register_relid, capa_fields[i].column);
+	cache.stamp_at[CAPA_STAMP_NONE] = InvalidAttrNumber;
+	cache.stamp_by[CAPA_STAMP_NONE] = InvalidAttrNumber;
+	for (i = 1; i < CAPA_STAMP_COUNT; i++)
+	{
+		snprintf(column, sizeof(column), "%s_at", capa_stamp_names[i]);
+		cache.stamp_at[i] = lookup_column(cache.register_relid, column);
+		snprintf(column, sizeof(column), "%s_by", capa_stamp_names[i]);
+		cache.stamp_by[i] = lookup_column(cache.register_relid, column);
+	}
+	cache.valid = true;
+}
+
+CapaCatalog *
+capa_catalog(void)
+{
+	if (!cache.valid)
+		rebuild();
+	return &cache;
+}
+
+static Oid
+plan_arg_type(char code)
+{
+	switch (code)
+	{
+		case 'r':
+			return cache.ref_type;
+		case 'R':
+			return get_array_type(cache.ref_type);
+		case 's':
+			return cache.state_type;
+		case 'v':
+			return cache.severity_type;
+		case 't':
+			return TEXTOID;
+		case 'T':
+			return TEXTARRAYOID;
+		case 'b':
+			return BOOLOID;
+		case 'i':
+			return INT4OID;
+		case 'l':
+			return INT8OID;
+		case 'd':
+			return DATEOID;
+		case 'z':
+			return TIMESTAMPTZOID;
+		case 'j':
+			return JSONBOID;
+		case 'n':
+			return NAMEOID;
+	}
+	elog(ERROR, "capa: unknown plan argument code '%c'", code);
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+SPIPlanPtr
+capa_spi_plan(CapaPlanId id)
+{
+	CapaCatalog *cat = capa_catalog();
+
+	if (cat->plans[id] == NULL)
+	{
+		const CapaPlanDef *def = &plan_defs[id];
+		int			nargs = (int) strlen(def->args);
+		Oid			argtypes[16];
+		SPIPlanPtr	plan;
+		int			i;
+
+		Assert(nargs <= (int) lengthof(argtypes));
+		for (i = 0; i < nargs; i++)
+			argtypes[i] = plan_arg_type(def->args[i]);
+		plan = SPI_prepare(def->sql, nargs, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "capa: SPI_prepare failed for plan %d: %s",
+				 (int) id, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "capa: SPI_keepplan failed for plan %d", (int) id);
+		cat->plans[id] = plan;
+	}
+	return cat->plans[id];
+}

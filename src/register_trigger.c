@@ -1,0 +1,738 @@
+/*-------------------------------------------------------------------------
+ *
+ * register_trigger.c
+ *	  The BEFORE ROW trigger of capa.register: the one place that enforces
+ *	  the lifecycle for every statement, function call or plain UPDATE.
+ *
+ * For each row it checks the change against rules.c, stamps the step
+ * (time, actor), maintains counters and the chain position, and writes the
+ * audit row in the same transaction.  Refusals:
+ *	  55000  a step the state or kind does not allow; a closed or cancelled
+ *			 record; evidence of another step; a missing action item
+ *	  23502  required evidence is NULL
+ *	  22023  required evidence is blank or has the wrong value
+ *	  428C9  a column capa maintains was written
+ *	  42501  segregation of duties
+ *
+ * IDENTIFICATION
+ *	  src/register_trigger.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/sequence.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "audit.h"
+#include "capa.h"
+#include "catalog.h"
+#include "ref_format.h"
+#include "rules.h"
+
+PG_FUNCTION_INFO_V1(capa_register_trigger);
+
+/* What the trigger knows about the row it is judging */
+typedef struct RegisterRow
+{
+	Relation	rel;
+	TupleDesc	tupdesc;
+	HeapTuple	oldtup;			/* NULL for INSERT */
+	HeapTuple	newtup;
+	CapaCatalog *cat;
+	Datum		id;
+	CapaKind	kind;
+	CapaState	from;
+	CapaState	to;
+	Oid			actor;
+	TimestampTz now;
+	CapaRowChanges changes;		/* what the trigger writes into NEW */
+} RegisterRow;
+
+static Datum
+get_col(RegisterRow *row, HeapTuple tup, AttrNumber attnum, bool *isnull)
+{
+	return heap_getattr(tup, attnum, row->tupdesc, isnull);
+}
+
+/* "contained (capa_contain), cancelled (capa_cancel)" or "none" */
+static char *
+next_steps_text(CapaKind kind, CapaState from)
+{
+	StringInfoData buf;
+	int			i;
+	bool		any = false;
+
+	initStringInfo(&buf);
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+
+		if (e->from != from || !(e->kinds & CAPA_KIND_BIT(kind)))
+			continue;
+		appendStringInfo(&buf, "%s%s (capa_%s)", any ? ", " : "",
+						 capa_state_cstring(e->to), e->step);
+		any = true;
+	}
+	if (!any)
+		appendStringInfoString(&buf, "none");
+	return buf.data;
+}
+
+static CapaKind
+row_kind(RegisterRow *row, HeapTuple tup)
+{
+	bool		isnull;
+	Datum		d = get_col(row, tup, row->cat->reg[REG_KIND], &isnull);
+	text	   *t;
+	int			kind;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a capa record needs a kind"),
+				 errhint("Accepted kinds: %s.", capa_kind_labels.accepted),
+				 errtablecol(row->rel, row->cat->reg[REG_KIND])));
+	t = DatumGetTextPP(d);
+	kind = capa_label_parse(&capa_kind_labels, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	if (kind == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid capa kind: \"%s\"", text_to_cstring(t)),
+				 errhint("Accepted kinds: %s.", capa_kind_labels.accepted),
+				 errtablecol(row->rel, row->cat->reg[REG_KIND])));
+	return (CapaKind) kind;
+}
+
+static CapaState
+row_state(RegisterRow *row, HeapTuple tup)
+{
+	bool		isnull;
+	Datum		d = get_col(row, tup, row->cat->reg[REG_STATE], &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a capa record needs a state"),
+				 errtablecol(row->rel, row->cat->reg[REG_STATE])));
+	return (CapaState) DatumGetInt16(d);
+}
+
+/* Raise 23502/22023 unless a caller-supplied text column is present */
+static void
+require_text(RegisterRow *row, AttrNumber attnum, const char *what)
+{
+	bool		isnull;
+	Datum		d = get_col(row, row->newtup, attnum, &isnull);
+	const char *column = NameStr(TupleDescAttr(row->tupdesc, attnum - 1)->attname);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("%s requires \"%s\"", what, column),
+				 errtablecol(row->rel, attnum)));
+	if (TupleDescAttr(row->tupdesc, attnum - 1)->atttypid == TEXTOID &&
+		capa_text_blank(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s requires a non-empty \"%s\"", what, column),
+				 errtablecol(row->rel, attnum)));
+}
+
+/* The step's own evidence: present, and booleans with the right value */
+static void
+check_evidence(RegisterRow *row, const CapaEdge *edge)
+{
+	char		what[NAMEDATALEN * 2];
+	int			f;
+
+	snprintf(what, sizeof(what), "step %s (%s to %s)", edge->step,
+			 capa_state_cstring(edge->from), capa_state_cstring(edge->to));
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		AttrNumber	attnum = row->cat->field[f];
+		bool		isnull;
+		Datum		d;
+
+		if (!(edge->required & CAPA_BIT(f)))
+			continue;
+		if (capa_fields[f].shape == CAPA_SHAPE_TEXT)
+		{
+			require_text(row, attnum, what);
+			continue;
+		}
+		d = get_col(row, row->newtup, attnum, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("%s requires \"%s\"", what, capa_fields[f].column),
+					 errtablecol(row->rel, attnum)));
+		if (((edge->must_be_true & CAPA_BIT(f)) && !DatumGetBool(d)) ||
+			((edge->must_be_false & CAPA_BIT(f)) && DatumGetBool(d)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s requires \"%s\" to be %s", what, capa_fields[f].column,
+							(edge->must_be_true & CAPA_BIT(f)) ? "true" : "false"),
+					 errtablecol(row->rel, attnum)));
+	}
+}
+
+/* The first step of this kind that records evidence field f */
+static const char *
+owning_step(CapaKind kind, int f)
+{
+	int			i;
+
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+
+		if ((e->kinds & CAPA_KIND_BIT(kind)) &&
+			(capa_rules_step_fields(e) & CAPA_BIT(f)))
+			return e->step;
+	}
+	return NULL;
+}
+
+/* Evidence may only change together with the step that records it */
+static void
+check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
+{
+	uint32		allowed = capa_rules_step_fields(edge);
+	int			f;
+
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		AttrNumber	attnum = row->cat->field[f];
+		bool		given;
+		const char *owner;
+
+		if (allowed & CAPA_BIT(f))
+			continue;
+		if (row->oldtup)
+			given = capa_column_changed(row->tupdesc, row->oldtup, row->newtup, attnum);
+		else
+			given = !heap_attisnull(row->newtup, attnum, row->tupdesc);
+		if (!given)
+			continue;
+		owner = owning_step(row->kind, f);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" can only be set by its own step",
+						capa_fields[f].column),
+				 owner ?
+				 errdetail("Record %s is %s; \"%s\" is recorded by capa_%s().",
+						   capa_ref_cstring(row->id), capa_state_cstring(row->from),
+						   capa_fields[f].column, owner) :
+				 errdetail("Records of kind %s do not record \"%s\".",
+						   capa_label_name(&capa_kind_labels, row->kind),
+						   capa_fields[f].column),
+				 errtablecol(row->rel, attnum)));
+	}
+}
+
+/* Columns capa maintains: the caller may not write them */
+static void
+check_managed_columns(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	AttrNumber	managed[REG_COLUMN_COUNT + 2 * CAPA_STAMP_COUNT];
+	int			n = 0;
+	int			i;
+
+	managed[n++] = cat->reg[REG_ID];
+	managed[n++] = cat->reg[REG_KIND];
+	managed[n++] = cat->reg[REG_UPDATED_AT];
+	managed[n++] = cat->reg[REG_REOPEN_COUNT];
+	managed[n++] = cat->reg[REG_INEFFECTIVE_COUNT];
+	managed[n++] = cat->reg[REG_CHAIN_SEQ];
+	for (i = 1; i < CAPA_STAMP_COUNT; i++)
+	{
+		managed[n++] = cat->stamp_at[i];
+		managed[n++] = cat->stamp_by[i];
+	}
+	for (i = 0; i < n; i++)
+	{
+		bool		written;
+
+		/* on INSERT the kind is the caller's to choose */
+		if (row->oldtup == NULL && managed[i] == cat->reg[REG_KIND])
+			continue;
+		if (row->oldtup)
+			written = capa_column_changed(row->tupdesc, row->oldtup, row->newtup,
+										  managed[i]);
+		else
+			written = !heap_attisnull(row->newtup, managed[i], row->tupdesc);
+		if (written)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("column \"%s\" is maintained by capa and cannot be written",
+							NameStr(TupleDescAttr(row->tupdesc, managed[i] - 1)->attname)),
+					 errtablecol(row->rel, managed[i])));
+	}
+}
+
+/* NULL-able timestamptz of now + interval, or NULL if the interval is */
+static void
+set_due(RegisterRow *row, AttrNumber attnum, HeapTuple policy, TupleDesc ptd,
+		int policy_col)
+{
+	bool		isnull;
+	Datum		interval = SPI_getbinval(policy, ptd, policy_col, &isnull);
+
+	if (isnull)
+		return;
+	capa_row_set(&row->changes, attnum,
+				 DirectFunctionCall2(timestamptz_pl_interval,
+									 TimestampTzGetDatum(row->now), interval),
+				 false);
+}
+
+/* The latest severity policy row, or NULL; columns contain, close, check */
+static HeapTuple
+severity_policy(RegisterRow *row, TupleDesc *ptd)
+{
+	bool		isnull;
+	Datum		severity = get_col(row, row->newtup, row->cat->reg[REG_SEVERITY], &isnull);
+	int			rc;
+
+	if (isnull)
+		return NULL;
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_SEVERITY_POLICY), &severity, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: severity policy lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return NULL;
+	*ptd = SPI_tuptable->tupdesc;
+	return SPI_tuptable->vals[0];
+}
+
+/* 55000 unless the record has action items (and all are done) */
+static void
+check_actions(RegisterRow *row, const CapaEdge *edge)
+{
+	int			rc;
+	bool		isnull;
+	int64		total;
+	int64		pending;
+
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_ACTION_COUNTS), &row->id, NULL, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: action count returned %s", SPI_result_code_string(rc));
+	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	pending = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+
+	if ((edge->conditions & CAPA_COND_HAS_ACTIONS) && total == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %s of record %s requires at least one action item",
+						edge->step, capa_ref_cstring(row->id)),
+				 errdetail("Record %s has no action items.", capa_ref_cstring(row->id)),
+				 errhint("Add one with capa_add_action().")));
+	if ((edge->conditions & CAPA_COND_ACTIONS_DONE) && pending > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %s of record %s requires every action item to be done",
+						edge->step, capa_ref_cstring(row->id)),
+				 errdetail("%lld of %lld action items are not done.",
+						   (long long) pending, (long long) total),
+				 errhint("Complete them with capa_complete_action().")));
+}
+
+/* 42501 if the actor (role or end-user claim) owns the record or an action */
+static void
+check_segregation(RegisterRow *row)
+{
+	const char *identities[2];
+	int			nidentities = 0;
+	int			rc;
+	int			i;
+	bool		isnull;
+	Datum		owners[2];
+	Datum		args[2];
+	ArrayType  *arr;
+
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_SEGREGATION_POLICY), NULL, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: policy lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1 &&
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		return;
+
+	identities[nidentities++] = GetUserNameFromId(row->actor, false);
+	if (capa_app_user() != NULL)
+		identities[nidentities++] = capa_app_user();
+
+	/* the owner before and after this statement: changing it is no escape */
+	owners[0] = get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull);
+	owners[1] = get_col(row, row->newtup, row->cat->reg[REG_OWNER], &isnull);
+	for (i = 0; i < nidentities; i++)
+	{
+		if (strcmp(identities[i], TextDatumGetCString(owners[0])) == 0 ||
+			strcmp(identities[i], TextDatumGetCString(owners[1])) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("segregation of duties: \"%s\" may not verify record %s",
+							identities[i], capa_ref_cstring(row->id)),
+					 errdetail("\"%s\" owns the record.", identities[i]),
+					 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+	}
+
+	{
+		Datum		elems[2];
+
+		for (i = 0; i < nidentities; i++)
+			elems[i] = CStringGetTextDatum(identities[i]);
+		arr = construct_array(elems, nidentities, TEXTOID, -1, false, TYPALIGN_INT);
+	}
+	args[0] = row->id;
+	args[1] = PointerGetDatum(arr);
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_ACTION_OWNED_BY), args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: action owner lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+	{
+		char	   *who = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("segregation of duties: \"%s\" may not verify record %s",
+						who, capa_ref_cstring(row->id)),
+				 errdetail("\"%s\" owns an action item of the record.", who),
+				 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+	}
+}
+
+/* Every sibling named in "related" must exist */
+static void
+check_related(RegisterRow *row)
+{
+	bool		isnull;
+	Datum		related = get_col(row, row->newtup, row->cat->field[CAPA_F_RELATED], &isnull);
+	int			rc;
+	int64		found;
+	int			nitems;
+	ArrayType  *arr;
+
+	if (isnull)
+		return;
+	if (row->oldtup && !capa_column_changed(row->tupdesc, row->oldtup, row->newtup,
+											row->cat->field[CAPA_F_RELATED]))
+		return;
+	arr = DatumGetArrayTypeP(related);
+	nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("\"related\" may not contain NULL references"),
+				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_RELATED_COUNT), &related, NULL, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: related lookup returned %s", SPI_result_code_string(rc));
+	found = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (found < nitems)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("\"related\" names a record that does not exist"),
+				 errdetail("%lld of %d related references exist.", (long long) found, nitems),
+				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
+}
+
+/* Stamps, counters, resets and due dates of a step */
+static void
+apply_effects(RegisterRow *row, const CapaEdge *edge)
+{
+	CapaCatalog *cat = row->cat;
+	bool		isnull;
+	int			i;
+
+	if (edge->stamp != CAPA_STAMP_NONE)
+	{
+		capa_row_set(&row->changes, cat->stamp_at[edge->stamp],
+					 TimestampTzGetDatum(row->now), false);
+		capa_row_set(&row->changes, cat->stamp_by[edge->stamp],
+					 capa_role_name_datum(row->actor), false);
+	}
+	if (edge->counter != CAPA_COUNTER_NONE)
+	{
+		AttrNumber	attnum = edge->counter == CAPA_COUNTER_REOPEN ?
+			cat->reg[REG_REOPEN_COUNT] : cat->reg[REG_INEFFECTIVE_COUNT];
+		int32		count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
+
+		capa_row_set(&row->changes, attnum, Int32GetDatum(count + 1), false);
+	}
+	for (i = 0; i < CAPA_FIELD_COUNT; i++)
+	{
+		if (edge->clears & CAPA_BIT(i))
+			capa_row_set(&row->changes, cat->field[i], (Datum) 0, true);
+	}
+	for (i = 1; i < CAPA_STAMP_COUNT; i++)
+	{
+		if (edge->clears_stamps & CAPA_BIT(i))
+		{
+			capa_row_set(&row->changes, cat->stamp_at[i], (Datum) 0, true);
+			capa_row_set(&row->changes, cat->stamp_by[i], (Datum) 0, true);
+		}
+	}
+	if (edge->sets_effectiveness_due)
+	{
+		TupleDesc	ptd;
+		HeapTuple	policy = severity_policy(row, &ptd);
+
+		capa_row_set(&row->changes, cat->reg[REG_EFFECTIVENESS_DUE], (Datum) 0, true);
+		if (policy)
+			set_due(row, cat->reg[REG_EFFECTIVENESS_DUE], policy, ptd, 3);
+	}
+}
+
+/* A new record: starts open, gets its reference, stamps and due dates */
+static void
+judge_insert(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	bool		isnull;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int64		number;
+	int64		packed;
+	Datum		state;
+
+	row->kind = row_kind(row, row->newtup);
+	state = get_col(row, row->newtup, cat->reg[REG_STATE], &isnull);
+	if (!isnull && DatumGetInt16(state) != CAPA_INITIAL_STATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a capa record starts in state \"%s\"",
+						capa_state_cstring(CAPA_INITIAL_STATE)),
+				 errdetail("The new record was given state \"%s\".",
+						   capa_state_cstring(DatumGetInt16(state))),
+				 errtablecol(row->rel, cat->reg[REG_STATE])));
+	row->from = CAPA_STATE_INVALID;
+	row->to = CAPA_INITIAL_STATE;
+
+	check_managed_columns(row);
+	require_text(row, cat->reg[REG_TITLE], "a capa record");
+	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
+	require_text(row, cat->reg[REG_SOURCE], "a capa record");
+	require_text(row, cat->reg[REG_OWNER], "a capa record");
+	if (heap_attisnull(row->newtup, cat->reg[REG_SEVERITY], row->tupdesc))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a capa record requires \"severity\""),
+				 errhint("Accepted severities: %s.", capa_severity_labels.accepted),
+				 errtablecol(row->rel, cat->reg[REG_SEVERITY])));
+	check_foreign_evidence(row, NULL);
+
+	/* the reference: year of opening (UTC) and the next number */
+	if (timestamp2tm(row->now, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "capa: timestamp out of range");
+	number = nextval_internal(cat->number_seq, false);
+	if (!capa_ref_pack(tm.tm_year, number, &packed))
+		ereport(ERROR,
+				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
+				 errmsg("capa reference number %lld is out of range", (long long) number)));
+	row->id = CapaRefGetDatum(packed);
+
+	capa_row_set(&row->changes, cat->reg[REG_ID], row->id, false);
+	capa_row_set(&row->changes, cat->reg[REG_STATE], Int16GetDatum(CAPA_INITIAL_STATE), false);
+	capa_row_set(&row->changes, cat->stamp_at[CAPA_STAMP_OPENED], TimestampTzGetDatum(row->now), false);
+	capa_row_set(&row->changes, cat->stamp_by[CAPA_STAMP_OPENED], capa_role_name_datum(row->actor), false);
+	capa_row_set(&row->changes, cat->reg[REG_UPDATED_AT], TimestampTzGetDatum(row->now), false);
+	capa_row_set(&row->changes, cat->reg[REG_REOPEN_COUNT], Int32GetDatum(0), false);
+	capa_row_set(&row->changes, cat->reg[REG_INEFFECTIVE_COUNT], Int32GetDatum(0), false);
+	capa_row_set(&row->changes, cat->reg[REG_CHAIN_SEQ], Int32GetDatum(1), false);
+}
+
+/* Due dates the caller left empty come from the severity policy */
+static void
+set_policy_due_dates(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	TupleDesc	ptd;
+	HeapTuple	policy = severity_policy(row, &ptd);
+
+	if (policy == NULL)
+		return;
+	if (row->kind == CAPA_KIND_CORRECTIVE &&
+		heap_attisnull(row->newtup, cat->reg[REG_CONTAIN_DUE], row->tupdesc))
+		set_due(row, cat->reg[REG_CONTAIN_DUE], policy, ptd, 1);
+	if (heap_attisnull(row->newtup, cat->reg[REG_CLOSE_DUE], row->tupdesc))
+		set_due(row, cat->reg[REG_CLOSE_DUE], policy, ptd, 2);
+}
+
+/* A change to a record: a step of its path, or an edit of an open record */
+static const CapaEdge *
+judge_update(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	const CapaEdge *edge = NULL;
+	bool		isnull;
+	int32		seq;
+
+	row->id = get_col(row, row->oldtup, cat->reg[REG_ID], &isnull);
+	row->kind = row_kind(row, row->oldtup);
+	row->from = row_state(row, row->oldtup);
+	row->to = row_state(row, row->newtup);
+
+	if (row->from != row->to)
+	{
+		edge = capa_rules_find(row->kind, row->from, row->to);
+		if (edge == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("record %s cannot move from %s to %s",
+							capa_ref_cstring(row->id), capa_state_cstring(row->from),
+							capa_state_cstring(row->to)),
+					 errdetail("The record is %s; a %s record's path has no step from %s to %s.",
+							   capa_state_cstring(row->from),
+							   capa_label_name(&capa_kind_labels, row->kind),
+							   capa_state_cstring(row->from), capa_state_cstring(row->to)),
+					 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from)),
+					 errtablecol(row->rel, cat->reg[REG_STATE])));
+	}
+	else if (capa_request.active && capa_request.target != CAPA_STATE_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s is already %s", capa_ref_cstring(row->id),
+						capa_state_cstring(row->from)),
+				 errdetail("The record is %s.", capa_state_cstring(row->from)),
+				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
+	else if (capa_rules_frozen(row->from))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s is %s and cannot be changed",
+						capa_ref_cstring(row->id), capa_state_cstring(row->from)),
+				 errdetail("The record is %s.", capa_state_cstring(row->from)),
+				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
+
+	check_managed_columns(row);
+	check_foreign_evidence(row, edge);
+	if (edge)
+		check_evidence(row, edge);
+
+	seq = DatumGetInt32(get_col(row, row->oldtup, cat->reg[REG_CHAIN_SEQ], &isnull));
+	capa_row_set(&row->changes, cat->reg[REG_CHAIN_SEQ], Int32GetDatum(seq + 1), false);
+	capa_row_set(&row->changes, cat->reg[REG_UPDATED_AT], TimestampTzGetDatum(row->now), false);
+	return edge;
+}
+
+/* True if the UPDATE changes no column at all */
+static bool
+update_is_noop(RegisterRow *row)
+{
+	int			i;
+
+	for (i = 1; i <= row->tupdesc->natts; i++)
+	{
+		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped)
+			continue;
+		if (capa_column_changed(row->tupdesc, row->oldtup, row->newtup, i))
+			return false;
+	}
+	return true;
+}
+
+Datum
+capa_register_trigger(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	TriggerData *trigdata = capa_trigger_preamble(fcinfo, "capa_register_trigger",
+												  cat->register_relid);
+	RegisterRow row;
+	const CapaEdge *edge = NULL;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	HeapTuple	result;
+	CapaAuditEntry entry;
+	Oid			saved_user;
+	int			saved_sec;
+	bool	   *skip;
+
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("capa records cannot be deleted"),
+				 errdetail("Record %s stays in the register with its history.",
+						   capa_ref_cstring(heap_getattr(trigdata->tg_trigtuple,
+														 cat->reg[REG_ID],
+														 RelationGetDescr(trigdata->tg_relation),
+														 &(bool) {false}))),
+				 errhint("Cancel it with capa_cancel() instead.")));
+
+	memset(&row, 0, sizeof(row));
+	row.rel = trigdata->tg_relation;
+	row.tupdesc = RelationGetDescr(row.rel);
+	row.cat = cat;
+	row.actor = capa_actor();
+	row.now = GetCurrentTransactionStartTimestamp();
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		row.newtup = trigdata->tg_trigtuple;
+		judge_insert(&row);
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		row.oldtup = trigdata->tg_trigtuple;
+		row.newtup = trigdata->tg_newtuple;
+		/* an UPDATE that changes nothing is not a change: no audit row */
+		if (update_is_noop(&row) &&
+			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
+			return PointerGetDatum(row.newtup);
+		edge = judge_update(&row);
+	}
+	else
+		elog(ERROR, "capa_register_trigger: unexpected event");
+
+	/* the checks and writes that need queries run as capa's owner */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+
+	if (row.oldtup == NULL)
+		set_policy_due_dates(&row);
+	else if (edge)
+	{
+		if (edge->conditions & (CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE))
+			check_actions(&row, edge);
+		if (edge->conditions & CAPA_COND_SEGREGATION)
+			check_segregation(&row);
+		apply_effects(&row, edge);
+	}
+	check_related(&row);
+
+	{
+		MemoryContext spi_cxt = MemoryContextSwitchTo(caller_cxt);
+
+		result = capa_row_apply(row.newtup, row.tupdesc, &row.changes);
+		MemoryContextSwitchTo(spi_cxt);
+	}
+
+	/* the audit row: what changed, without the chain bookkeeping */
+	skip = palloc0(sizeof(bool) * row.tupdesc->natts);
+	skip[cat->reg[REG_CHAIN_SEQ] - 1] = true;
+	skip[cat->reg[REG_UPDATED_AT] - 1] = true;
+	memset(&entry, 0, sizeof(entry));
+	entry.record_id = row.id;
+	entry.has_action = false;
+	entry.chain_seq = DatumGetInt32(heap_getattr(result, cat->reg[REG_CHAIN_SEQ],
+												 row.tupdesc, &(bool) {false}));
+	entry.step = row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
+	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
+	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
+	entry.changed = capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
+	entry.actor = row.actor;
+	capa_audit_write(&entry);
+
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return PointerGetDatum(result);
+}

@@ -1,0 +1,190 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules.c
+ *	  THE lifecycle table of capa.  Read it top to bottom: one line per
+ *	  allowed transition, with what the step needs and what it does.
+ *
+ *	  corrective:  open -> contained -> analysed -> planned -> implemented
+ *	               -> verified -> closed; analysed -> closed when the
+ *	               analysis decided no action is needed (justified)
+ *	  preventive:  open -> analysed -> planned -> implemented -> verified
+ *	               -> closed
+ *	  improvement: open -> planned -> implemented -> verified -> closed
+ *	  every kind:  implemented -> planned (verification found the action
+ *	               ineffective); open/contained/analysed -> cancelled;
+ *	               closed -> open (reopen, counted)
+ *
+ * IDENTIFICATION
+ *	  src/rules.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stddef.h>
+
+#include "rules.h"
+
+const CapaFieldInfo capa_fields[CAPA_FIELD_COUNT] = {
+	[CAPA_F_CONTAINMENT] = {"containment", CAPA_SHAPE_TEXT},
+	[CAPA_F_CONSEQUENCES] = {"consequences", CAPA_SHAPE_TEXT},
+	[CAPA_F_ROOT_CAUSE] = {"root_cause", CAPA_SHAPE_TEXT},
+	[CAPA_F_RCA_METHOD] = {"rca_method", CAPA_SHAPE_TEXT},
+	[CAPA_F_EXTENT_OF_CONDITION] = {"extent_of_condition", CAPA_SHAPE_TEXT},
+	[CAPA_F_CAUSE_CATEGORY] = {"cause_category", CAPA_SHAPE_TEXT},
+	[CAPA_F_WHY_CHAIN] = {"why_chain", CAPA_SHAPE_VALUE},
+	[CAPA_F_RELATED] = {"related", CAPA_SHAPE_VALUE},
+	[CAPA_F_ACTION_REQUIRED] = {"action_required", CAPA_SHAPE_BOOL},
+	[CAPA_F_NO_ACTION_JUSTIFICATION] = {"no_action_justification", CAPA_SHAPE_TEXT},
+	[CAPA_F_EFFECTIVE] = {"effective", CAPA_SHAPE_BOOL},
+	[CAPA_F_VERIFICATION_EVIDENCE] = {"verification_evidence", CAPA_SHAPE_TEXT},
+	[CAPA_F_ISMS_CHANGES] = {"isms_changes", CAPA_SHAPE_TEXT},
+	[CAPA_F_CANCEL_REASON] = {"cancel_reason", CAPA_SHAPE_TEXT},
+	[CAPA_F_REOPEN_REASON] = {"reopen_reason", CAPA_SHAPE_TEXT},
+};
+
+const char *const capa_stamp_names[CAPA_STAMP_COUNT] = {
+	[CAPA_STAMP_NONE] = NULL,
+	[CAPA_STAMP_OPENED] = "opened",
+	[CAPA_STAMP_CONTAINED] = "contained",
+	[CAPA_STAMP_ANALYSED] = "analysed",
+	[CAPA_STAMP_PLANNED] = "planned",
+	[CAPA_STAMP_IMPLEMENTED] = "implemented",
+	[CAPA_STAMP_VERIFIED] = "verified",
+	[CAPA_STAMP_CLOSED] = "closed",
+	[CAPA_STAMP_CANCELLED] = "cancelled",
+	[CAPA_STAMP_REOPENED] = "reopened",
+};
+
+#define C	CAPA_KIND_BIT(CAPA_KIND_CORRECTIVE)
+#define P	CAPA_KIND_BIT(CAPA_KIND_PREVENTIVE)
+#define I	CAPA_KIND_BIT(CAPA_KIND_IMPROVEMENT)
+#define ALL CAPA_KINDS_ALL
+#define F(x) CAPA_BIT(CAPA_F_##x)
+
+/* What an analysis may record besides its required fields */
+#define ANALYSIS_EXTRAS \
+	(F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(RELATED) | F(ACTION_REQUIRED) | \
+	 F(NO_ACTION_JUSTIFICATION))
+/* A verification's outcome and evidence */
+#define VERIFICATION	(F(EFFECTIVE) | F(VERIFICATION_EVIDENCE))
+
+const CapaEdge capa_edges[] = {
+	/* 10.2 a: react, control and correct, deal with the consequences */
+	{.kinds = C, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_CONTAINED,
+		.step = "contain", .stamp = CAPA_STAMP_CONTAINED,
+	.required = F(CONTAINMENT) | F(CONSEQUENCES)},
+
+	/* 10.2 b: root cause and extent of condition */
+	{.kinds = C, .from = CAPA_STATE_CONTAINED, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION),
+	.optional = ANALYSIS_EXTRAS},
+	{.kinds = P, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD),
+	.optional = F(EXTENT_OF_CONDITION) | ANALYSIS_EXTRAS},
+
+	/* 10.2 c: plan the actions (improvement: the P of PDCA) */
+	{.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_PLANNED,
+		.step = "plan", .stamp = CAPA_STAMP_PLANNED,
+		.required = F(ACTION_REQUIRED), .must_be_true = F(ACTION_REQUIRED),
+	.conditions = CAPA_COND_HAS_ACTIONS},
+	{.kinds = I, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_PLANNED,
+		.step = "plan", .stamp = CAPA_STAMP_PLANNED,
+	.conditions = CAPA_COND_HAS_ACTIONS},
+
+	/* 10.2 c: every action done (the D of PDCA); a new check is due */
+	{.kinds = ALL, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_IMPLEMENTED,
+		.step = "implement", .stamp = CAPA_STAMP_IMPLEMENTED,
+		.conditions = CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE,
+		.clears = VERIFICATION, .clears_stamps = CAPA_BIT(CAPA_STAMP_VERIFIED),
+	.sets_effectiveness_due = true},
+
+	/* 10.2 d: review effectiveness, by someone other than the owners */
+	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_VERIFIED,
+		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
+		.required = VERIFICATION, .must_be_true = F(EFFECTIVE),
+	.conditions = CAPA_COND_SEGREGATION},
+	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_PLANNED,
+		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
+		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
+	.conditions = CAPA_COND_SEGREGATION, .counter = CAPA_COUNTER_INEFFECTIVE},
+
+	/* 10.2 e: update the ISMS (or say why not) and close */
+	{.kinds = ALL, .from = CAPA_STATE_VERIFIED, .to = CAPA_STATE_CLOSED,
+		.step = "close", .stamp = CAPA_STAMP_CLOSED,
+	.required = F(ISMS_CHANGES)},
+	{.kinds = C, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CLOSED,
+		.step = "close", .stamp = CAPA_STAMP_CLOSED,
+		.required = F(ISMS_CHANGES) | F(ACTION_REQUIRED) | F(NO_ACTION_JUSTIFICATION),
+	.must_be_false = F(ACTION_REQUIRED)},
+
+	/* side exits */
+	{.kinds = ALL, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON)},
+	{.kinds = C, .from = CAPA_STATE_CONTAINED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON)},
+	{.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON)},
+	{.kinds = ALL, .from = CAPA_STATE_CLOSED, .to = CAPA_STATE_OPEN,
+		.step = "reopen", .stamp = CAPA_STAMP_REOPENED,
+		.required = F(REOPEN_REASON), .counter = CAPA_COUNTER_REOPEN,
+		.clears = VERIFICATION | F(ISMS_CHANGES),
+	.clears_stamps = CAPA_BIT(CAPA_STAMP_VERIFIED) | CAPA_BIT(CAPA_STAMP_CLOSED)},
+};
+
+const int	capa_edge_count = sizeof(capa_edges) / sizeof(capa_edges[0]);
+
+const CapaEdge *
+capa_rules_find(CapaKind kind, CapaState from, CapaState to)
+{
+	int			i;
+
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+
+		if (e->from == from && e->to == to && (e->kinds & CAPA_KIND_BIT(kind)))
+			return e;
+	}
+	return NULL;
+}
+
+int
+capa_rules_next(CapaKind kind, CapaState from, CapaState *out, int max)
+{
+	int			i;
+	int			n = 0;
+
+	for (i = 0; i < capa_edge_count && n < max; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+
+		if (e->from == from && (e->kinds & CAPA_KIND_BIT(kind)))
+			out[n++] = e->to;
+	}
+	return n;
+}
+
+bool
+capa_rules_frozen(CapaState state)
+{
+	return state == CAPA_STATE_CLOSED || state == CAPA_STATE_CANCELLED;
+}
+
+bool
+capa_rules_actions_open(CapaState state)
+{
+	return state == CAPA_STATE_OPEN || state == CAPA_STATE_CONTAINED ||
+		state == CAPA_STATE_ANALYSED || state == CAPA_STATE_PLANNED;
+}
+
+uint32_t
+capa_rules_step_fields(const CapaEdge *edge)
+{
+	if (edge == NULL)
+		return 0;
+	return edge->required | edge->optional;
+}

@@ -1,0 +1,130 @@
+/*-------------------------------------------------------------------------
+ *
+ * trigger_common.c
+ *	  Small helpers shared by capa's triggers and SQL functions.
+ *
+ * IDENTIFICATION
+ *	  src/trigger_common.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+
+#include "capa.h"
+#include "ref_format.h"
+
+char *
+capa_ref_cstring(Datum ref)
+{
+	char	   *buf = palloc(CAPA_REF_TEXT_MAX);
+
+	if (!capa_ref_format(DatumGetCapaRef(ref), buf))
+		snprintf(buf, CAPA_REF_TEXT_MAX, "(invalid)");
+	return buf;
+}
+
+const char *
+capa_state_cstring(int code)
+{
+	const char *name = capa_label_name(&capa_state_labels, code);
+
+	return name ? name : "?";
+}
+
+TriggerData *
+capa_trigger_preamble(FunctionCallInfo fcinfo, const char *funcname, Oid relid)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager", funcname)));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired BEFORE ROW", funcname)));
+	if (RelationGetRelid(trigdata->tg_relation) != relid)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" cannot be attached to relation \"%s\"",
+						funcname, RelationGetRelationName(trigdata->tg_relation))));
+	return trigdata;
+}
+
+bool
+capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
+					AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+	bool		oldnull;
+	bool		newnull;
+	Datum		oldval = heap_getattr(oldtup, attnum, tupdesc, &oldnull);
+	Datum		newval = heap_getattr(newtup, attnum, tupdesc, &newnull);
+
+	if (oldnull || newnull)
+		return oldnull != newnull;
+	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
+}
+
+bool
+capa_text_blank(Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+	const char *p = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		if (!isspace((unsigned char) p[i]))
+			return false;
+	}
+	return true;
+}
+
+void
+capa_row_set(CapaRowChanges *changes, AttrNumber attnum, Datum value, bool isnull)
+{
+	int			i;
+
+	for (i = 0; i < changes->count; i++)
+	{
+		if (changes->cols[i] == attnum)
+			break;
+	}
+	if (i == changes->count)
+	{
+		if (changes->count >= CAPA_MAX_REPLACE)
+			elog(ERROR, "capa: too many column replacements");
+		changes->count++;
+	}
+	changes->cols[i] = attnum;
+	changes->values[i] = value;
+	changes->nulls[i] = isnull;
+}
+
+HeapTuple
+capa_row_apply(HeapTuple tuple, TupleDesc tupdesc, const CapaRowChanges *changes)
+{
+	if (changes->count == 0)
+		return tuple;
+	return heap_modify_tuple_by_cols(tuple, tupdesc, changes->count,
+									 (int *) changes->cols,
+									 (Datum *) changes->values,
+									 (bool *) changes->nulls);
+}
+
+Datum
+capa_role_name_datum(Oid roleid)
+{
+	return DirectFunctionCall1(namein,
+							   CStringGetDatum(GetUserNameFromId(roleid, false)));
+}
