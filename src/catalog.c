@@ -47,7 +47,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, session_user, $9, $10,"
 		" pg_catalog.inet_client_addr(), pg_catalog.pg_current_xact_id(),"
 		" pg_catalog.clock_timestamp())",
-	"rliTssjntt"},
+	"rlitssjntt"},
 	[PLAN_ACTION_COUNTS] = {
 		"SELECT pg_catalog.count(*),"
 		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
@@ -78,7 +78,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"INSERT INTO capa.register (title, description, severity, source, kind,"
 		" owner, priority, org_unit, contain_due, close_due)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-	"ttvtttittz"},
+	"ttvtttitzz"},
 	[PLAN_API_CONTAIN] = {
 		"UPDATE capa.register SET state = $2, containment = $3, consequences = $4"
 		" WHERE id " REF_EQ " $1 RETURNING state",
@@ -88,7 +88,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" extent_of_condition = $5, cause_category = $6, action_required = $7,"
 		" no_action_justification = $8, why_chain = $9, related = $10"
 		" WHERE id " REF_EQ " $1 RETURNING state",
-	"rstttttbtTR"},
+	"rsttttbtTR"},
 	[PLAN_API_ADD_ACTION] = {
 		"INSERT INTO capa.action (capa_id, description, owner, due)"
 		" VALUES ($1, $2, $3, $4) RETURNING id",
