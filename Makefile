@@ -10,11 +10,11 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 # pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
 REGRESS = 00_install 10_types 20_corrective 21_preventive 22_improvement \
           30_evidence 40_audit 50_privileges 99_uninstall
-REGRESS_OPTS = --inputdir=. --dbname=capa_regress
+REGRESS_OPTS = --inputdir=. --launcher=$(CURDIR)/test/regress-launcher.sh
 
 # isolation specs: test/specs/NAME.spec against test/expected/NAME.out
 ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --dbname=capa_isolation
+ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers

@@ -37,7 +37,7 @@ capa_ref_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type capa_ref: \"%s\"", str),
-				 errhint("The accepted form is %s, e.g. CAPA-2026-000042.",
+				 errhint("The accepted form is %s, e.g. CAPA-2024-000042.",
 						 CAPA_REF_ACCEPTED)));
 	PG_RETURN_INT64(packed);
 }

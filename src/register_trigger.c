@@ -229,6 +229,9 @@ check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("column \"%s\" can only be set by its own step",
 						capa_fields[f].column),
+				 owner && row->oldtup == NULL ?
+				 errdetail("A new record starts open; \"%s\" is recorded by capa_%s().",
+						   capa_fields[f].column, owner) :
 				 owner ?
 				 errdetail("Record %s is %s; \"%s\" is recorded by capa_%s().",
 						   capa_ref_cstring(row->id), capa_state_cstring(row->from),
@@ -592,7 +595,7 @@ judge_update(RegisterRow *row)
 					 errmsg("record %s cannot move from %s to %s",
 							capa_ref_cstring(row->id), capa_state_cstring(row->from),
 							capa_state_cstring(row->to)),
-					 errdetail("The record is %s; a %s record's path has no step from %s to %s.",
+					 errdetail("The record is %s; the %s path has no step from %s to %s.",
 							   capa_state_cstring(row->from),
 							   capa_label_name(&capa_kind_labels, row->kind),
 							   capa_state_cstring(row->from), capa_state_cstring(row->to)),

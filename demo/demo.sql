@@ -1,0 +1,207 @@
+-- capa demo: one nonconformity through the whole corrective lifecycle.
+--
+-- Run by `make demo` on a throwaway cluster, connected as superuser:
+--   pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
+--
+-- The story (from the ISO/IEC 27001 Clause 10 guidance): an internal audit
+-- finds that the nightly ERP backups failed three nights in a row.
+--   demo_alice  capa_editor: the ISMS coordinator, owns the record
+--   demo_ops    capa_editor and capa_verifier: the operations lead, owns
+--               the action item (and verifies other teams' work)
+--   demo_bob    capa_verifier: the internal auditor who checks the fix
+-- Each acts through SET ROLE, as an application on a pooled login would.
+
+\set QUIET 1
+\pset footer off
+\pset null '-'
+\set SHOW_CONTEXT never
+
+\echo
+\echo '== Install capa and create the demo roles'
+CREATE EXTENSION capa;
+CREATE ROLE demo_alice NOLOGIN IN ROLE capa_editor;
+CREATE ROLE demo_ops NOLOGIN IN ROLE capa_editor, capa_verifier;
+CREATE ROLE demo_bob NOLOGIN IN ROLE capa_verifier;
+SELECT r.rolname AS role,
+       pg_catalog.array_agg(g.rolname ORDER BY g.rolname) AS member_of
+  FROM pg_catalog.pg_roles r
+  JOIN pg_catalog.pg_auth_members m ON m.member OPERATOR(pg_catalog.=) r.oid
+  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
+ WHERE r.rolname LIKE 'demo\_%'
+ GROUP BY r.rolname
+ ORDER BY r.rolname;
+
+-- ---------------------------------------------------------------------
+\echo
+\echo '== 1. Alice records the audit finding (capa_open)'
+SET ROLE demo_alice;
+SET capa.app_user = 'alice@example.com';   -- the application names its end user
+SELECT capa.capa_open(
+           title       => 'Nightly ERP backups failed three nights in a row',
+           description => 'Internal audit IA-2026-04 found that the nightly backup job of the '
+                          'ERP database failed on three consecutive nights and nobody noticed.',
+           severity    => 'major',
+           source      => 'internal_audit') AS ref
+\gset
+\echo 'opened' :ref
+
+\echo
+\echo '== 2. 10.2 a: control and correct, deal with the consequences (capa_contain)'
+SELECT capa.capa_contain(:'ref',
+           containment  => 'Ran a manual full backup of the ERP database and test-restored it; '
+                           'freed space on the backup target and re-ran the nightly job.',
+           consequences => 'No data was lost and no restore was needed in the gap. The ERP '
+                           'service owner and the ISMS manager were told the recovery point '
+                           'was 72 hours old for three days.') AS state;
+
+\echo
+\echo '== 3. 10.2 b: root cause (5 Whys) and extent of condition (capa_analyse)'
+SELECT capa.capa_analyse(:'ref',
+           root_cause          => 'The backup procedure BK-01 names no role responsible for '
+                                  'checking backup results, so failure alerts went unread.',
+           method              => '5whys',
+           extent_of_condition => 'All 15 backup jobs (ERP, CRM, HR, file servers) alert to the '
+                                  'same unread mailbox; two other jobs failed once in 90 days.',
+           cause_category      => 'governance',
+           why_chain           => ARRAY[
+               'Why did the backups fail? The backup target disk was full.',
+               'Why was it full? The retention clean-up was switched off in the storage migration.',
+               'Why did nobody notice? Failure alerts go to a shared mailbox nobody reads.',
+               'Why does nobody read it? Its reader left the team and no one took it over.',
+               'Why was it not taken over? BK-01 names no role responsible for backup results.']
+       ) AS state;
+
+\echo
+\echo '== 4. 10.2 c: an action item with owner and due date (capa_add_action), then plan'
+SELECT capa.capa_add_action(:'ref',
+           description => 'Route the alerts of all 15 backup jobs to the on-call queue, turn the '
+                          'retention clean-up back on, and add a daily backup-status check.',
+           owner       => 'demo_ops',
+           due         => CURRENT_DATE + 14) AS action_id
+\gset
+\echo 'action item' :action_id 'added, owned by demo_ops'
+SELECT capa.capa_plan(:'ref') AS state;
+
+\echo
+\echo '== 5. Ops completes the action item with evidence (capa_complete_action)'
+SET ROLE demo_ops;
+SET capa.app_user = 'ops.lead@example.com';
+SELECT capa.capa_complete_action(:action_id,
+           evidence => 'Change CHG-5521: alerts of 15 jobs now page on-call (alert test '
+                       'screenshots attached); retention re-enabled; daily check in runbook RB-07.');
+
+\echo
+\echo '== 6. Alice marks the record implemented (capa_implement)'
+SET ROLE demo_alice;
+SET capa.app_user = 'alice@example.com';
+SELECT capa.capa_implement(:'ref') AS state;
+SELECT capa.capa_next_states(:'ref') AS next_states;
+
+\echo
+\echo '== 7. Two refused steps, on purpose'
+\set ON_ERROR_STOP 0
+\echo '-- the auditor tries to close before anyone has verified effectiveness:'
+SET ROLE demo_bob;
+SET capa.app_user = 'bob@example.com';
+SELECT capa.capa_close(:'ref', isms_changes => 'BK-01 revised') AS state;
+\echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
+\echo '-- the ops lead, a verifier too, tries to verify work on her own action item:'
+SET ROLE demo_ops;
+SET capa.app_user = 'ops.lead@example.com';
+SELECT capa.capa_verify(:'ref', effective => true, evidence => 'Looks fine to me.') AS state;
+\echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP 1
+
+\echo
+\echo '== 8. 10.2 d: Bob, who owns neither the record nor an action, verifies (capa_verify)'
+\echo '   (in practice weeks later, when the effectiveness check falls due)'
+SET ROLE demo_bob;
+SET capa.app_user = 'bob@example.com';
+SELECT capa.capa_verify(:'ref',
+           effective => true,
+           evidence  => 'Reviewed 30 consecutive nightly backup reports: all succeeded. An '
+                        'induced failure on the test job paged on-call within 5 minutes. '
+                        'ERP restore test of 2026-W48 passed.') AS state;
+
+\echo
+\echo '== 9. 10.2 e: the ISMS changes made, and close (capa_close)'
+SELECT capa.capa_close(:'ref',
+           isms_changes => 'Procedure BK-01 v2 names the backup operator role and the daily '
+                           'check; evidence for control A.8.13 updated; risk R-017 (loss of '
+                           'ERP data) re-assessed.') AS state;
+
+RESET capa.app_user;
+RESET ROLE;
+
+-- ---------------------------------------------------------------------
+-- capa's = operator for capa_ref lives in schema capa: name it with
+-- OPERATOR(capa.=), or put capa on the search_path.
+\echo
+\echo '== The register row'
+\x on
+SELECT id, kind, state, severity, title, source, owner,
+       containment, consequences,
+       rca_method, root_cause, cause_category, why_chain, extent_of_condition,
+       action_required, effective, verification_evidence, isms_changes,
+       contain_due::date AS contain_due, close_due::date AS close_due,
+       effectiveness_due::date AS effectiveness_due,
+       opened_by, contained_by, analysed_by, planned_by, implemented_by,
+       verified_by, closed_by,
+       closed_at OPERATOR(pg_catalog.-) opened_at AS open_for,
+       reopen_count, ineffective_count
+  FROM capa.register
+ WHERE id OPERATOR(capa.=) :'ref';
+
+\echo '== Its action item'
+SELECT id, capa_id, owner, due, done, done_by, evidence
+  FROM capa.action
+ WHERE capa_id OPERATOR(capa.=) :'ref';
+\x off
+
+\echo
+\echo '== The record''s audit trail (one row per change, append-only)'
+\pset format wrapped
+\pset columns 160
+SELECT seq, step, from_state, to_state, actor, app_user,
+       pg_catalog.to_char(at, 'HH24:MI:SS.MS') AS at,
+       changed
+  FROM capa.audit
+ WHERE record_id OPERATOR(capa.=) :'ref'
+ ORDER BY seq;
+\pset format aligned
+
+\echo
+\echo '== What may happen next to the closed record (capa_next_states)'
+SELECT capa.capa_next_states(:'ref') AS next_states;
+
+-- ---------------------------------------------------------------------
+\echo
+\echo '== An improvement (10.1, PDCA): open -> planned'
+SET ROLE demo_alice;
+SET capa.app_user = 'alice@example.com';
+SELECT capa.capa_open(
+           title       => 'Automate monthly restore tests of every backup job',
+           description => 'Management review: restore tests are manual and irregular; '
+                          'automate them and report the results monthly.',
+           severity    => 'observation',
+           source      => 'management_review',
+           kind        => 'improvement') AS iref
+\gset
+\echo 'opened' :iref
+SELECT capa.capa_next_states(:'iref') AS next_states;
+SELECT capa.capa_add_action(:'iref',
+           description => 'Schedule an automated restore of each backup job into the test '
+                           'environment, first Sunday of the month.',
+           owner       => 'demo_ops',
+           due         => CURRENT_DATE + 60) AS iaction_id
+\gset
+SELECT capa.capa_plan(:'iref') AS state;
+SELECT capa.capa_next_states(:'iref') AS next_states;
+RESET capa.app_user;
+RESET ROLE;
+
+\echo
+\echo '== The register'
+SELECT id, kind, state, severity, title, owner
+  FROM capa.register
+ ORDER BY id;

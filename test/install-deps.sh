@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages capa's build, tests and demo need, when
+# they are missing.  Runs apt-get as root, or through sudo.
+set -eu
+
+PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
+postgresql-common postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "capa: installing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "capa: need root or sudo to install:$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

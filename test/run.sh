@@ -1,0 +1,49 @@
+#!/bin/bash
+# Runs capa's regression, isolation and pgTAP tests on a throwaway cluster
+# (pg_virtualenv) against the installed extension, and ends with one line:
+#   N passed, N failed
+set -u
+cd "$(dirname "$0")/.."
+
+if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
+    # the server runs as postgres; the logs it writes go to a temp dir
+    exec env CAPA_IN_VIRTUALENV=1 pg_virtualenv -t -v 15 "$0" "$@"
+fi
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+log=test/test.log
+: > "$log"
+passed=0
+failed=0
+
+# pg_regress and isolation: one "... ok" or "... FAILED" line per test
+make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee -a "$log"
+regress_status=${PIPESTATUS[0]}
+ok=$(grep -cE '\.\.\. ok' "$log")
+bad=$(grep -cE '\.\.\. (FAILED|failed)' "$log")
+passed=$((passed + ok))
+failed=$((failed + bad))
+if [ "$regress_status" -ne 0 ]; then
+    [ "$bad" -eq 0 ] && failed=$((failed + 1))
+    for d in regression.diffs output_iso/regression.diffs; do
+        [ -f "$d" ] && { echo "=== $d"; cat "$d"; }
+    done
+fi
+
+# pgTAP: one "ok N" or "not ok N" line per assertion
+createdb capa_tap
+tap_log=$(mktemp)
+pg_prove --ext .sql -v -d capa_tap test/pgtap/ 2>&1 | tee "$tap_log"
+tap_status=${PIPESTATUS[0]}
+ok=$(grep -cE '^\s*ok [0-9]+' "$tap_log")
+bad=$(grep -cE '^\s*not ok [0-9]+' "$tap_log")
+passed=$((passed + ok))
+failed=$((failed + bad))
+if [ "$tap_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+    failed=$((failed + 1))
+fi
+cat "$tap_log" >> "$log"
+rm -f "$tap_log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
