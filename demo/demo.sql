@@ -86,9 +86,14 @@ SELECT capa.capa_plan(:'ref') AS state;
 \echo '== 5. Ops completes the action item with evidence (capa_complete_action)'
 SET ROLE demo_ops;
 SET capa.app_user = 'ops.lead@example.com';
+-- capa_complete_action returns void: \gset swallows its empty result
 SELECT capa.capa_complete_action(:action_id,
            evidence => 'Change CHG-5521: alerts of 15 jobs now page on-call (alert test '
-                       'screenshots attached); retention re-enabled; daily check in runbook RB-07.');
+                       'screenshots attached); retention re-enabled; daily check in runbook RB-07.')
+\gset
+SELECT id, owner, due, done, done_by
+  FROM capa.action
+ WHERE id OPERATOR(pg_catalog.=) :action_id;
 
 \echo
 \echo '== 6. Alice marks the record implemented (capa_implement)'
@@ -105,7 +110,7 @@ SET ROLE demo_bob;
 SET capa.app_user = 'bob@example.com';
 SELECT capa.capa_close(:'ref', isms_changes => 'BK-01 revised') AS state;
 \echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
-\echo '-- the ops lead, a verifier too, tries to verify work on her own action item:'
+\echo '-- the ops lead, also a verifier, tries to verify the record whose action item they own:'
 SET ROLE demo_ops;
 SET capa.app_user = 'ops.lead@example.com';
 SELECT capa.capa_verify(:'ref', effective => true, evidence => 'Looks fine to me.') AS state;
@@ -141,13 +146,15 @@ RESET ROLE;
 \x on
 SELECT id, kind, state, severity, title, source, owner,
        containment, consequences,
-       rca_method, root_cause, cause_category, why_chain, extent_of_condition,
+       rca_method, root_cause, cause_category,
+       pg_catalog.array_to_string(why_chain, E'\n') AS why_chain, extent_of_condition,
        action_required, effective, verification_evidence, isms_changes,
        contain_due::date AS contain_due, close_due::date AS close_due,
        effectiveness_due::date AS effectiveness_due,
        opened_by, contained_by, analysed_by, planned_by, implemented_by,
        verified_by, closed_by,
-       closed_at OPERATOR(pg_catalog.-) opened_at AS open_for,
+       pg_catalog.date_trunc('second', opened_at) AS opened_at,
+       pg_catalog.date_trunc('second', closed_at) AS closed_at,
        reopen_count, ineffective_count
   FROM capa.register
  WHERE id OPERATOR(capa.=) :'ref';
@@ -159,16 +166,24 @@ SELECT id, capa_id, owner, due, done, done_by, evidence
 \x off
 
 \echo
-\echo '== The record''s audit trail (one row per change, append-only)'
-\pset format wrapped
-\pset columns 160
+\echo '== The record''s audit trail: one row per change, append-only'
+\echo '   (changed: the columns each change wrote; the full document follows for one row)'
 SELECT seq, step, from_state, to_state, actor, app_user,
        pg_catalog.to_char(at, 'HH24:MI:SS.MS') AS at,
-       changed
+       (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
+          FROM pg_catalog.jsonb_object_keys(changed) AS k) AS changed
   FROM capa.audit
  WHERE record_id OPERATOR(capa.=) :'ref'
  ORDER BY seq;
-\pset format aligned
+
+\echo '== The verification''s audit row in full'
+\x on
+SELECT seq, step, actor, session_actor, app_user,
+       pg_catalog.jsonb_pretty(changed) AS changed
+  FROM capa.audit
+ WHERE record_id OPERATOR(capa.=) :'ref'
+   AND step OPERATOR(pg_catalog.=) 'verify';
+\x off
 
 \echo
 \echo '== What may happen next to the closed record (capa_next_states)'
