@@ -62,8 +62,7 @@ const char *const capa_stamp_names[CAPA_STAMP_COUNT] = {
 
 /* What an analysis may record besides its required fields */
 #define ANALYSIS_EXTRAS \
-	(F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(RELATED) | F(ACTION_REQUIRED) | \
-	 F(NO_ACTION_JUSTIFICATION))
+	(F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(RELATED) | F(NO_ACTION_JUSTIFICATION))
 /* A verification's outcome and evidence */
 #define VERIFICATION	(F(EFFECTIVE) | F(VERIFICATION_EVIDENCE))
 
@@ -73,14 +72,14 @@ const CapaEdge capa_edges[] = {
 		.step = "contain", .stamp = CAPA_STAMP_CONTAINED,
 	.required = F(CONTAINMENT) | F(CONSEQUENCES)},
 
-	/* 10.2 b: root cause and extent of condition */
+	/* 10.2 b: root cause, extent of condition, and whether action is needed */
 	{.kinds = C, .from = CAPA_STATE_CONTAINED, .to = CAPA_STATE_ANALYSED,
 		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
-		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION),
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | F(ACTION_REQUIRED),
 	.optional = ANALYSIS_EXTRAS},
 	{.kinds = P, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_ANALYSED,
 		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
-		.required = F(ROOT_CAUSE) | F(RCA_METHOD),
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(ACTION_REQUIRED),
 	.optional = F(EXTENT_OF_CONDITION) | ANALYSIS_EXTRAS},
 
 	/* 10.2 c: plan the actions (improvement: the P of PDCA) */

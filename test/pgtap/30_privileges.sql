@@ -1,0 +1,86 @@
+-- pgTAP: the privilege matrix of every group role against every function
+-- and table, nothing for PUBLIC, and segregation of duties.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SET client_min_messages = warning;
+CREATE EXTENSION capa;
+RESET client_min_messages;
+SET search_path = public, capa;
+
+-- which group role may execute which API function (SPEC section 4)
+CREATE TEMP TABLE fn_matrix (fn text, reader bool, editor bool, verifier bool, admin bool);
+INSERT INTO fn_matrix VALUES
+  ('capa.capa_next_states(capa.capa_ref)', true, true, true, true),
+  ('capa.capa_open(text,text,capa.capa_severity,text,text,text,integer,text,timestamptz,timestamptz)', false, true, false, true),
+  ('capa.capa_contain(capa.capa_ref,text,text)', false, true, false, true),
+  ('capa.capa_analyse(capa.capa_ref,text,text,text,text,boolean,text,text[],capa.capa_ref[])', false, true, false, true),
+  ('capa.capa_add_action(capa.capa_ref,text,text,date)', false, true, false, true),
+  ('capa.capa_complete_action(bigint,text)', false, true, false, true),
+  ('capa.capa_plan(capa.capa_ref)', false, true, false, true),
+  ('capa.capa_implement(capa.capa_ref)', false, true, false, true),
+  ('capa.capa_verify(capa.capa_ref,boolean,text)', false, false, true, true),
+  ('capa.capa_close(capa.capa_ref,text)', false, false, true, true),
+  ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
+  ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_register_trigger()', false, false, false, false),
+  ('capa.capa_action_trigger()', false, false, false, false);
+
+CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
+INSERT INTO tbl_matrix
+SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
+  FROM unnest(ARRAY['capa.register', 'capa.action', 'capa.audit']) t,
+       unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
+
+SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6);
+
+SELECT is(has_function_privilege(r.role, m.fn, 'EXECUTE'), r.expected,
+          format('%s %s execute %s', r.role, CASE WHEN r.expected THEN 'may' ELSE 'may not' END, split_part(m.fn, '(', 1)))
+  FROM fn_matrix m
+ CROSS JOIN LATERAL (VALUES ('capa_reader', m.reader), ('capa_editor', m.editor),
+                            ('capa_verifier', m.verifier), ('capa_admin', m.admin)) AS r(role, expected)
+ ORDER BY m.fn, r.role;
+SELECT is(EXISTS (SELECT 1 FROM pg_proc p, aclexplode(p.proacl) a
+                   WHERE p.oid = m.fn::regprocedure AND a.grantee = 0), false,
+          format('PUBLIC may not execute %s', split_part(m.fn, '(', 1)))
+  FROM fn_matrix m ORDER BY m.fn;
+
+SELECT is(has_table_privilege(r.role, m.tbl, m.priv), r.expected,
+          format('%s %s %s %s', r.role, CASE WHEN r.expected THEN 'has' ELSE 'has no' END, m.priv, m.tbl))
+  FROM tbl_matrix m
+ CROSS JOIN LATERAL (VALUES ('capa_reader', m.reader), ('capa_editor', m.editor),
+                            ('capa_verifier', m.verifier), ('capa_admin', m.admin)) AS r(role, expected)
+ ORDER BY m.tbl, m.priv, r.role;
+SELECT is(EXISTS (SELECT 1 FROM pg_class c, aclexplode(c.relacl) a
+                   WHERE c.oid = m.tbl::regclass AND a.grantee = 0 AND a.privilege_type = m.priv), false,
+          format('PUBLIC has no %s on %s', m.priv, m.tbl))
+  FROM tbl_matrix m ORDER BY m.tbl, m.priv;
+
+-- segregation of duties, as the roles themselves
+CREATE ROLE tap_alice; CREATE ROLE tap_bob; CREATE ROLE tap_ops;
+GRANT capa_editor, capa_verifier TO tap_alice, tap_ops;
+GRANT capa_verifier TO tap_bob;
+SET ROLE tap_alice;
+CREATE TEMP TABLE r AS SELECT capa.capa_open('t', 'd', 'minor', 'other', kind => 'improvement') AS id;
+SELECT id AS rid FROM r \gset
+SELECT capa.capa_add_action(id, 'a', 'tap_ops', current_date) AS aid FROM r \gset
+SELECT capa.capa_plan(id) FROM r \gset ignored_
+SELECT capa.capa_complete_action(:aid, 'e') \gset ignored_
+SELECT capa.capa_implement(id) FROM r \gset ignored_
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'e')$$, :'rid'), '42501', NULL,
+                 'the record''s owner may not verify it');
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, false, 'e')$$, :'rid'), '42501', NULL,
+                 'nor find it ineffective');
+SET ROLE tap_ops;
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'e')$$, :'rid'), '42501', NULL,
+                 'an action''s owner may not verify the record');
+SET ROLE tap_bob;
+SET capa.app_user = 'tap_ops';
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'e')$$, :'rid'), '42501', NULL,
+                 'a verifier acting for an action owner (capa.app_user) may not verify');
+RESET capa.app_user;
+SELECT is(capa.capa_verify(:'rid', true, 'e'), 'verified'::capa.capa_state, 'someone else may');
+RESET ROLE;
+SELECT is((SELECT verified_by::text FROM capa.register WHERE id = :'rid'), 'tap_bob', 'the verifier is recorded');
+
+SELECT * FROM finish();
+ROLLBACK;
