@@ -21,12 +21,17 @@ PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-init
 # clang bitcode for JIT is not needed
 with_llvm = no
 
-EXTRA_CLEAN = results output_iso regression.diffs regression.out test/test.log
+EXTRA_CLEAN = results output_iso regression.diffs regression.out test/test.log test/summary.txt
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+# On a fresh machine the server headers (and so PGXS) arrive with `make
+# deps`; test and demo install them first, then build in a sub-make.
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+endif
+.DEFAULT_GOAL := all
 
-.PHONY: test demo deps check-version
+.PHONY: test demo deps
 
 # The one test command: packages, build with -Werror, install, then regress,
 # isolation and pgTAP on a throwaway cluster; ends with "N passed, N failed".
@@ -36,6 +41,8 @@ test: deps
 	$(MAKE) install
 	./test/run.sh
 
+# Build, install, and walk a real corrective action through its lifecycle
+# on a throwaway cluster.
 demo: deps
 	$(MAKE) all
 	$(MAKE) install

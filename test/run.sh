@@ -5,9 +5,20 @@
 set -u
 cd "$(dirname "$0")/.."
 
+summary=test/summary.txt
 if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
-    # the server runs as postgres; the logs it writes go to a temp dir
-    exec env CAPA_IN_VIRTUALENV=1 pg_virtualenv -t -v 15 "$0" "$@"
+    # a throwaway cluster (the server runs as postgres); the summary line
+    # is printed last, after pg_virtualenv has dropped the cluster
+    rm -f "$summary"
+    env CAPA_IN_VIRTUALENV=1 pg_virtualenv -t -v 15 "$0" "$@"
+    status=$?
+    if [ -s "$summary" ]; then
+        cat "$summary"
+    else
+        echo "0 passed, 1 failed"
+        status=1
+    fi
+    exit "$status"
 fi
 
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -45,5 +56,5 @@ fi
 cat "$tap_log" >> "$log"
 rm -f "$tap_log"
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" > "$summary"
 [ "$failed" -eq 0 ]
