@@ -87,7 +87,7 @@ SELECT capa.capa_open('Second firewall', 'Rule 18 too', 'minor', 'incident') AS 
 UPDATE capa.register SET state = 'contained', containment = 'c', consequences = 'c' WHERE id = :'id2';
 SELECT capa.capa_analyse(:'id2', 'No review', '5whys', 'All rules', related => ARRAY['CAPA-1999-000001']::capa.capa_ref[]);
 \echo :LAST_ERROR_SQLSTATE
-SELECT capa.capa_analyse(:'id2', 'No review', '5whys', 'All rules', related => ARRAY[:'id']::capa.capa_ref[]);
+SELECT capa.capa_analyse(:'id2', 'No review', '5whys', 'All rules', related => ARRAY[:'id', :'id']::capa.capa_ref[]);
 SELECT related FROM capa.register WHERE id = :'id2';
 
 -- action items: completion needs evidence and is final; no deletes

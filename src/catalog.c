@@ -66,9 +66,9 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
 		" ORDER BY p.id DESC LIMIT 1",
 	"v"},
-	[PLAN_RELATED_COUNT] = {
-		"SELECT pg_catalog.count(*) FROM capa.register r"
-		" WHERE r.id " REF_EQ " ANY ($1)",
+	[PLAN_RELATED_MISSING] = {
+		"SELECT pg_catalog.count(*) FROM pg_catalog.unnest($1) AS u(id)"
+		" WHERE NOT EXISTS (SELECT FROM capa.register r WHERE r.id " REF_EQ " u.id)",
 	"R"},
 	[PLAN_LOCK_RECORD] = {
 		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1"
@@ -230,13 +230,7 @@ rebuild(void)
 {
 	int			i;
 	char		column[NAMEDATALEN];
-
-	for (i = 0; i < PLAN_COUNT; i++)
-	{
-		if (cache.plans[i] != NULL)
-			SPI_freeplan(cache.plans[i]);
-		cache.plans[i] = NULL;
-	}
+	Oid			previous_register = cache.register_relid;
 
 	cache.namespace_oid = get_namespace_oid("capa", true);
 	if (!OidIsValid(cache.namespace_oid))
@@ -246,6 +240,21 @@ rebuild(void)
 				 errhint("Install the extension with CREATE EXTENSION capa.")));
 
 	cache.register_relid = lookup_relation("register");
+
+	/*
+	 * Kept plans follow ALTER TABLE by themselves (plancache); they are only
+	 * dropped when capa was reinstalled, since their parameter types are
+	 * then gone.  A plan may be running now, so never drop it otherwise.
+	 */
+	if (cache.register_relid != previous_register)
+	{
+		for (i = 0; i < PLAN_COUNT; i++)
+		{
+			if (cache.plans[i] != NULL)
+				SPI_freeplan(cache.plans[i]);
+			cache.plans[i] = NULL;
+		}
+	}
 	cache.action_relid = lookup_relation("action");
 	cache.audit_relid = lookup_relation("audit");
 	cache.number_seq = lookup_relation("register_number_seq");

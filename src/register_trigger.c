@@ -422,7 +422,7 @@ check_related(RegisterRow *row)
 	bool		isnull;
 	Datum		related = get_col(row, row->newtup, row->cat->field[CAPA_F_RELATED], &isnull);
 	int			rc;
-	int64		found;
+	int64		missing;
 	int			nitems;
 	ArrayType  *arr;
 
@@ -438,15 +438,15 @@ check_related(RegisterRow *row)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("\"related\" may not contain NULL references"),
 				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_RELATED_COUNT), &related, NULL, false, 1);
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_RELATED_MISSING), &related, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: related lookup returned %s", SPI_result_code_string(rc));
-	found = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (found < nitems)
+	missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (missing > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("\"related\" names a record that does not exist"),
-				 errdetail("%lld of %d related references exist.", (long long) found, nitems),
+				 errdetail("%lld of %d related references name no record.", (long long) missing, nitems),
 				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
 }
 
