@@ -372,8 +372,9 @@ check_segregation(RegisterRow *row)
 		return;
 
 	identities[nidentities++] = GetUserNameFromId(row->actor, false);
-	if (capa_app_user() != NULL)
-		identities[nidentities++] = capa_app_user();
+	identities[nidentities] = capa_app_user();
+	if (identities[nidentities] != NULL)
+		nidentities++;
 
 	/* the owner before and after this statement: changing it is no escape */
 	owners[0] = get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull);
@@ -658,6 +659,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	Oid			saved_user;
 	int			saved_sec;
 	bool	   *skip;
+	bool		isnull;
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		ereport(ERROR,
@@ -667,7 +669,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 						   capa_ref_cstring(heap_getattr(trigdata->tg_trigtuple,
 														 cat->reg[REG_ID],
 														 RelationGetDescr(trigdata->tg_relation),
-														 &(bool) {false}))),
+														 &isnull))),
 				 errhint("Cancel it with capa_cancel() instead.")));
 
 	memset(&row, 0, sizeof(row));
@@ -727,7 +729,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.record_id = row.id;
 	entry.has_action = false;
 	entry.chain_seq = DatumGetInt32(heap_getattr(result, cat->reg[REG_CHAIN_SEQ],
-												 row.tupdesc, &(bool) {false}));
+												 row.tupdesc, &isnull));
 	entry.step = row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
