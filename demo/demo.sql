@@ -1,4 +1,5 @@
--- capa demo: one nonconformity through the whole corrective lifecycle.
+-- capa demo: one nonconformity through the whole corrective lifecycle, then
+-- an improvement opened and planned.
 --
 -- Run by `make demo` on a throwaway cluster, connected as superuser:
 --   pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql

@@ -25,6 +25,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
 #include "actor.h"
@@ -87,6 +88,42 @@ api_record_arg(FunctionCallInfo fcinfo, const char *funcname)
 }
 
 /*
+ * An error raised while the call's statement ran carries "SQL statement
+ * ..." context lines naming capa's internal statements: noise for the
+ * caller, who called a function.  Drop those lines, keep the rest.
+ */
+static void
+rethrow_without_internal_context(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (edata->context != NULL)
+	{
+		StringInfoData kept;
+		char	   *line = edata->context;
+
+		initStringInfo(&kept);
+		while (line != NULL && *line != '\0')
+		{
+			char	   *end = strchr(line, '\n');
+			int			len = end ? (int) (end - line) : (int) strlen(line);
+
+			if (!(strncmp(line, "SQL statement \"", 15) == 0 &&
+				  (strstr(line, " capa.register") != NULL ||
+				   strstr(line, " capa.action") != NULL ||
+				   strstr(line, " capa.audit") != NULL)))
+				appendStringInfo(&kept, "%s%.*s", kept.len ? "\n" : "", len, line);
+			line = end ? end + 1 : NULL;
+		}
+		edata->context = kept.len ? kept.data : NULL;
+	}
+	ReThrowError(edata);
+}
+
+/*
  * Run the call's statement as capa's owner on behalf of the caller.
  * Returns whether a row was affected; *result is its first column (capa's
  * RETURNING columns are all pass-by-value).
@@ -101,6 +138,7 @@ api_execute(ApiCall *call, Datum *result)
 	int			saved_sec;
 	bool		found = false;
 	int			rc;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
@@ -124,11 +162,13 @@ api_execute(ApiCall *call, Datum *result)
 									1, &isnull);
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		capa_request = saved_request;
+		rethrow_without_internal_context(cxt);
 	}
 	PG_END_TRY();
+	capa_request = saved_request;
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
 	return found;

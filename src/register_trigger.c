@@ -619,6 +619,10 @@ judge_update(RegisterRow *row)
 				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
 
 	check_managed_columns(row);
+	require_text(row, cat->reg[REG_TITLE], "a capa record");
+	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
+	require_text(row, cat->reg[REG_SOURCE], "a capa record");
+	require_text(row, cat->reg[REG_OWNER], "a capa record");
 	check_foreign_evidence(row, edge);
 	if (edge)
 		check_evidence(row, edge);
