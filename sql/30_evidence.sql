@@ -41,6 +41,10 @@ UPDATE capa.register SET state = 'analysed', root_cause = 'No review', rca_metho
 UPDATE capa.register SET title = 'Firewall rule 17 outdated', severity = 'major' WHERE id = :'id';
 SELECT step, from_state, to_state, changed FROM capa.audit
  WHERE record_id = :'id' ORDER BY seq DESC LIMIT 1;
+UPDATE capa.register SET title = ' ' WHERE id = :'id';
+\echo :LAST_ERROR_SQLSTATE
+UPDATE capa.register SET owner = '' WHERE id = :'id';
+\echo :LAST_ERROR_SQLSTATE
 -- an UPDATE that changes nothing writes nothing
 SELECT chain_seq AS before FROM capa.register WHERE id = :'id' \gset
 UPDATE capa.register SET title = title WHERE id = :'id';

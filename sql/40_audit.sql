@@ -42,6 +42,11 @@ ROLLBACK TO s;
 COMMIT;
 SELECT step FROM capa.audit WHERE record_id = :'hd' ORDER BY seq;
 
+-- an error from a capa function names no internal statement of capa's
+\set SHOW_CONTEXT always
+SELECT capa.capa_close(:'hd', 'x');
+\set SHOW_CONTEXT never
+
 -- values in "changed" do not depend on the session's settings
 SET TimeZone = 'America/New_York';
 SET DateStyle = 'SQL, DMY';
