@@ -345,11 +345,13 @@ CREATE TABLE @extschema@.register (
     -- counters, set by capa
     reopen_count            integer NOT NULL,
     ineffective_count       integer NOT NULL,
-    chain_seq               integer NOT NULL
+    chain_seq               integer NOT NULL,
+    chain_head              bytea NOT NULL
 );
 COMMENT ON TABLE @extschema@.register IS
     'one row per nonconformity (corrective), potential nonconformity (preventive) or opportunity (improvement); the lifecycle is enforced by capa_register_trigger';
 COMMENT ON COLUMN @extschema@.register.chain_seq IS 'number of audit rows of this record (its position in its audit chain)';
+COMMENT ON COLUMN @extschema@.register.chain_head IS 'hash of the record''s latest audit row: the head of its chain';
 CREATE INDEX register_open_idx ON @extschema@.register (state)
     WHERE state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
 
@@ -366,7 +368,8 @@ CREATE TABLE @extschema@.action (
     created_at      timestamptz NOT NULL,
     created_by      name NOT NULL,
     updated_at      timestamptz NOT NULL,
-    chain_seq       integer NOT NULL
+    chain_seq       integer NOT NULL,
+    chain_head      bytea NOT NULL
 );
 COMMENT ON TABLE @extschema@.action IS 'action items of a record (10.2 c), each with an owner, a due date and, once done, evidence';
 CREATE INDEX action_capa_id_idx ON @extschema@.action (capa_id);
@@ -386,7 +389,11 @@ CREATE TABLE @extschema@.audit (
     application_name text,
     client_addr     inet,
     xid             xid8 NOT NULL,
-    at              timestamptz NOT NULL
+    at              timestamptz NOT NULL,
+    row_hash        bytea NOT NULL,
+    prev_hash       bytea,
+    hash            bytea NOT NULL,
+    encoding        smallint NOT NULL
 );
 COMMENT ON TABLE @extschema@.audit IS
     'append-only trail: one row per change of a register or action row, written in the same transaction';
@@ -394,6 +401,10 @@ COMMENT ON COLUMN @extschema@.audit.actor IS 'effective role of the caller (hono
 COMMENT ON COLUMN @extschema@.audit.session_actor IS 'session (login) role';
 COMMENT ON COLUMN @extschema@.audit.app_user IS 'end user named by the application with SET capa.app_user: a claim, recorded next to the role';
 COMMENT ON COLUMN @extschema@.audit.chain_seq IS 'position in the chain of the changed row (the record, or one action item)';
+COMMENT ON COLUMN @extschema@.audit.row_hash IS 'SHA-256 of the changed row''s content after the change (row encoding 1)';
+COMMENT ON COLUMN @extschema@.audit.prev_hash IS 'hash of the previous audit row of the same chain; NULL for the first';
+COMMENT ON COLUMN @extschema@.audit.hash IS 'SHA-256 of capa_audit_bytes(seq), which covers prev_hash and row_hash';
+COMMENT ON COLUMN @extschema@.audit.encoding IS 'version of the byte encoding the hash covers';
 CREATE UNIQUE INDEX audit_chain_idx ON @extschema@.audit (record_id, action_id, chain_seq) NULLS NOT DISTINCT;
 
 --
@@ -515,6 +526,14 @@ COMMENT ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) IS
     'the states the record''s path allows next, for a user interface';
 
 --
+-- The audit chain
+--
+CREATE FUNCTION @extschema@.capa_audit_bytes(seq bigint) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
+    'the exact bytes (canonical encoding, version in the first byte) that the hash of audit row seq covers: sha256(capa_audit_bytes(seq)) = hash';
+
+--
 -- Dump: every table and sequence; lookups without their built-in rows.
 --
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
@@ -588,6 +607,7 @@ GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
     @extschema@.source, @extschema@.cause_category, @extschema@.rca_method,
     @extschema@.severity_policy, @extschema@.policy TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint) TO capa_reader;
 
 GRANT EXECUTE ON FUNCTION
     @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz),

@@ -60,7 +60,7 @@ check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	const CapaActionColumn managed[] = {
 		ACT_DONE_AT, ACT_DONE_BY, ACT_CREATED_AT, ACT_CREATED_BY,
-		ACT_UPDATED_AT, ACT_CHAIN_SEQ
+		ACT_UPDATED_AT, ACT_CHAIN_SEQ, ACT_CHAIN_HEAD
 	};
 	int			i;
 
@@ -237,6 +237,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 
 	skip = palloc0(sizeof(bool) * tupdesc->natts);
 	skip[cat->act[ACT_CHAIN_SEQ] - 1] = true;
+	skip[cat->act[ACT_CHAIN_HEAD] - 1] = true;
 	skip[cat->act[ACT_UPDATED_AT] - 1] = true;
 	memset(&entry, 0, sizeof(entry));
 	entry.record_id = capa_id;
@@ -246,7 +247,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	entry.step = step;
 	entry.changed = capa_changed_columns(tupdesc, oldtup, result, skip);
 	entry.actor = actor;
-	capa_audit_write(&entry);
+	result = capa_audit_chain(&entry, tupdesc, oldtup, result,
+							  cat->act[ACT_CHAIN_HEAD], caller_cxt);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

@@ -136,7 +136,9 @@ api_execute(ApiCall *call, Datum *result)
 	Oid			caller = GetUserId();
 	Oid			saved_user;
 	int			saved_sec;
-	bool		found = false;
+	/* set inside PG_TRY and read after it: volatile, as setjmp requires */
+	volatile bool found = false;
+	volatile Datum first = (Datum) 0;
 	int			rc;
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -158,8 +160,8 @@ api_execute(ApiCall *call, Datum *result)
 			bool		isnull;
 
 			found = true;
-			*result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									1, &isnull);
+			first = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								  1, &isnull);
 		}
 	}
 	PG_CATCH();
@@ -171,6 +173,7 @@ api_execute(ApiCall *call, Datum *result)
 	capa_request = saved_request;
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
+	*result = first;
 	return found;
 }
 

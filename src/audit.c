@@ -11,6 +11,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "commands/sequence.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -20,10 +23,14 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/guc.h"
+#include "utils/fmgrprotos.h"
+#include "utils/inet.h"
 #include "utils/lsyscache.h"
+#include "utils/xid8.h"
 
 #include "actor.h"
 #include "audit.h"
+#include "chain.h"
 
 /* Append one value as JSON, independent of the session's settings */
 static void
@@ -107,39 +114,146 @@ capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 }
 
-void
-capa_audit_write(const CapaAuditEntry *entry)
+/* The inet of the client, or NULL for a Unix-socket or background session */
+static Datum
+client_addr_datum(bool *isnull)
 {
-	Datum		values[10];
-	char		nulls[10];
-	char	   *app_user = capa_app_user();
-	const char *appname = application_name;
+	LOCAL_FCINFO(fcinfo, 0);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	result = inet_client_addr(fcinfo);
+	*isnull = fcinfo->isnull;
+	return result;
+}
+
+Datum
+capa_hash_datum(const uint8 *hash)
+{
+	bytea	   *b = palloc(VARHDRSZ + CAPA_HASH_LEN);
+
+	SET_VARSIZE(b, VARHDRSZ + CAPA_HASH_LEN);
+	memcpy(VARDATA(b), hash, CAPA_HASH_LEN);
+	return PointerGetDatum(b);
+}
+
+/*
+ * Every value of the audit row is computed here, in C, so the bytes hashed
+ * are exactly the values stored: seq, clock time, transaction id, roles.
+ */
+void
+capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out)
+{
+	CapaCatalog *cat = capa_catalog();
+	CapaAuditFields f;
+	StringInfoData bytes;
+	Datum		values[19];
+	char		nulls[19];
+	Jsonb	   *changed = DatumGetJsonbP(entry->changed);
+	bool		addr_null;
+	Datum		addr = client_addr_datum(&addr_null);
 	int			rc;
 
+	memset(&f, 0, sizeof(f));
+	f.seq = nextval_internal(cat->audit_seq, false);
+	f.record_id = DatumGetInt64(entry->record_id);
+	f.has_action = entry->has_action;
+	f.action_id = entry->action_id;
+	f.chain_seq = entry->chain_seq;
+	f.step = entry->step;
+	f.from_state = (int16) entry->from_state;
+	f.to_state = (int16) entry->to_state;
+	f.changed = JsonbToCString(NULL, &changed->root, VARSIZE(changed));
+	f.actor = GetUserNameFromId(entry->actor, false);
+	f.session_actor = GetUserNameFromId(GetSessionUserId(), false);
+	f.app_user = capa_app_user();
+	f.application_name = (application_name && application_name[0]) ? application_name : NULL;
+	f.client_addr = addr_null ? NULL : DatumGetCString(DirectFunctionCall1(inet_out, addr));
+	f.xid = U64FromFullTransactionId(GetTopFullTransactionId());
+	f.at = GetCurrentTimestamp();
+	f.row_hash = entry->row_hash;
+	f.prev_hash = entry->prev_hash;
+
+	initStringInfo(&bytes);
+	capa_audit_encode(&bytes, &f);
+	capa_sha256(bytes.data, bytes.len, hash_out);
+
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = entry->record_id;
-	values[1] = Int64GetDatum(entry->action_id);
-	if (!entry->has_action)
-		nulls[1] = 'n';
-	values[2] = Int32GetDatum(entry->chain_seq);
-	values[3] = CStringGetTextDatum(entry->step);
-	values[4] = Int16GetDatum((int16) entry->from_state);
-	if (entry->from_state == CAPA_STATE_INVALID)
-		nulls[4] = 'n';
-	values[5] = Int16GetDatum((int16) entry->to_state);
-	if (entry->to_state == CAPA_STATE_INVALID)
-		nulls[5] = 'n';
-	values[6] = entry->changed;
-	values[7] = CStringGetDatum(GetUserNameFromId(entry->actor, false));
-	values[7] = DirectFunctionCall1(namein, values[7]);
-	values[8] = app_user ? CStringGetTextDatum(app_user) : (Datum) 0;
-	if (app_user == NULL)
-		nulls[8] = 'n';
-	values[9] = (appname && appname[0]) ? CStringGetTextDatum(appname) : (Datum) 0;
-	if (appname == NULL || appname[0] == '\0')
-		nulls[9] = 'n';
+	values[0] = Int64GetDatum(f.seq);
+	values[1] = entry->record_id;
+	values[2] = Int64GetDatum(f.action_id);
+	nulls[2] = f.has_action ? ' ' : 'n';
+	values[3] = Int32GetDatum(f.chain_seq);
+	values[4] = CStringGetTextDatum(f.step);
+	values[5] = Int16GetDatum(f.from_state);
+	nulls[5] = f.from_state ? ' ' : 'n';
+	values[6] = Int16GetDatum(f.to_state);
+	nulls[6] = f.to_state ? ' ' : 'n';
+	values[7] = entry->changed;
+	values[8] = DirectFunctionCall1(namein, CStringGetDatum(f.actor));
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(f.session_actor));
+	values[10] = f.app_user ? CStringGetTextDatum(f.app_user) : (Datum) 0;
+	nulls[10] = f.app_user ? ' ' : 'n';
+	values[11] = f.application_name ? CStringGetTextDatum(f.application_name) : (Datum) 0;
+	nulls[11] = f.application_name ? ' ' : 'n';
+	values[12] = addr;
+	nulls[12] = addr_null ? 'n' : ' ';
+	values[13] = FullTransactionIdGetDatum(FullTransactionIdFromU64(f.xid));
+	values[14] = TimestampTzGetDatum(f.at);
+	values[15] = capa_hash_datum(f.row_hash);
+	values[16] = f.prev_hash ? capa_hash_datum(f.prev_hash) : (Datum) 0;
+	nulls[16] = f.prev_hash ? ' ' : 'n';
+	values[17] = capa_hash_datum(hash_out);
+	values[18] = Int16GetDatum(CAPA_AUDIT_ENCODING);
 
 	rc = SPI_execute_plan(capa_spi_plan(PLAN_AUDIT_INSERT), values, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "capa: audit insert returned %s", SPI_result_code_string(rc));
+}
+
+/* The chain head stored on a row, or NULL if it has none */
+static const uint8 *
+stored_head(TupleDesc tupdesc, HeapTuple tuple, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d;
+	bytea	   *b;
+
+	if (tuple == NULL)
+		return NULL;
+	d = heap_getattr(tuple, attnum, tupdesc, &isnull);
+	if (isnull)
+		return NULL;
+	b = DatumGetByteaPP(d);
+	if (VARSIZE_ANY_EXHDR(b) != CAPA_HASH_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("capa chain head has %d bytes instead of %d",
+						(int) VARSIZE_ANY_EXHDR(b), CAPA_HASH_LEN),
+				 errhint("Run capa_audit_verify() to see what was changed.")));
+	return (const uint8 *) VARDATA_ANY(b);
+}
+
+HeapTuple
+capa_audit_chain(CapaAuditEntry *entry, TupleDesc tupdesc, HeapTuple oldtup,
+				 HeapTuple newtup, AttrNumber head_attnum, MemoryContext result_cxt)
+{
+	uint8		row_hash[CAPA_HASH_LEN];
+	uint8		hash[CAPA_HASH_LEN];
+	int			col = head_attnum;
+	Datum		value;
+	bool		isnull = false;
+	MemoryContext old;
+	HeapTuple	result;
+
+	capa_row_hash(tupdesc, newtup, head_attnum, row_hash);
+	entry->row_hash = row_hash;
+	entry->prev_hash = stored_head(tupdesc, oldtup, head_attnum);
+	capa_audit_write(entry, hash);
+
+	old = MemoryContextSwitchTo(result_cxt);
+	value = capa_hash_datum(hash);
+	result = heap_modify_tuple_by_cols(newtup, tupdesc, 1, &col, &value, &isnull);
+	MemoryContextSwitchTo(old);
+	return result;
 }

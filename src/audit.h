@@ -31,6 +31,8 @@ typedef struct CapaAuditEntry
 	CapaState	to_state;
 	Datum		changed;		/* jsonb of the changed columns */
 	Oid			actor;			/* acting role */
+	const uint8 *row_hash;		/* hash of the row's content after the change */
+	const uint8 *prev_hash;		/* the row's chain head before, or NULL */
 } CapaAuditEntry;
 
 /*
@@ -41,7 +43,22 @@ typedef struct CapaAuditEntry
 extern Datum capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup,
 								  HeapTuple newtup, const bool *skip);
 
-/* Insert the audit row; the caller is connected to SPI */
-extern void capa_audit_write(const CapaAuditEntry *entry);
+/*
+ * Insert the audit row and put its hash, the row's new chain head, in
+ * hash_out (CAPA_HASH_LEN bytes); the caller is connected to SPI.
+ */
+extern void capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out);
+
+/* The chain head column value (bytea) of a hash */
+extern Datum capa_hash_datum(const uint8 *hash);
+
+/*
+ * Write the audit row of a change to a register or action row and return
+ * the new tuple with its chain head set: prev hash from oldtup (NULL for
+ * an insert), row hash over newtup.  The tuple is built in result_cxt.
+ */
+extern HeapTuple capa_audit_chain(CapaAuditEntry *entry, TupleDesc tupdesc,
+								  HeapTuple oldtup, HeapTuple newtup,
+								  AttrNumber head_attnum, MemoryContext result_cxt);
 
 #endif							/* CAPA_AUDIT_H */

@@ -28,8 +28,8 @@
 
 /*
  * Argument types of a plan, one letter each: r capa_ref, R capa_ref[],
- * s capa_state, v capa_severity, t text, T text[], b bool, i int4, l int8,
- * d date, z timestamptz, j jsonb, n name.
+ * s capa_state, v capa_severity, t text, T text[], b bool, h int2, i int4,
+ * l int8, d date, z timestamptz, j jsonb, n name, I inet, X xid8, y bytea.
  */
 typedef struct CapaPlanDef
 {
@@ -41,13 +41,18 @@ typedef struct CapaPlanDef
 
 static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_AUDIT_INSERT] = {
-		"INSERT INTO capa.audit (record_id, action_id, chain_seq, step, from_state,"
-		" to_state, changed, actor, session_actor, app_user, application_name,"
-		" client_addr, xid, at)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, session_user, $9, $10,"
-		" pg_catalog.inet_client_addr(), pg_catalog.pg_current_xact_id(),"
-		" pg_catalog.clock_timestamp())",
-	"rlitssjntt"},
+		"INSERT INTO capa.audit (seq, record_id, action_id, chain_seq, step,"
+		" from_state, to_state, changed, actor, session_actor, app_user,"
+		" application_name, client_addr, xid, at, row_hash, prev_hash, hash, encoding)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+		" $15, $16, $17, $18, $19)",
+	"lrlitssjnnttIXzyyyh"},
+	[PLAN_AUDIT_ROW] = {
+		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
+		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
+		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
+		" a.hash, a.encoding FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",
+	"l"},
 	[PLAN_ACTION_COUNTS] = {
 		"SELECT pg_catalog.count(*),"
 		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
@@ -138,6 +143,7 @@ static const char *const register_column_names[REG_COLUMN_COUNT] = {
 	[REG_REOPEN_COUNT] = "reopen_count",
 	[REG_INEFFECTIVE_COUNT] = "ineffective_count",
 	[REG_CHAIN_SEQ] = "chain_seq",
+	[REG_CHAIN_HEAD] = "chain_head",
 };
 
 static const char *const action_column_names[ACT_COLUMN_COUNT] = {
@@ -154,6 +160,7 @@ static const char *const action_column_names[ACT_COLUMN_COUNT] = {
 	[ACT_CREATED_BY] = "created_by",
 	[ACT_UPDATED_AT] = "updated_at",
 	[ACT_CHAIN_SEQ] = "chain_seq",
+	[ACT_CHAIN_HEAD] = "chain_head",
 };
 
 static CapaCatalog cache;
@@ -258,6 +265,7 @@ rebuild(void)
 	cache.action_relid = lookup_relation("action");
 	cache.audit_relid = lookup_relation("audit");
 	cache.number_seq = lookup_relation("register_number_seq");
+	cache.audit_seq = lookup_relation("audit_seq_seq");
 	cache.owner = relation_owner(cache.register_relid);
 	cache.ref_type = lookup_type("capa_ref");
 	cache.state_type = lookup_type("capa_state");
@@ -320,6 +328,14 @@ plan_arg_type(char code)
 			return JSONBOID;
 		case 'n':
 			return NAMEOID;
+		case 'I':
+			return INETOID;
+		case 'X':
+			return XID8OID;
+		case 'y':
+			return BYTEAOID;
+		case 'h':
+			return INT2OID;
 	}
 	elog(ERROR, "capa: unknown plan argument code '%c'", code);
 	return InvalidOid;			/* keep compiler quiet */
@@ -334,11 +350,12 @@ capa_spi_plan(CapaPlanId id)
 	{
 		const CapaPlanDef *def = &plan_defs[id];
 		int			nargs = (int) strlen(def->args);
-		Oid			argtypes[16];
+		Oid			argtypes[32];
 		SPIPlanPtr	plan;
 		int			i;
 
-		Assert(nargs <= (int) lengthof(argtypes));
+		if (nargs > (int) lengthof(argtypes))
+			elog(ERROR, "capa: plan %d has too many arguments", (int) id);
 		for (i = 0; i < nargs; i++)
 			argtypes[i] = plan_arg_type(def->args[i]);
 		plan = SPI_prepare(def->sql, nargs, argtypes);

@@ -37,6 +37,7 @@ typedef enum CapaRegisterColumn
 	REG_REOPEN_COUNT,
 	REG_INEFFECTIVE_COUNT,
 	REG_CHAIN_SEQ,
+	REG_CHAIN_HEAD,
 	REG_COLUMN_COUNT
 } CapaRegisterColumn;
 
@@ -56,6 +57,7 @@ typedef enum CapaActionColumn
 	ACT_CREATED_BY,
 	ACT_UPDATED_AT,
 	ACT_CHAIN_SEQ,
+	ACT_CHAIN_HEAD,
 	ACT_COLUMN_COUNT
 } CapaActionColumn;
 
@@ -63,6 +65,7 @@ typedef enum CapaActionColumn
 typedef enum CapaPlanId
 {
 	PLAN_AUDIT_INSERT,
+	PLAN_AUDIT_ROW,
 	PLAN_ACTION_COUNTS,
 	PLAN_ACTION_OWNED_BY,
 	PLAN_SEGREGATION_POLICY,
@@ -95,6 +98,7 @@ typedef struct CapaCatalog
 	Oid			state_type;		/* capa.capa_state */
 	Oid			severity_type;	/* capa.capa_severity */
 	Oid			number_seq;		/* capa.register_number_seq */
+	Oid			audit_seq;		/* capa.audit_seq_seq */
 	AttrNumber	reg[REG_COLUMN_COUNT];
 	AttrNumber	field[CAPA_FIELD_COUNT];	/* evidence columns */
 	AttrNumber	stamp_at[CAPA_STAMP_COUNT]; /* <stamp>_at columns */

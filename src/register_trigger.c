@@ -258,6 +258,7 @@ check_managed_columns(RegisterRow *row)
 	managed[n++] = cat->reg[REG_REOPEN_COUNT];
 	managed[n++] = cat->reg[REG_INEFFECTIVE_COUNT];
 	managed[n++] = cat->reg[REG_CHAIN_SEQ];
+	managed[n++] = cat->reg[REG_CHAIN_HEAD];
 	for (i = 1; i < CAPA_STAMP_COUNT; i++)
 	{
 		managed[n++] = cat->stamp_at[i];
@@ -728,6 +729,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	/* the audit row: what changed, without the chain bookkeeping */
 	skip = palloc0(sizeof(bool) * row.tupdesc->natts);
 	skip[cat->reg[REG_CHAIN_SEQ] - 1] = true;
+	skip[cat->reg[REG_CHAIN_HEAD] - 1] = true;
 	skip[cat->reg[REG_UPDATED_AT] - 1] = true;
 	memset(&entry, 0, sizeof(entry));
 	entry.record_id = row.id;
@@ -739,7 +741,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
 	entry.changed = capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;
-	capa_audit_write(&entry);
+	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
+							  cat->reg[REG_CHAIN_HEAD], caller_cxt);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

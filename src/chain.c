@@ -1,0 +1,206 @@
+/*-------------------------------------------------------------------------
+ *
+ * chain.c
+ *	  Canonical encodings and SHA-256 (PostgreSQL's own, no pgcrypto).
+ *
+ * Integers are big-endian.  A string is a 4-byte length and its UTF-8 bytes;
+ * a NULL string is the length 0xFFFFFFFF and nothing else.
+ *
+ * IDENTIFICATION
+ *	  src/chain.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+
+#include "chain.h"
+
+/* Microseconds between the Unix epoch and PostgreSQL's (2000-01-01) */
+#define UNIX_TO_POSTGRES_USECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC)
+
+static void
+put_u8(StringInfo buf, uint8 v)
+{
+	appendStringInfoCharMacro(buf, (char) v);
+}
+
+static void
+put_u16(StringInfo buf, uint16 v)
+{
+	put_u8(buf, (uint8) (v >> 8));
+	put_u8(buf, (uint8) v);
+}
+
+static void
+put_u32(StringInfo buf, uint32 v)
+{
+	put_u16(buf, (uint16) (v >> 16));
+	put_u16(buf, (uint16) v);
+}
+
+static void
+put_u64(StringInfo buf, uint64 v)
+{
+	put_u32(buf, (uint32) (v >> 32));
+	put_u32(buf, (uint32) v);
+}
+
+/* Length-prefixed bytes; NULL data is the NULL marker */
+static void
+put_bytes(StringInfo buf, const void *data, uint32 len)
+{
+	if (data == NULL)
+	{
+		put_u32(buf, 0xFFFFFFFF);
+		return;
+	}
+	put_u32(buf, len);
+	appendBinaryStringInfo(buf, data, (int) len);
+}
+
+static void
+put_str(StringInfo buf, const char *s)
+{
+	put_bytes(buf, s, s ? (uint32) strlen(s) : 0);
+}
+
+/*
+ * Audit encoding version 1, in this order: version (1 byte), seq (8),
+ * record_id (8), has_action (1), action_id (8, 0 if none), chain_seq (4),
+ * step, from_state (2, 0 if none), to_state (2), changed, actor,
+ * session_actor, app_user, application_name, client_addr (strings), xid (8),
+ * at (8, microseconds since 1970-01-01 UTC), row_hash (32), prev_hash
+ * (1 byte 0 if none, else 1 and 32 bytes).
+ */
+void
+capa_audit_encode(StringInfo buf, const CapaAuditFields *f)
+{
+	put_u8(buf, CAPA_AUDIT_ENCODING);
+	put_u64(buf, (uint64) f->seq);
+	put_u64(buf, (uint64) f->record_id);
+	put_u8(buf, f->has_action ? 1 : 0);
+	put_u64(buf, f->has_action ? (uint64) f->action_id : 0);
+	put_u32(buf, (uint32) f->chain_seq);
+	put_str(buf, f->step);
+	put_u16(buf, (uint16) f->from_state);
+	put_u16(buf, (uint16) f->to_state);
+	put_str(buf, f->changed);
+	put_str(buf, f->actor);
+	put_str(buf, f->session_actor);
+	put_str(buf, f->app_user);
+	put_str(buf, f->application_name);
+	put_str(buf, f->client_addr);
+	put_u64(buf, f->xid);
+	put_u64(buf, (uint64) (f->at + UNIX_TO_POSTGRES_USECS));
+	appendBinaryStringInfo(buf, (const char *) f->row_hash, CAPA_HASH_LEN);
+	if (f->prev_hash == NULL)
+		put_u8(buf, 0);
+	else
+	{
+		put_u8(buf, 1);
+		appendBinaryStringInfo(buf, (const char *) f->prev_hash, CAPA_HASH_LEN);
+	}
+}
+
+void
+capa_sha256(const void *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL)
+		elog(ERROR, "capa: out of memory creating a SHA-256 context");
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, CAPA_HASH_LEN) < 0)
+	{
+		const char *why = pg_cryptohash_error(ctx);
+
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "capa: SHA-256 failed: %s", why);
+	}
+	pg_cryptohash_free(ctx);
+}
+
+/* A value in binary (send) form; elements one by one for arrays, so no
+ * type OID (which differs between databases) enters the bytes */
+static void
+put_value(StringInfo buf, Datum value, Oid typid)
+{
+	Oid			elemtype = get_element_type(typid);
+	Oid			sendfunc;
+	bool		isvarlena;
+	bytea	   *sent;
+
+	if (OidIsValid(elemtype))
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int16		elmlen;
+		bool		elmbyval;
+		char		elmalign;
+		int			i;
+
+		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+		put_u32(buf, (uint32) n);
+		for (i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				put_bytes(buf, NULL, 0);
+			else
+				put_value(buf, elems[i], elemtype);
+		}
+		return;
+	}
+	getTypeBinaryOutputInfo(typid, &sendfunc, &isvarlena);
+	sent = OidSendFunctionCall(sendfunc, value);
+	put_bytes(buf, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+}
+
+/*
+ * Row encoding version 1: version (1 byte), the number of columns (2), then
+ * for each live column in column order but skip: its name and its value in
+ * binary send form (NULL marker for NULL; arrays as a count and elements).
+ */
+void
+capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip, uint8 *out)
+{
+	StringInfoData buf;
+	int			i;
+	int			ncols = 0;
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		if (!TupleDescAttr(tupdesc, i)->attisdropped && i + 1 != skip)
+			ncols++;
+	}
+	initStringInfo(&buf);
+	put_u8(&buf, CAPA_ROW_ENCODING);
+	put_u16(&buf, (uint16) ncols);
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		bool		isnull;
+		Datum		value;
+
+		if (att->attisdropped || i + 1 == skip)
+			continue;
+		put_str(&buf, NameStr(att->attname));
+		value = heap_getattr(tuple, i + 1, tupdesc, &isnull);
+		if (isnull)
+			put_bytes(&buf, NULL, 0);
+		else
+			put_value(&buf, value, att->atttypid);
+	}
+	capa_sha256(buf.data, buf.len, out);
+	pfree(buf.data);
+}

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * chain.h
+ *	  The canonical byte encodings that capa's audit hashes cover, and
+ *	  SHA-256 over them.
+ *
+ * Two encodings, both versioned and independent of every session setting
+ * (never ::text output of timestamps and the like):
+ *	  - an audit row (capa_audit_bytes(seq) returns exactly these bytes); its
+ *		SHA-256 is the row's hash, and it covers the previous hash of the
+ *		same chain, so the rows of one register or action row form a chain;
+ *	  - a register or action row's content, whose SHA-256 the audit row
+ *		keeps as row_hash, so a later change that bypassed the trigger shows.
+ * The layouts are documented in README.md ("Audit chain").
+ *
+ * IDENTIFICATION
+ *	  src/chain.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CAPA_CHAIN_H
+#define CAPA_CHAIN_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "utils/timestamp.h"
+
+#define CAPA_AUDIT_ENCODING		1	/* version byte of the audit encoding */
+#define CAPA_ROW_ENCODING		1	/* version byte of the row encoding */
+#define CAPA_HASH_LEN			PG_SHA256_DIGEST_LENGTH
+
+/* The fields of one audit row, as the encoding reads them */
+typedef struct CapaAuditFields
+{
+	int64		seq;
+	int64		record_id;		/* packed capa_ref */
+	bool		has_action;
+	int64		action_id;
+	int32		chain_seq;
+	const char *step;
+	int16		from_state;		/* 0 when NULL */
+	int16		to_state;		/* 0 when NULL */
+	const char *changed;		/* jsonb's canonical text */
+	const char *actor;
+	const char *session_actor;
+	const char *app_user;		/* NULL allowed from here on */
+	const char *application_name;
+	const char *client_addr;	/* inet's text */
+	uint64		xid;
+	TimestampTz at;
+	const uint8 *row_hash;		/* CAPA_HASH_LEN bytes */
+	const uint8 *prev_hash;		/* CAPA_HASH_LEN bytes, or NULL: first */
+} CapaAuditFields;
+
+/* Append the canonical encoding of an audit row to buf */
+extern void capa_audit_encode(StringInfo buf, const CapaAuditFields *f);
+
+/* Fill f from a row of the audit row query (see audit_bytes.c) */
+extern void capa_audit_fields_from_row(HeapTuple tup, TupleDesc td,
+									   CapaAuditFields *f);
+
+/* SHA-256 of len bytes into out (CAPA_HASH_LEN bytes) */
+extern void capa_sha256(const void *data, size_t len, uint8 *out);
+
+/* SHA-256 of the canonical encoding of a row, leaving out column skip */
+extern void capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip,
+						  uint8 *out);
+
+#endif							/* CAPA_CHAIN_H */
