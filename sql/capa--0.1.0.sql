@@ -533,6 +533,12 @@ CREATE FUNCTION @extschema@.capa_audit_bytes(seq bigint) RETURNS bytea
 COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
     'the exact bytes (canonical encoding, version in the first byte) that the hash of audit row seq covers: sha256(capa_audit_bytes(seq)) = hash';
 
+CREATE FUNCTION @extschema@.capa_audit_verify(record @extschema@.capa_ref DEFAULT NULL)
+    RETURNS TABLE (problem text, record_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_audit_verify(@extschema@.capa_ref) IS
+    're-checks every audit chain (or one record''s) and every register and action row against it; one row per problem, none when intact';
+
 --
 -- Dump: every table and sequence; lookups without their built-in rows.
 --
@@ -607,7 +613,7 @@ GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
     @extschema@.source, @extschema@.cause_category, @extschema@.rca_method,
     @extschema@.severity_policy, @extschema@.policy TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
-GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint) TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(@extschema@.capa_ref) TO capa_reader;
 
 GRANT EXECUTE ON FUNCTION
     @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz),

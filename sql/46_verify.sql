@@ -1,0 +1,50 @@
+-- capa_audit_verify: an untouched trail verifies with no rows; every way a
+-- superuser can tamper is reported, one row per problem.
+\set SHOW_CONTEXT never
+SELECT count(*) AS problems FROM capa.capa_audit_verify();
+
+-- six fresh records, each walked a few steps, labelled for the output
+CREATE TEMP TABLE victim (label text, id capa.capa_ref);
+INSERT INTO victim
+SELECT l, capa.capa_open('Victim ' || l, 'd', 'minor', 'other', owner => 'regress_alice')
+  FROM unnest(ARRAY['A', 'B', 'C', 'D', 'E', 'F']) l;
+SELECT count(*) FROM (SELECT capa.capa_contain(id, 'c', 'c'), capa.capa_analyse(id, 'r', '5whys', 'e')
+                        FROM victim) s;
+SELECT capa.capa_add_action(id, 'a', 'o', current_date) AS f_action FROM victim WHERE label = 'F' \gset
+SELECT count(*) AS problems FROM capa.capa_audit_verify();
+
+BEGIN;
+ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
+-- A: an audit row's content edited
+UPDATE capa.audit SET actor = 'mallory'
+ WHERE record_id = (SELECT id FROM victim WHERE label = 'A') AND chain_seq = 2;
+-- B: an audit row in the middle of a chain removed
+DELETE FROM capa.audit
+ WHERE record_id = (SELECT id FROM victim WHERE label = 'B') AND action_id IS NULL AND chain_seq = 2;
+-- C: the last audit row removed (the trail cut short)
+DELETE FROM capa.audit
+ WHERE record_id = (SELECT id FROM victim WHERE label = 'C') AND action_id IS NULL AND chain_seq = 3;
+ALTER TABLE capa.audit ENABLE ALWAYS TRIGGER capa_append_only;
+-- D: the register row changed with triggers off by session_replication_role
+SET LOCAL session_replication_role = replica;
+UPDATE capa.register SET root_cause = 'rewritten' WHERE id = (SELECT id FROM victim WHERE label = 'D');
+-- F: its action row deleted, and a register row inserted with no audit row
+DELETE FROM capa.action WHERE id = :f_action;
+INSERT INTO capa.register (id, title, description, severity, source, opened_at, opened_by,
+                           updated_at, reopen_count, ineffective_count, chain_seq, chain_head)
+VALUES (capa.capa_ref(2019, 1), 'forged', 'd', 'minor', 'other', now(), 'x', now(), 0, 0, 1, '\x00');
+RESET session_replication_role;
+-- E: the register row's state changed with its lifecycle trigger disabled
+ALTER TABLE capa.register DISABLE TRIGGER capa_lifecycle;
+UPDATE capa.register SET state = 'closed', chain_seq = chain_seq + 1 WHERE id = (SELECT id FROM victim WHERE label = 'E');
+ALTER TABLE capa.register ENABLE TRIGGER capa_lifecycle;
+
+SELECT coalesce(v.label, 'forged') AS record, f.problem, f.action_id IS NOT NULL AS on_action, f.detail
+  FROM capa.capa_audit_verify() f LEFT JOIN victim v ON v.id = f.record_id
+ ORDER BY 1, 2;
+-- limited to one record
+SELECT problem FROM capa.capa_audit_verify((SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
+ROLLBACK;
+
+-- all undone: intact again
+SELECT count(*) AS problems FROM capa.capa_audit_verify();

@@ -1,0 +1,345 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *	  capa_audit_verify(): re-check every audit chain and every register and
+ *	  action row against its chain, and report one row per problem found.
+ *
+ * Problems (column "problem"):
+ *	  bad_hash       the row's hash is not sha256(capa_audit_bytes(seq)):
+ *	                 the audit row was edited
+ *	  broken_link    prev_hash is not the hash of the previous row of its
+ *	                 chain (or the first row of a chain has one)
+ *	  gap            chain_seq skips or repeats: a row was removed or added
+ *	  no_audit       a register or action row has no audit row at all
+ *	  head_mismatch  the row's chain_seq or chain_head is not its last
+ *	                 audit row's: a change left no audit row, or the trail
+ *	                 was cut
+ *	  row_changed    the row's content is not what its last audit row
+ *	                 recorded: changed with the triggers bypassed
+ *	  row_missing    a chain whose register or action row is gone
+ * No rows means intact.  The chains are read in index order by one query
+ * each (no query per row).
+ *
+ * IDENTIFICATION
+ *	  src/verify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/typcache.h"
+
+#include "capa.h"
+#include "catalog.h"
+#include "chain.h"
+
+PG_FUNCTION_INFO_V1(capa_audit_verify);
+
+#define FETCH_BATCH 10000
+
+/* The function's output, a tuplestore */
+typedef struct Findings
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	int64		count;
+} Findings;
+
+static void
+report(Findings *out, const char *problem, int64 record_id, bool has_action,
+	   int64 action_id, int64 seq, const char *detail)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, !has_action, seq == 0, detail == NULL};
+
+	values[0] = CStringGetTextDatum(problem);
+	values[1] = Int64GetDatum(record_id);
+	values[2] = Int64GetDatum(action_id);
+	values[3] = Int64GetDatum(seq);
+	values[4] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
+	tuplestore_putvalues(out->store, out->desc, values, nulls);
+	out->count++;
+}
+
+/* Two stored hashes (bytea) are equal and well-formed */
+static bool
+stored_hashes_equal(Datum a, Datum b)
+{
+	bytea	   *x = DatumGetByteaPP(a);
+	bytea	   *y = DatumGetByteaPP(b);
+
+	return VARSIZE_ANY_EXHDR(x) == CAPA_HASH_LEN &&
+		VARSIZE_ANY_EXHDR(y) == CAPA_HASH_LEN &&
+		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), CAPA_HASH_LEN) == 0;
+}
+
+static bool
+hash_equals(const uint8 *a, Datum stored)
+{
+	bytea	   *b = DatumGetByteaPP(stored);
+
+	return VARSIZE_ANY_EXHDR(b) == CAPA_HASH_LEN &&
+		memcmp(a, VARDATA_ANY(b), CAPA_HASH_LEN) == 0;
+}
+
+/* Pass 1: every chain, in (record, action, chain_seq) order */
+static void
+verify_chains(Findings *out, bool one_record, Datum record)
+{
+	const char *sql_all =
+		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
+		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
+		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
+		" a.hash, a.encoding FROM capa.audit a"
+		" ORDER BY a.record_id, a.action_id NULLS FIRST, a.chain_seq";
+	const char *sql_one =
+		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
+		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
+		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
+		" a.hash, a.encoding FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) $1"
+		" ORDER BY a.record_id, a.action_id NULLS FIRST, a.chain_seq";
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtype = cat->ref_type;
+	Portal		portal;
+	bool		have_prev = false;
+	int64		prev_record = 0;
+	bool		prev_has_action = false;
+	int64		prev_action = 0;
+	int32		prev_seq = 0;
+	uint8		prev_hash[CAPA_HASH_LEN];
+	StringInfoData bytes;
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	initStringInfo(&bytes);
+	portal = SPI_cursor_open_with_args(NULL, one_record ? sql_one : sql_all,
+									   one_record ? 1 : 0, &argtype, &record, NULL,
+									   true, 0);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			CapaAuditFields f;
+			uint8		hash[CAPA_HASH_LEN];
+			bool		isnull;
+			Datum		stored_hash;
+			bool		same_chain;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			capa_audit_fields_from_row(tup, td, &f);
+			resetStringInfo(&bytes);
+			capa_audit_encode(&bytes, &f);
+			capa_sha256(bytes.data, bytes.len, hash);
+			stored_hash = SPI_getbinval(tup, td, 18, &isnull);
+			if (isnull || !hash_equals(hash, stored_hash))
+				report(out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
+					   "the audit row does not hash to its stored hash: it was changed");
+
+			same_chain = have_prev && prev_record == f.record_id &&
+				prev_has_action == f.has_action && prev_action == f.action_id;
+			if (!same_chain)
+			{
+				if (f.chain_seq != 1)
+					report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+						   psprintf("the chain starts at position %d instead of 1", f.chain_seq));
+				if (f.prev_hash != NULL)
+					report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+						   "the first row of the chain names a previous hash");
+			}
+			else
+			{
+				if (f.chain_seq != prev_seq + 1)
+					report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+						   psprintf("position %d follows position %d", f.chain_seq, prev_seq));
+				if (f.prev_hash == NULL || memcmp(f.prev_hash, prev_hash, CAPA_HASH_LEN) != 0)
+					report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+						   "prev_hash is not the hash of the previous row of the chain");
+			}
+			have_prev = true;
+			prev_record = f.record_id;
+			prev_has_action = f.has_action;
+			prev_action = f.action_id;
+			prev_seq = f.chain_seq;
+			if (!isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(stored_hash)) == CAPA_HASH_LEN)
+				memcpy(prev_hash, VARDATA_ANY(DatumGetByteaPP(stored_hash)), CAPA_HASH_LEN);
+			else
+				memset(prev_hash, 0, CAPA_HASH_LEN);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+}
+
+/*
+ * Pass 2: every register (or action) row against the last row of its
+ * chain: columns whole_row, record_id, action_id, chain_seq, chain_head,
+ * last chain_seq, last hash, last row_hash, last seq.
+ */
+static void
+verify_rows(Findings *out, const char *sql, bool one_record, Datum record,
+			AttrNumber head_attnum)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtype = cat->ref_type;
+	Portal		portal;
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &record,
+									   one_record ? NULL : "n", true, 0);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			bool		has_action;
+			int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+			int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 3, &has_action));
+			int32		row_seq = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
+			Datum		head = SPI_getbinval(tup, td, 5, &isnull);
+			bool		head_null = isnull;
+			bool		no_audit;
+			int32		last_seq = DatumGetInt32(SPI_getbinval(tup, td, 6, &no_audit));
+			Datum		last_hash = SPI_getbinval(tup, td, 7, &isnull);
+			Datum		last_row_hash = SPI_getbinval(tup, td, 8, &isnull);
+			int64		last_audit_seq = DatumGetInt64(SPI_getbinval(tup, td, 9, &isnull));
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			has_action = !has_action;	/* SPI reported isnull */
+			if (no_audit)
+			{
+				report(out, "no_audit", record_id, has_action, action_id, 0,
+					   "the row has no audit row: it was written with the triggers bypassed");
+			}
+			else
+			{
+				HeapTupleHeader th = DatumGetHeapTupleHeader(SPI_getbinval(tup, td, 1, &isnull));
+				TupleDesc	rowdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
+															 HeapTupleHeaderGetTypMod(th));
+				HeapTupleData row;
+				uint8		row_hash[CAPA_HASH_LEN];
+				bool		head_ok;
+
+				row.t_len = HeapTupleHeaderGetDatumLength(th);
+				ItemPointerSetInvalid(&row.t_self);
+				row.t_tableOid = InvalidOid;
+				row.t_data = th;
+				capa_row_hash(rowdesc, &row, head_attnum, row_hash);
+				ReleaseTupleDesc(rowdesc);
+
+				head_ok = !head_null && stored_hashes_equal(head, last_hash);
+				if (row_seq != last_seq || !head_ok)
+					report(out, "head_mismatch", record_id, has_action, action_id, last_audit_seq,
+						   psprintf("the row is at chain position %d, its last audit row at %d%s",
+									row_seq, last_seq,
+									head_ok ? "" : "; its chain head is not that row's hash"));
+				if (!hash_equals(row_hash, last_row_hash))
+					report(out, "row_changed", record_id, has_action, action_id, last_audit_seq,
+						   "the row's content differs from what its last audit row recorded");
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+}
+
+/* Pass 3: chains whose register or action row is gone */
+static void
+verify_missing_rows(Findings *out, bool one_record, Datum record)
+{
+	const char *sql =
+		"SELECT a.record_id, a.action_id, pg_catalog.max(a.seq) FROM capa.audit a"
+		" WHERE ($1 IS NULL OR a.record_id OPERATOR(capa.=) $1)"
+		" AND CASE WHEN a.action_id IS NULL"
+		"  THEN NOT EXISTS (SELECT FROM capa.register r WHERE r.id OPERATOR(capa.=) a.record_id)"
+		"  ELSE NOT EXISTS (SELECT FROM capa.action x WHERE x.id OPERATOR(pg_catalog.=) a.action_id) END"
+		" GROUP BY a.record_id, a.action_id ORDER BY 1, 2 NULLS FIRST";
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtype = cat->ref_type;
+	uint64		i;
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, 1, &argtype, &record, one_record ? NULL : "n", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: missing-row check returned %s", SPI_result_code_string(rc));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		bool		no_action;
+		int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
+		int64		seq = DatumGetInt64(SPI_getbinval(tup, td, 3, &isnull));
+
+		report(out, "row_missing", record_id, !no_action, action_id, seq,
+			   no_action ? "the register row of this chain is gone" :
+			   "the action row of this chain is gone");
+	}
+}
+
+/* capa_audit_verify(record capa_ref DEFAULT NULL) returns setof findings */
+Datum
+capa_audit_verify(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CapaCatalog *cat = capa_catalog();
+	bool		one_record = !PG_ARGISNULL(0);
+	Datum		record = one_record ? PG_GETARG_DATUM(0) : (Datum) 0;
+	Findings	out;
+	char	   *sql;
+
+	InitMaterializedSRF(fcinfo, 0);
+	out.store = rsinfo->setResult;
+	out.desc = rsinfo->setDesc;
+	out.count = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+
+	verify_chains(&out, one_record, record);
+
+	sql = psprintf("SELECT r, r.id, NULL::bigint, r.chain_seq, r.chain_head,"
+				   " l.chain_seq, l.hash, l.row_hash, l.seq FROM capa.register r"
+				   " LEFT JOIN LATERAL (SELECT a.chain_seq, a.hash, a.row_hash, a.seq"
+				   "  FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id"
+				   "  AND a.action_id IS NULL ORDER BY a.chain_seq DESC LIMIT 1) l ON true"
+				   " WHERE ($1 IS NULL OR r.id OPERATOR(capa.=) $1) ORDER BY r.id");
+	verify_rows(&out, sql, one_record, record, cat->reg[REG_CHAIN_HEAD]);
+	sql = psprintf("SELECT x, x.capa_id, x.id, x.chain_seq, x.chain_head,"
+				   " l.chain_seq, l.hash, l.row_hash, l.seq FROM capa.action x"
+				   " LEFT JOIN LATERAL (SELECT a.chain_seq, a.hash, a.row_hash, a.seq"
+				   "  FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) x.capa_id"
+				   "  AND a.action_id OPERATOR(pg_catalog.=) x.id"
+				   "  ORDER BY a.chain_seq DESC LIMIT 1) l ON true"
+				   " WHERE ($1 IS NULL OR x.capa_id OPERATOR(capa.=) $1) ORDER BY x.capa_id, x.id");
+	verify_rows(&out, sql, one_record, record, cat->act[ACT_CHAIN_HEAD]);
+	verify_missing_rows(&out, one_record, record);
+
+	SPI_finish();
+	return (Datum) 0;
+}
