@@ -13,6 +13,18 @@ SELECT count(*) FROM (SELECT capa.capa_contain(id, 'c', 'c'), capa.capa_analyse(
 SELECT capa.capa_add_action(id, 'a', 'o', current_date) AS f_action FROM victim WHERE label = 'F' \gset
 SELECT count(*) AS problems FROM capa.capa_audit_verify();
 
+-- a digest, to keep outside the database; recorded in capa.digest too
+SELECT capa.capa_digest() AS digest \gset
+SELECT :'digest' ~ '^capa-digest:v1:[0-9]+:[0-9]+:[0-9a-f]{64}$' AS well_formed,
+       (SELECT digest FROM capa.digest ORDER BY id DESC LIMIT 1) = :'digest' AS recorded;
+-- later, legitimate changes do not disturb it: it covers rows up to its seq
+SELECT capa.capa_plan(id) IS NULL FROM victim WHERE label = 'F';
+SELECT count(*) AS problems FROM capa.capa_audit_verify(digest => :'digest');
+SELECT capa.capa_audit_verify(digest => 'capa-digest:v2:1:1:00');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE capa.digest SET digest = 'x';
+\echo :LAST_ERROR_SQLSTATE
+
 BEGIN;
 ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
 -- A: an audit row's content edited
@@ -39,11 +51,12 @@ ALTER TABLE capa.register DISABLE TRIGGER capa_lifecycle;
 UPDATE capa.register SET state = 'closed', chain_seq = chain_seq + 1 WHERE id = (SELECT id FROM victim WHERE label = 'E');
 ALTER TABLE capa.register ENABLE TRIGGER capa_lifecycle;
 
-SELECT coalesce(v.label, 'forged') AS record, f.problem, f.action_id IS NOT NULL AS on_action, f.detail
-  FROM capa.capa_audit_verify() f LEFT JOIN victim v ON v.id = f.record_id
+SELECT coalesce(v.label, CASE WHEN f.record_id IS NULL THEN '(all)' ELSE 'forged' END) AS record,
+       f.problem, f.action_id IS NOT NULL AS on_action, f.detail
+  FROM capa.capa_audit_verify(digest => :'digest') f LEFT JOIN victim v ON v.id = f.record_id
  ORDER BY 1, 2;
 -- limited to one record
-SELECT problem FROM capa.capa_audit_verify((SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
+SELECT problem FROM capa.capa_audit_verify(record => (SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
 ROLLBACK;
 
 -- all undone: intact again

@@ -533,11 +533,33 @@ CREATE FUNCTION @extschema@.capa_audit_bytes(seq bigint) RETURNS bytea
 COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
     'the exact bytes (canonical encoding, version in the first byte) that the hash of audit row seq covers: sha256(capa_audit_bytes(seq)) = hash';
 
-CREATE FUNCTION @extschema@.capa_audit_verify(record @extschema@.capa_ref DEFAULT NULL)
+CREATE FUNCTION @extschema@.capa_audit_verify(digest text DEFAULT NULL, record @extschema@.capa_ref DEFAULT NULL)
     RETURNS TABLE (problem text, record_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION @extschema@.capa_audit_verify(@extschema@.capa_ref) IS
-    're-checks every audit chain (or one record''s) and every register and action row against it; one row per problem, none when intact';
+COMMENT ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) IS
+    're-checks every audit chain (or one record''s) and every register and action row against it, and given an earlier capa_digest() that the rows it covered are unchanged; one row per problem, none when intact';
+
+CREATE TABLE @extschema@.digest (
+    id          bigserial PRIMARY KEY,
+    max_seq     bigint NOT NULL,
+    chains      bigint NOT NULL,
+    digest      text NOT NULL,
+    issued_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    issued_by   name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE @extschema@.digest IS
+    'every digest capa_digest() issued; keep a copy outside the database, where the database''s superuser cannot reach it';
+CREATE TRIGGER capa_append_only BEFORE UPDATE OR DELETE ON @extschema@.digest
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_audit_guard();
+CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.digest
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capa_audit_guard();
+ALTER TABLE @extschema@.digest ENABLE ALWAYS TRIGGER capa_append_only;
+ALTER TABLE @extschema@.digest ENABLE ALWAYS TRIGGER capa_no_truncate;
+
+CREATE FUNCTION @extschema@.capa_digest() RETURNS text
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_digest() IS
+    'capa-digest:v1:<max seq>:<chains>:<sha256 over every chain head>: keep it outside the database; waits for audit writers in flight, so run it in a short transaction of its own';
 
 --
 -- Dump: every table and sequence; lookups without their built-in rows.
@@ -555,6 +577,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.action', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.action_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_seq_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
 
 --
 -- Privileges.  Nothing for PUBLIC.  Tables are written only by the API
@@ -565,7 +589,7 @@ REVOKE ALL ON SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
-REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.audit FROM CURRENT_USER;
+REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.audit, @extschema@.digest FROM CURRENT_USER;
 
 -- the types' I/O and comparison functions are harmless and needed by anyone
 -- who can see a column of these types
@@ -613,7 +637,9 @@ GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
     @extschema@.source, @extschema@.cause_category, @extschema@.rca_method,
     @extschema@.severity_policy, @extschema@.policy TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
-GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(@extschema@.capa_ref) TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
+GRANT SELECT ON @extschema@.digest TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_digest() TO capa_verifier;
 
 GRANT EXECUTE ON FUNCTION
     @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz),

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/json.h"
@@ -154,6 +155,11 @@ capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out)
 	Datum		addr = client_addr_datum(&addr_null);
 	int			rc;
 
+	/*
+	 * Lock the audit table before taking a seq: capa_digest()'s SHARE lock
+	 * then waits until every seq handed out has committed or aborted.
+	 */
+	LockRelationOid(cat->audit_relid, RowExclusiveLock);
 	memset(&f, 0, sizeof(f));
 	f.seq = nextval_internal(cat->audit_seq, false);
 	f.record_id = DatumGetInt64(entry->record_id);

@@ -23,7 +23,7 @@
 PG_FUNCTION_INFO_V1(capa_audit_guard);
 PG_FUNCTION_INFO_V1(capa_truncate_guard);
 
-/* UPDATE, DELETE or TRUNCATE of capa.audit: always refused (42501) */
+/* UPDATE, DELETE or TRUNCATE of capa.audit or capa.digest: refused (42501) */
 Datum
 capa_audit_guard(PG_FUNCTION_ARGS)
 {
@@ -35,7 +35,7 @@ capa_audit_guard(PG_FUNCTION_ARGS)
 				 errmsg("function \"capa_audit_guard\" was not called by trigger manager")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("the capa audit trail is append-only"),
+			 errmsg("capa.%s is append-only", RelationGetRelationName(trigdata->tg_relation)),
 			 errdetail("%s on \"%s\" is refused for every role.",
 					   TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) ? "TRUNCATE" :
 					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "UPDATE",

@@ -17,6 +17,9 @@
  *	  row_changed    the row's content is not what its last audit row
  *	                 recorded: changed with the triggers bypassed
  *	  row_missing    a chain whose register or action row is gone
+ *	  digest_mismatch  given an earlier capa_digest(): the chains as of its
+ *	                 max seq no longer give it (a covered row was changed,
+ *	                 removed, or a whole chain was rewritten)
  * No rows means intact.  The chains are read in index order by one query
  * each (no query per row).
  *
@@ -36,6 +39,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "chain.h"
+#include "digest.h"
 
 PG_FUNCTION_INFO_V1(capa_audit_verify);
 
@@ -54,7 +58,7 @@ report(Findings *out, const char *problem, int64 record_id, bool has_action,
 	   int64 action_id, int64 seq, const char *detail)
 {
 	Datum		values[5];
-	bool		nulls[5] = {false, false, !has_action, seq == 0, detail == NULL};
+	bool		nulls[5] = {false, record_id == 0, !has_action, seq == 0, detail == NULL};
 
 	values[0] = CStringGetTextDatum(problem);
 	values[1] = Int64GetDatum(record_id);
@@ -95,13 +99,13 @@ verify_chains(Findings *out, bool one_record, Datum record)
 		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
 		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
 		" a.hash, a.encoding FROM capa.audit a"
-		" ORDER BY a.record_id, a.action_id NULLS FIRST, a.chain_seq";
+		" ORDER BY a.record_id, a.action_id, a.chain_seq";
 	const char *sql_one =
 		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
 		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
 		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
 		" a.hash, a.encoding FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) $1"
-		" ORDER BY a.record_id, a.action_id NULLS FIRST, a.chain_seq";
+		" ORDER BY a.record_id, a.action_id, a.chain_seq";
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtype = cat->ref_type;
 	Portal		portal;
@@ -302,14 +306,45 @@ verify_missing_rows(Findings *out, bool one_record, Datum record)
 	}
 }
 
-/* capa_audit_verify(record capa_ref DEFAULT NULL) returns setof findings */
+/* Pass 4: the chain heads as of an earlier digest still give that digest */
+static void
+verify_digest(Findings *out, const char *digest)
+{
+	int64		max_seq;
+	int64		chains;
+	uint8		hash[CAPA_HASH_LEN];
+	int64		now_chains;
+	uint8		now_hash[CAPA_HASH_LEN];
+
+	if (!capa_parse_digest(digest, &max_seq, &chains, hash))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid capa digest: \"%s\"", digest),
+				 errhint("A digest looks like capa-digest:v1:<max seq>:<chains>:<64 hex digits>, as capa_digest() returns it.")));
+	capa_compute_digest(max_seq, &now_chains, now_hash);
+	if (now_chains != chains)
+		report(out, "digest_mismatch", 0, false, 0, max_seq,
+			   psprintf("the digest covered " INT64_FORMAT " chains up to seq " INT64_FORMAT
+						"; " INT64_FORMAT " chains have rows up to that seq now",
+						chains, max_seq, now_chains));
+	else if (memcmp(hash, now_hash, CAPA_HASH_LEN) != 0)
+		report(out, "digest_mismatch", 0, false, 0, max_seq,
+			   psprintf("the chain heads up to seq " INT64_FORMAT
+						" no longer give the digest: a row it covered was changed or removed",
+						max_seq));
+}
+
+/*
+ * capa_audit_verify(digest text DEFAULT NULL, record capa_ref DEFAULT NULL)
+ * returns setof findings
+ */
 Datum
 capa_audit_verify(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CapaCatalog *cat = capa_catalog();
-	bool		one_record = !PG_ARGISNULL(0);
-	Datum		record = one_record ? PG_GETARG_DATUM(0) : (Datum) 0;
+	bool		one_record = !PG_ARGISNULL(1);
+	Datum		record = one_record ? PG_GETARG_DATUM(1) : (Datum) 0;
 	Findings	out;
 	char	   *sql;
 
@@ -339,6 +374,8 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 				   " WHERE ($1 IS NULL OR x.capa_id OPERATOR(capa.=) $1) ORDER BY x.capa_id, x.id");
 	verify_rows(&out, sql, one_record, record, cat->act[ACT_CHAIN_HEAD]);
 	verify_missing_rows(&out, one_record, record);
+	if (!PG_ARGISNULL(0))
+		verify_digest(&out, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
 	SPI_finish();
 	return (Datum) 0;

@@ -1,0 +1,218 @@
+/*-------------------------------------------------------------------------
+ *
+ * digest.c
+ *	  capa_digest(): one value over every chain head and the highest audit
+ *	  sequence, to keep outside the database; and its re-computation for
+ *	  capa_audit_verify(digest => ...).
+ *
+ * Format: capa-digest:v1:<max seq>:<chains>:<64 hex digits>, where the hex
+ * is SHA-256 over, for each chain in (record_id, action_id) order (the
+ * record's own chain after its action items' chains, as the index sorts
+ * NULL last), the chain's last audit row with seq <= max seq, encoded as
+ * record_id (8 bytes), has_action (1), action_id (8, 0 if none),
+ * chain_seq (4), hash (32); big-endian.
+ *
+ * capa_digest() takes a SHARE lock on capa.audit, so it waits for the
+ * transactions writing audit rows and holds new ones back until it
+ * commits: every row at or below the max seq has then committed, and a
+ * later verification sees exactly the rows the digest covered.
+ *
+ * IDENTIFICATION
+ *	  src/digest.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "chain.h"
+#include "digest.h"
+
+PG_FUNCTION_INFO_V1(capa_digest);
+
+#define FETCH_BATCH 10000
+
+static void
+update_u64(pg_cryptohash_ctx *ctx, uint64 v, int bytes)
+{
+	uint8		b[8];
+	int			i;
+
+	for (i = 0; i < bytes; i++)
+		b[i] = (uint8) (v >> (8 * (bytes - 1 - i)));
+	if (pg_cryptohash_update(ctx, b, bytes) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+}
+
+/* Feed one chain head into the digest */
+static void
+add_head(pg_cryptohash_ctx *ctx, int64 record_id, bool has_action, int64 action_id,
+		 int32 chain_seq, const uint8 *hash)
+{
+	static const uint8 zero[CAPA_HASH_LEN];
+
+	update_u64(ctx, (uint64) record_id, 8);
+	update_u64(ctx, has_action ? 1 : 0, 1);
+	update_u64(ctx, has_action ? (uint64) action_id : 0, 8);
+	update_u64(ctx, (uint32) chain_seq, 4);
+	if (pg_cryptohash_update(ctx, hash ? hash : zero, CAPA_HASH_LEN) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+}
+
+void
+capa_compute_digest(int64 max_seq, int64 *chains, uint8 *out)
+{
+	const char *sql =
+		"SELECT a.record_id, a.action_id, a.chain_seq, a.hash FROM capa.audit a"
+		" WHERE a.seq OPERATOR(pg_catalog.<=) $1"
+		" ORDER BY a.record_id, a.action_id, a.chain_seq";
+	Oid			argtype = INT8OID;
+	Datum		arg = Int64GetDatum(max_seq);
+	Portal		portal;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	bool		have = false;
+	int64		record_id = 0;
+	bool		has_action = false;
+	int64		action_id = 0;
+	int32		chain_seq = 0;
+	uint8		hash[CAPA_HASH_LEN];
+	bool		hash_ok = false;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+	*chains = 0;
+	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &arg, NULL, true, 0);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			bool		no_action;
+			int64		r = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+			int64		a = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
+			Datum		h;
+
+			if (have && (r != record_id || no_action == has_action ||
+						 (!no_action && a != action_id)))
+			{
+				add_head(ctx, record_id, has_action, action_id, chain_seq,
+						 hash_ok ? hash : NULL);
+				(*chains)++;
+			}
+			have = true;
+			record_id = r;
+			has_action = !no_action;
+			action_id = no_action ? 0 : a;
+			chain_seq = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
+			h = SPI_getbinval(tup, td, 4, &isnull);
+			hash_ok = !isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(h)) == CAPA_HASH_LEN;
+			if (hash_ok)
+				memcpy(hash, VARDATA_ANY(DatumGetByteaPP(h)), CAPA_HASH_LEN);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	if (have)
+	{
+		add_head(ctx, record_id, has_action, action_id, chain_seq, hash_ok ? hash : NULL);
+		(*chains)++;
+	}
+	if (pg_cryptohash_final(ctx, out, CAPA_HASH_LEN) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+	pg_cryptohash_free(ctx);
+}
+
+char *
+capa_format_digest(int64 max_seq, int64 chains, const uint8 *hash)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "capa-digest:v1:" INT64_FORMAT ":" INT64_FORMAT ":", max_seq, chains);
+	for (i = 0; i < CAPA_HASH_LEN; i++)
+		appendStringInfo(&buf, "%02x", hash[i]);
+	return buf.data;
+}
+
+bool
+capa_parse_digest(const char *text, int64 *max_seq, int64 *chains, uint8 *hash)
+{
+	long long	m;
+	long long	c;
+	int			consumed = 0;
+	int			i;
+	const char *hex;
+
+	if (sscanf(text, "capa-digest:v1:%lld:%lld:%n", &m, &c, &consumed) != 2 || consumed == 0)
+		return false;
+	hex = text + consumed;
+	if (strlen(hex) != CAPA_HASH_LEN * 2 || m < 0 || c < 0)
+		return false;
+	for (i = 0; i < CAPA_HASH_LEN; i++)
+	{
+		unsigned int v;
+
+		if (!isxdigit((unsigned char) hex[2 * i]) || !isxdigit((unsigned char) hex[2 * i + 1]) ||
+			sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return false;
+		hash[i] = (uint8) v;
+	}
+	*max_seq = m;
+	*chains = c;
+	return true;
+}
+
+/* capa_digest() returns text, and records it in capa.digest */
+Datum
+capa_digest(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	int64		max_seq;
+	int64		chains;
+	uint8		hash[CAPA_HASH_LEN];
+	char	   *digest;
+	bool		isnull;
+	int			rc;
+	Datum		args[3];
+	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
+	text	   *result;
+
+	LockRelationOid(cat->audit_relid, ShareLock);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	rc = SPI_execute("SELECT pg_catalog.max(a.seq) FROM capa.audit a", false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: max seq returned %s", SPI_result_code_string(rc));
+	max_seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		max_seq = 0;
+	capa_compute_digest(max_seq, &chains, hash);
+	digest = capa_format_digest(max_seq, chains, hash);
+
+	args[0] = Int64GetDatum(max_seq);
+	args[1] = Int64GetDatum(chains);
+	args[2] = CStringGetTextDatum(digest);
+	rc = SPI_execute_with_args("INSERT INTO capa.digest (max_seq, chains, digest) VALUES ($1, $2, $3)",
+							   3, argtypes, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "capa: recording the digest returned %s", SPI_result_code_string(rc));
+	result = (text *) SPI_palloc(VARHDRSZ + strlen(digest));
+	SET_VARSIZE(result, VARHDRSZ + strlen(digest));
+	memcpy(VARDATA(result), digest, strlen(digest));
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
