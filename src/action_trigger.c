@@ -165,7 +165,12 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 			return PointerGetDatum(newtup);
 	}
 	else
+	{
 		newtup = trigdata->tg_trigtuple;
+		if (capa_is_restored_row(rel, newtup, cat->act[ACT_CHAIN_SEQ],
+								 cat->act[ACT_CHAIN_HEAD]))
+			return PointerGetDatum(newtup);
+	}
 
 	check_action_managed(rel, oldtup, newtup);
 	capa_id = heap_getattr(newtup, cat->act[ACT_CAPA_ID], tupdesc, &isnull);

@@ -56,6 +56,15 @@ extern void capa_row_set(CapaRowChanges *changes, AttrNumber attnum,
 extern HeapTuple capa_row_apply(HeapTuple tuple, TupleDesc tupdesc,
 								const CapaRowChanges *changes);
 
+/*
+ * True if an INSERT carries a row restored from a dump (it has its chain
+ * position and head): accepted as it is, without lifecycle rules or a new
+ * audit row; capa_audit_verify() proves it against its chain.  Only a
+ * superuser restores; anyone else giving a chain head gets 42501.
+ */
+extern bool capa_is_restored_row(Relation rel, HeapTuple tuple,
+								 AttrNumber seq_attnum, AttrNumber head_attnum);
+
 /* Current role's name as a name Datum */
 extern Datum capa_role_name_datum(Oid roleid);
 

@@ -687,6 +687,9 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		row.newtup = trigdata->tg_trigtuple;
+		if (capa_is_restored_row(row.rel, row.newtup, cat->reg[REG_CHAIN_SEQ],
+								 cat->reg[REG_CHAIN_HEAD]))
+			return PointerGetDatum(row.newtup);
 		judge_insert(&row);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))

@@ -128,3 +128,30 @@ capa_role_name_datum(Oid roleid)
 	return DirectFunctionCall1(namein,
 							   CStringGetDatum(GetUserNameFromId(roleid, false)));
 }
+
+bool
+capa_is_restored_row(Relation rel, HeapTuple tuple, AttrNumber seq_attnum,
+					 AttrNumber head_attnum)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		isnull;
+	Datum		head = heap_getattr(tuple, head_attnum, tupdesc, &isnull);
+	Datum		seq;
+
+	if (isnull)
+		return false;
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only a superuser can restore rows of \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail("The new row carries a chain head, as rows restored from a dump do.")));
+	seq = heap_getattr(tuple, seq_attnum, tupdesc, &isnull);
+	if (isnull || DatumGetInt32(seq) < 1 ||
+		VARSIZE_ANY_EXHDR(DatumGetByteaPP(head)) != 32)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("restored row of \"%s\" has an invalid chain position or head",
+						RelationGetRelationName(rel))));
+	return true;
+}

@@ -59,5 +59,19 @@ fi
 cat "$tap_log" >> "$log"
 rm -f "$tap_log"
 
+# dump and restore round trip (TAP lines)
+restore_log=$(mktemp)
+./test/restore.sh 2>&1 | tee "$restore_log"
+restore_status=${PIPESTATUS[0]}
+ok=$(grep -cE '^ok [0-9]+' "$restore_log")
+bad=$(grep -cE '^not ok [0-9]+' "$restore_log")
+passed=$((passed + ok))
+failed=$((failed + bad))
+if [ "$restore_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+    failed=$((failed + 1))
+fi
+cat "$restore_log" >> "$log"
+rm -f "$restore_log"
+
 echo "$passed passed, $failed failed" > "$summary"
 [ "$failed" -eq 0 ]

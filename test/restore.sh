@@ -1,0 +1,89 @@
+#!/bin/bash
+# Dump and restore round trip, as TAP: pg_dump (plain and custom format)
+# of a database with capa gives back the same register, action items and
+# audit trail; the chain verifies, also against a digest taken before the
+# dump; restored records continue their lifecycle.  Needs a running server
+# (PG* variables, as pg_virtualenv sets them) and capa installed.
+set -u
+n=0
+fail=0
+ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#  want: '$2'"; fail=1; fi; }
+q() { psql -XAtq -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+work=$(mktemp -d)
+chmod 777 "$work"
+
+for db in capa_src capa_plain capa_custom; do dropdb --if-exists "$db"; done
+createdb capa_src
+psql -Xq -v ON_ERROR_STOP=1 -d capa_src >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION capa;
+INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
+INSERT INTO capa.policy (segregation_of_duties) VALUES (true);
+DO $$
+DECLARE
+    r capa.capa_ref;
+    a bigint;
+    i int;
+BEGIN
+    FOR i IN 1..20 LOOP
+        r := capa.capa_open('Finding ' || i, 'd', 'major', CASE WHEN i % 2 = 0 THEN 'pentest' ELSE 'incident' END,
+                            owner => 'owner_' || i);
+        CONTINUE WHEN i % 5 = 0;
+        PERFORM capa.capa_contain(r, 'contained', 'none');
+        CONTINUE WHEN i % 4 = 0;
+        PERFORM capa.capa_analyse(r, 'cause', '5whys', 'extent');
+        a := capa.capa_add_action(r, 'fix', 'ops', current_date + 7);
+        PERFORM capa.capa_plan(r);
+        PERFORM capa.capa_complete_action(a, 'done');
+        PERFORM capa.capa_implement(r);
+        CONTINUE WHEN i % 3 = 0;
+        PERFORM capa.capa_verify(r, true, 'works');
+        PERFORM capa.capa_close(r, 'procedure v2');
+    END LOOP;
+END $$;
+SQL
+digest=$(q capa_src "SELECT capa.capa_digest()")
+fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+  SELECT r::text AS x FROM capa.register r UNION ALL SELECT a::text FROM capa.action a
+  UNION ALL SELECT u::text FROM capa.audit u UNION ALL SELECT d::text FROM capa.digest d
+  UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
+  UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin) t"
+src_print=$(q capa_src "$fingerprint")
+ok "$(q capa_src "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the source database verifies"
+
+pg_dump -d capa_src -f "$work/capa.sql"
+pg_dump -d capa_src -Fc -f "$work/capa.dump"
+createdb capa_plain
+psql -Xq -v ON_ERROR_STOP=1 -d capa_plain -f "$work/capa.sql" >"$work/plain.log" 2>&1
+ok "$?" 0 "a plain-format dump restores with psql, without errors"
+createdb capa_custom
+pg_restore --exit-on-error -d capa_custom "$work/capa.dump" >"$work/custom.log" 2>&1
+ok "$?" 0 "a custom-format dump restores with pg_restore, without errors"
+
+for db in capa_plain capa_custom; do
+    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests and added lookup rows"
+    ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
+       "$db: the chains verify, also against the digest taken before the dump"
+    ok "$(q $db "SELECT last_value FROM capa.register_number_seq") $(q $db "SELECT last_value FROM capa.audit_seq_seq")" \
+       "$(q capa_src "SELECT last_value FROM capa.register_number_seq") $(q capa_src "SELECT last_value FROM capa.audit_seq_seq")" \
+       "$db: the sequences continue where they stopped"
+    # restored records continue their lifecycle, through the rules
+    ok "$(q $db "SELECT capa.capa_verify(id, true, 'checked after restore') FROM capa.register WHERE title = 'Finding 3'")" \
+       verified "$db: a restored record continues its lifecycle"
+    ok "$(q $db "SELECT left(capa.capa_contain(id, 'x', 'y')::text, 0) FROM capa.register WHERE title = 'Finding 1'" 2>&1 | grep -c 'cannot move from closed')" \
+       1 "$db: and the rules still hold for restored records"
+    ok "$(q $db "SELECT capa.capa_open('After restore', 'd', 'minor', 'pentest')::text > max(id::text) FROM capa.register WHERE title <> 'After restore'")" \
+       t "$db: new references follow the restored ones"
+    ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "$db: the trail still verifies after new steps"
+done
+
+# only a superuser restores: a row carrying a chain head from anyone else is refused
+q capa_plain "CREATE ROLE capa_restore_probe; GRANT INSERT ON capa.register TO capa_restore_probe; GRANT USAGE ON SCHEMA capa TO capa_restore_probe" >/dev/null 2>&1
+ok "$(psql -XAtq -d capa_plain -c "SET ROLE capa_restore_probe; INSERT INTO capa.register (title, description, severity, source, chain_seq, chain_head) VALUES ('t','d','minor','other', 1, '\\x00')" 2>&1 | grep -c 'only a superuser can restore')" \
+   1 "a non-superuser cannot pass rows off as restored"
+q capa_plain "REVOKE ALL ON capa.register FROM capa_restore_probe; REVOKE ALL ON SCHEMA capa FROM capa_restore_probe; DROP ROLE capa_restore_probe" >/dev/null 2>&1
+
+for db in capa_src capa_plain capa_custom; do dropdb --if-exists "$db"; done
+rm -rf "$work"
+echo "1..$n"
+exit $fail
