@@ -61,3 +61,9 @@ ROLLBACK;
 
 -- all undone: intact again
 SELECT count(*) AS problems FROM capa.capa_audit_verify();
+
+-- a digest needs READ COMMITTED: an older snapshot would miss rows
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT capa.capa_digest();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;

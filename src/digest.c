@@ -25,10 +25,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 
 #include "catalog.h"
 #include "chain.h"
@@ -191,16 +193,29 @@ capa_digest(PG_FUNCTION_ARGS)
 	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
 	text	   *result;
 
+	/* a transaction snapshot would predate the lock and miss rows */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("capa_digest() must run at isolation level READ COMMITTED"),
+				 errdetail("Under REPEATABLE READ or SERIALIZABLE its snapshot would be older than the writers it waits for.")));
 	LockRelationOid(cat->audit_relid, ShareLock);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
-	rc = SPI_execute("SELECT pg_catalog.max(a.seq) FROM capa.audit a", false, 1);
+
+	/*
+	 * A snapshot taken after the lock was granted: it sees every writer the
+	 * lock waited for, and both queries below read the same state.
+	 */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rc = SPI_execute("SELECT pg_catalog.max(a.seq) FROM capa.audit a", true, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: max seq returned %s", SPI_result_code_string(rc));
 	max_seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		max_seq = 0;
 	capa_compute_digest(max_seq, &chains, hash);
+	PopActiveSnapshot();
 	digest = capa_format_digest(max_seq, chains, hash);
 
 	args[0] = Int64GetDatum(max_seq);
