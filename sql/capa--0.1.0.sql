@@ -535,7 +535,7 @@ COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
 
 CREATE FUNCTION @extschema@.capa_audit_verify(digest text DEFAULT NULL, record @extschema@.capa_ref DEFAULT NULL)
     RETURNS TABLE (problem text, record_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
-    AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp;
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) IS
     're-checks every audit chain (or one record''s) and every register and action row against it, and given an earlier capa_digest() that the rows it covered are unchanged; one row per problem, none when intact';
 
@@ -557,7 +557,7 @@ ALTER TABLE @extschema@.digest ENABLE ALWAYS TRIGGER capa_append_only;
 ALTER TABLE @extschema@.digest ENABLE ALWAYS TRIGGER capa_no_truncate;
 
 CREATE FUNCTION @extschema@.capa_digest() RETURNS text
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION @extschema@.capa_digest() IS
     'capa-digest:v1:<max seq>:<chains>:<sha256 over every chain head>: keep it outside the database; waits for audit writers in flight, so run it in a short transaction of its own';
 

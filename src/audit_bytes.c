@@ -12,9 +12,11 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inet.h"
 #include "utils/jsonb.h"
 #include "utils/xid8.h"
 
@@ -24,24 +26,12 @@
 
 PG_FUNCTION_INFO_V1(capa_audit_bytes);
 
-/* Text of column col of an SPI row, or NULL */
-static const char *
-text_col(HeapTuple tup, TupleDesc td, int col)
-{
-	return SPI_getvalue(tup, td, col);
-}
-
-/* The CAPA_HASH_LEN bytes of a bytea column, or NULL (error if mis-sized) */
+/* The CAPA_HASH_LEN bytes of a bytea, or NULL if mis-sized */
 static const uint8 *
-hash_col(HeapTuple tup, TupleDesc td, int col)
+hash_bytes(Datum d)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, td, col, &isnull);
-	bytea	   *b;
+	bytea	   *b = DatumGetByteaPP(d);
 
-	if (isnull)
-		return NULL;
-	b = DatumGetByteaPP(d);
 	if (VARSIZE_ANY_EXHDR(b) != CAPA_HASH_LEN)
 		return NULL;
 	return (const uint8 *) VARDATA_ANY(b);
@@ -56,38 +46,40 @@ hash_col(HeapTuple tup, TupleDesc td, int col)
 void
 capa_audit_fields_from_row(HeapTuple tup, TupleDesc td, CapaAuditFields *f)
 {
-	bool		isnull;
 	static const uint8 no_hash[CAPA_HASH_LEN];
+	Datum		v[19];
+	bool		n[19];
 	Jsonb	   *changed;
 
+	Assert(td->natts == 19);
+	heap_deform_tuple(tup, td, v, n);	/* once, not one getattr per column */
 	memset(f, 0, sizeof(*f));
-	f->seq = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-	f->record_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-	f->action_id = DatumGetInt64(SPI_getbinval(tup, td, 3, &isnull));
-	f->has_action = !isnull;
-	if (isnull)
-		f->action_id = 0;
-	f->chain_seq = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
-	f->step = text_col(tup, td, 5);
-	f->from_state = DatumGetInt16(SPI_getbinval(tup, td, 6, &isnull));
-	if (isnull)
-		f->from_state = 0;
-	f->to_state = DatumGetInt16(SPI_getbinval(tup, td, 7, &isnull));
-	if (isnull)
-		f->to_state = 0;
-	changed = DatumGetJsonbP(SPI_getbinval(tup, td, 8, &isnull));
-	f->changed = isnull ? NULL : JsonbToCString(NULL, &changed->root, VARSIZE(changed));
-	f->actor = text_col(tup, td, 9);
-	f->session_actor = text_col(tup, td, 10);
-	f->app_user = text_col(tup, td, 11);
-	f->application_name = text_col(tup, td, 12);
-	f->client_addr = text_col(tup, td, 13);
-	f->xid = U64FromFullTransactionId(DatumGetFullTransactionId(SPI_getbinval(tup, td, 14, &isnull)));
-	f->at = DatumGetTimestampTz(SPI_getbinval(tup, td, 15, &isnull));
-	f->row_hash = hash_col(tup, td, 16);
+	f->seq = DatumGetInt64(v[0]);
+	f->record_id = DatumGetInt64(v[1]);
+	f->has_action = !n[2];
+	f->action_id = n[2] ? 0 : DatumGetInt64(v[2]);
+	f->chain_seq = DatumGetInt32(v[3]);
+	f->step = n[4] ? NULL : TextDatumGetCString(v[4]);
+	f->from_state = n[5] ? 0 : DatumGetInt16(v[5]);
+	f->to_state = n[6] ? 0 : DatumGetInt16(v[6]);
+	if (n[7])
+		f->changed = NULL;
+	else
+	{
+		changed = DatumGetJsonbP(v[7]);
+		f->changed = JsonbToCString(NULL, &changed->root, VARSIZE(changed));
+	}
+	f->actor = n[8] ? NULL : NameStr(*DatumGetName(v[8]));
+	f->session_actor = n[9] ? NULL : NameStr(*DatumGetName(v[9]));
+	f->app_user = n[10] ? NULL : TextDatumGetCString(v[10]);
+	f->application_name = n[11] ? NULL : TextDatumGetCString(v[11]);
+	f->client_addr = n[12] ? NULL : DatumGetCString(DirectFunctionCall1(inet_out, v[12]));
+	f->xid = n[13] ? 0 : U64FromFullTransactionId(DatumGetFullTransactionId(v[13]));
+	f->at = n[14] ? 0 : DatumGetTimestampTz(v[14]);
+	f->row_hash = n[15] ? NULL : hash_bytes(v[15]);
 	if (f->row_hash == NULL)
 		f->row_hash = no_hash;	/* a damaged row still encodes; its hash won't match */
-	f->prev_hash = hash_col(tup, td, 17);
+	f->prev_hash = n[16] ? NULL : hash_bytes(v[16]);
 }
 
 /* capa_audit_bytes(seq bigint) returns bytea */

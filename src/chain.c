@@ -128,6 +128,31 @@ capa_sha256(const void *data, size_t len, uint8 *out)
 	pg_cryptohash_free(ctx);
 }
 
+pg_cryptohash_ctx *
+capa_sha256_begin(void)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL)
+		elog(ERROR, "capa: out of memory creating a SHA-256 context");
+	return ctx;
+}
+
+void
+capa_sha256_with(pg_cryptohash_ctx *ctx, const void *data, size_t len, uint8 *out)
+{
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, CAPA_HASH_LEN) < 0)
+		elog(ERROR, "capa: SHA-256 failed: %s", pg_cryptohash_error(ctx));
+}
+
+void
+capa_sha256_end(pg_cryptohash_ctx *ctx)
+{
+	pg_cryptohash_free(ctx);
+}
+
 /* A value in binary (send) form; elements one by one for arrays, so no
  * type OID (which differs between databases) enters the bytes */
 static void

@@ -66,6 +66,16 @@ extern void capa_audit_fields_from_row(HeapTuple tup, TupleDesc td,
 /* SHA-256 of len bytes into out (CAPA_HASH_LEN bytes) */
 extern void capa_sha256(const void *data, size_t len, uint8 *out);
 
+/*
+ * The same with a context kept for many hashes (verification hashes every
+ * row; creating a context each time costs more than the hash).
+ */
+struct pg_cryptohash_ctx;
+extern struct pg_cryptohash_ctx *capa_sha256_begin(void);
+extern void capa_sha256_with(struct pg_cryptohash_ctx *ctx, const void *data,
+							 size_t len, uint8 *out);
+extern void capa_sha256_end(struct pg_cryptohash_ctx *ctx);
+
 /* SHA-256 of the canonical encoding of a row, leaving out column skip */
 extern void capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip,
 						  uint8 *out);

@@ -118,6 +118,7 @@ verify_chains(Findings *out, bool one_record, Datum record)
 	StringInfoData bytes;
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
 												 ALLOCSET_DEFAULT_SIZES);
+	struct pg_cryptohash_ctx *sha = capa_sha256_begin();
 
 	initStringInfo(&bytes);
 	portal = SPI_cursor_open_with_args(NULL, one_record ? sql_one : sql_all,
@@ -144,7 +145,7 @@ verify_chains(Findings *out, bool one_record, Datum record)
 			capa_audit_fields_from_row(tup, td, &f);
 			resetStringInfo(&bytes);
 			capa_audit_encode(&bytes, &f);
-			capa_sha256(bytes.data, bytes.len, hash);
+			capa_sha256_with(sha, bytes.data, bytes.len, hash);
 			stored_hash = SPI_getbinval(tup, td, 18, &isnull);
 			if (isnull || !hash_equals(hash, stored_hash))
 				report(out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
@@ -186,6 +187,7 @@ verify_chains(Findings *out, bool one_record, Datum record)
 	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(rowcxt);
+	capa_sha256_end(sha);
 }
 
 /*
