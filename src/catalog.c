@@ -25,6 +25,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "chain.h"
 
 /*
  * Argument types of a plan, one letter each: r capa_ref, R capa_ref[],
@@ -255,6 +256,7 @@ rebuild(void)
 	 */
 	if (cache.register_relid != previous_register)
 	{
+		capa_chain_reset_cache();
 		for (i = 0; i < PLAN_COUNT; i++)
 		{
 			if (cache.plans[i] != NULL)

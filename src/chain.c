@@ -18,6 +18,7 @@
 #include "common/cryptohash.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "chain.h"
 
@@ -153,42 +154,97 @@ capa_sha256_end(pg_cryptohash_ctx *ctx)
 	pg_cryptohash_free(ctx);
 }
 
+/*
+ * Send functions of the types rows contain, looked up once per backend:
+ * fmgr_info on every value would cost more than the hash.  Reset when
+ * capa's catalog cache is rebuilt (types may have been recreated).
+ */
+typedef struct SendInfo
+{
+	Oid			typid;
+	Oid			elemtype;		/* element type of an array, or InvalidOid */
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	FmgrInfo	send;			/* of the type, or of its element type */
+} SendInfo;
+
+#define SEND_CACHE_SIZE 64
+static SendInfo send_cache[SEND_CACHE_SIZE];
+static int	send_cache_used = 0;
+
+void
+capa_chain_reset_cache(void)
+{
+	send_cache_used = 0;
+}
+
+static SendInfo *
+send_info(Oid typid)
+{
+	SendInfo   *si;
+	Oid			sendfunc;
+	bool		isvarlena;
+	Oid			target;
+	int			i;
+
+	for (i = 0; i < send_cache_used; i++)
+	{
+		if (send_cache[i].typid == typid)
+			return &send_cache[i];
+	}
+	if (send_cache_used == SEND_CACHE_SIZE)
+		send_cache_used = 0;	/* a handful of types in practice; start over */
+	si = &send_cache[send_cache_used];
+	si->typid = InvalidOid;
+	si->elemtype = get_element_type(typid);
+	target = OidIsValid(si->elemtype) ? si->elemtype : typid;
+	if (OidIsValid(si->elemtype))
+		get_typlenbyvalalign(si->elemtype, &si->elmlen, &si->elmbyval, &si->elmalign);
+	getTypeBinaryOutputInfo(target, &sendfunc, &isvarlena);
+	fmgr_info_cxt(sendfunc, &si->send, TopMemoryContext);
+	si->typid = typid;
+	send_cache_used++;
+	return si;
+}
+
+static void
+put_sent(StringInfo buf, FmgrInfo *send, Datum value)
+{
+	bytea	   *sent = SendFunctionCall(send, value);
+
+	put_bytes(buf, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+	pfree(sent);
+}
+
 /* A value in binary (send) form; elements one by one for arrays, so no
  * type OID (which differs between databases) enters the bytes */
 static void
 put_value(StringInfo buf, Datum value, Oid typid)
 {
-	Oid			elemtype = get_element_type(typid);
-	Oid			sendfunc;
-	bool		isvarlena;
-	bytea	   *sent;
+	SendInfo   *si = send_info(typid);
 
-	if (OidIsValid(elemtype))
+	if (OidIsValid(si->elemtype))
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(value);
 		Datum	   *elems;
 		bool	   *nulls;
 		int			n;
-		int16		elmlen;
-		bool		elmbyval;
-		char		elmalign;
 		int			i;
 
-		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+		deconstruct_array(arr, si->elemtype, si->elmlen, si->elmbyval, si->elmalign,
+						  &elems, &nulls, &n);
 		put_u32(buf, (uint32) n);
 		for (i = 0; i < n; i++)
 		{
 			if (nulls[i])
 				put_bytes(buf, NULL, 0);
 			else
-				put_value(buf, elems[i], elemtype);
+				put_sent(buf, &si->send, elems[i]);
 		}
 		return;
 	}
-	getTypeBinaryOutputInfo(typid, &sendfunc, &isvarlena);
-	sent = OidSendFunctionCall(sendfunc, value);
-	put_bytes(buf, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+	put_sent(buf, &si->send, value);
 }
 
 /*

@@ -76,6 +76,9 @@ extern void capa_sha256_with(struct pg_cryptohash_ctx *ctx, const void *data,
 							 size_t len, uint8 *out);
 extern void capa_sha256_end(struct pg_cryptohash_ctx *ctx);
 
+/* Forget the cached send functions (capa's catalog cache was rebuilt) */
+extern void capa_chain_reset_cache(void);
+
 /* SHA-256 of the canonical encoding of a row, leaving out column skip */
 extern void capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip,
 						  uint8 *out);
