@@ -187,6 +187,23 @@ SELECT seq, step, actor, session_actor, app_user,
 \x off
 
 \echo
+\echo '== The audit trail check: each row''s SHA-256 recomputed from its bytes with sha256()'
+SELECT seq, step, encode(hash, 'hex') AS hash,
+       sha256(capa.capa_audit_bytes(seq)) = hash AS hash_ok,
+       prev_hash IS NOT DISTINCT FROM lag(hash) OVER (ORDER BY chain_seq) AS linked
+  FROM capa.audit
+ WHERE record_id OPERATOR(capa.=) :'ref' AND action_id IS NULL
+ ORDER BY seq;
+
+\echo
+\echo '== capa_audit_verify(): every chain and every row re-checked (no rows = intact)'
+SELECT * FROM capa.capa_audit_verify();
+
+\echo
+\echo '== capa_digest(): one value over every chain head, to keep outside the database'
+SELECT capa.capa_digest() AS digest;
+
+\echo
 \echo '== What may happen next to the closed record (capa_next_states)'
 SELECT capa.capa_next_states(:'ref') AS next_states;
 
