@@ -50,3 +50,7 @@ demo: deps
 
 deps:
 	./test/install-deps.sh
+
+# PGXS does not track header dependencies: rebuild every object when a
+# header changes (the plan and column enums in catalog.h index arrays).
+$(OBJS): $(wildcard src/*.h)

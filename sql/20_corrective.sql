@@ -89,7 +89,12 @@ SELECT capa.capa_verify(:'id', false, 'Backups failed again on day 12');
 SELECT state, effective, verification_evidence, ineffective_count FROM capa.register WHERE id = :'id';
 RESET ROLE;
 SET ROLE regress_alice;
+-- the same work cannot be implemented again: a new action item is needed
+SELECT capa.capa_implement(:'id');
+\echo :LAST_ERROR_SQLSTATE
 SELECT capa.capa_add_action(:'id', 'Monitor the backup job itself', 'regress_ops', current_date + 7) AS aid3 \gset
+SELECT capa.capa_implement(:'id');
+\echo :LAST_ERROR_SQLSTATE
 SELECT capa.capa_complete_action(:aid3, 'Ticket OPS-51: heartbeat check');
 SELECT capa.capa_implement(:'id');
 -- entering implemented again clears the earlier verification

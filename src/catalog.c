@@ -59,6 +59,13 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
 		" FROM capa.action a WHERE a.capa_id " REF_EQ " $1",
 	"r"},
+	[PLAN_FRESH_ACTION] = {
+		"SELECT COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.step OPERATOR(pg_catalog.=) 'complete_action'), 0)"
+		" OPERATOR(pg_catalog.>)"
+		" COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.action_id IS NULL"
+		"  AND a.step OPERATOR(pg_catalog.=) 'verify'), 0)"
+		" FROM capa.audit a WHERE a.record_id " REF_EQ " $1",
+	"r"},
 	[PLAN_ACTION_OWNED_BY] = {
 		"SELECT a.owner FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
 		" AND a.owner OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",

@@ -352,6 +352,30 @@ check_actions(RegisterRow *row, const CapaEdge *edge)
 				 errhint("Complete them with capa_complete_action().")));
 }
 
+/*
+ * 55000 unless an action item was completed after the record's last
+ * verification: a record found ineffective (or reopened) is not
+ * implemented again by the same work.  Read from the audit trail, whose
+ * seq orders steps even within one transaction.
+ */
+static void
+check_fresh_action(RegisterRow *row, const CapaEdge *edge)
+{
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_FRESH_ACTION), &row->id, NULL, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: fresh action check returned %s", SPI_result_code_string(rc));
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %s of record %s requires an action item completed since its last verification",
+						edge->step, capa_ref_cstring(row->id)),
+				 errdetail("The record was verified before; no action item has been completed since."),
+				 errhint("Add and complete a new action item with capa_add_action() and capa_complete_action().")));
+}
+
 /* 42501 if the actor (role or end-user claim) owns the record or an action */
 static void
 check_segregation(RegisterRow *row)
@@ -716,6 +740,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	{
 		if (edge->conditions & (CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE))
 			check_actions(&row, edge);
+		if (edge->conditions & CAPA_COND_FRESH_ACTION)
+			check_fresh_action(&row, edge);
 		if (edge->conditions & CAPA_COND_SEGREGATION)
 			check_segregation(&row);
 		apply_effects(&row, edge);

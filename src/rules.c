@@ -91,10 +91,13 @@ const CapaEdge capa_edges[] = {
 		.step = "plan", .stamp = CAPA_STAMP_PLANNED,
 	.conditions = CAPA_COND_HAS_ACTIONS},
 
-	/* 10.2 c: every action done (the D of PDCA); a new check is due */
+	/*
+	 * 10.2 c: every action done (the D of PDCA); after a verification (found
+	 * ineffective, or before a reopen) something new must have been done
+	 */
 	{.kinds = ALL, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_IMPLEMENTED,
 		.step = "implement", .stamp = CAPA_STAMP_IMPLEMENTED,
-		.conditions = CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE,
+		.conditions = CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE | CAPA_COND_FRESH_ACTION,
 		.clears = VERIFICATION, .clears_stamps = CAPA_BIT(CAPA_STAMP_VERIFIED),
 	.sets_effectiveness_due = true},
 

@@ -77,6 +77,8 @@ typedef enum CapaStamp
 #define CAPA_COND_HAS_ACTIONS	0x01	/* at least one action item */
 #define CAPA_COND_ACTIONS_DONE	0x02	/* every action item done */
 #define CAPA_COND_SEGREGATION	0x04	/* actor owns neither record nor actions */
+#define CAPA_COND_FRESH_ACTION	0x08	/* an action item was completed since the
+										 * last verification */
 
 /* Counters a step increments */
 typedef enum CapaCounter
