@@ -49,10 +49,8 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" $15, $16, $17, $18, $19)",
 	"lrlitssjnnttIXzyyyh"},
 	[PLAN_AUDIT_ROW] = {
-		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
-		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
-		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
-		" a.hash, a.encoding FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",
+		"SELECT " CAPA_AUDIT_COLUMNS
+		" FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",
 	"l"},
 	[PLAN_ACTION_COUNTS] = {
 		"SELECT pg_catalog.count(*),"

@@ -33,6 +33,17 @@
 #define CAPA_ROW_ENCODING		1	/* version byte of the row encoding */
 #define CAPA_HASH_LEN			PG_SHA256_DIGEST_LENGTH
 
+/*
+ * The columns of capa.audit in the order capa_audit_fields_from_row()
+ * reads them; hash is column 18.
+ */
+#define CAPA_AUDIT_COLUMNS \
+	"a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state," \
+	" a.to_state, a.changed, a.actor, a.session_actor, a.app_user," \
+	" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash," \
+	" a.hash, a.encoding"
+#define CAPA_AUDIT_HASH_COLUMN 18
+
 /* The fields of one audit row, as the encoding reads them */
 typedef struct CapaAuditFields
 {

@@ -35,10 +35,9 @@
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
+#include "scan.h"
 
 PG_FUNCTION_INFO_V1(capa_digest);
-
-#define FETCH_BATCH 10000
 
 static void
 update_u64(pg_cryptohash_ctx *ctx, uint64 v, int bytes)
@@ -67,74 +66,75 @@ add_head(pg_cryptohash_ctx *ctx, int64 record_id, bool has_action, int64 action_
 		elog(ERROR, "capa: SHA-256 failed");
 }
 
+/* Digest state: the chain being read and its latest row so far */
+typedef struct DigestScan
+{
+	pg_cryptohash_ctx *ctx;
+	int64		chains;
+	bool		have;
+	int64		record_id;
+	bool		has_action;
+	int64		action_id;
+	int32		chain_seq;
+	bool		hash_ok;
+	uint8		hash[CAPA_HASH_LEN];
+} DigestScan;
+
+/* Feed the chain just finished into the digest */
+static void
+finish_chain(DigestScan *ds)
+{
+	add_head(ds->ctx, ds->record_id, ds->has_action, ds->action_id, ds->chain_seq,
+			 ds->hash_ok ? ds->hash : NULL);
+	ds->chains++;
+}
+
+/* One audit row, in chain order: the last row of each chain is its head */
+static void
+digest_row(HeapTuple tup, TupleDesc td, void *arg)
+{
+	DigestScan *ds = (DigestScan *) arg;
+	bool		isnull;
+	bool		no_action;
+	int64		r = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+	int64		a = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
+	Datum		h;
+
+	if (ds->have && (r != ds->record_id || no_action == ds->has_action ||
+					 (!no_action && a != ds->action_id)))
+		finish_chain(ds);
+	ds->have = true;
+	ds->record_id = r;
+	ds->has_action = !no_action;
+	ds->action_id = no_action ? 0 : a;
+	ds->chain_seq = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
+	h = SPI_getbinval(tup, td, 4, &isnull);
+	ds->hash_ok = !isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(h)) == CAPA_HASH_LEN;
+	if (ds->hash_ok)
+		memcpy(ds->hash, VARDATA_ANY(DatumGetByteaPP(h)), CAPA_HASH_LEN);
+}
+
 void
 capa_compute_digest(int64 max_seq, int64 *chains, uint8 *out)
 {
-	const char *sql =
-		"SELECT a.record_id, a.action_id, a.chain_seq, a.hash FROM capa.audit a"
-		" WHERE a.seq OPERATOR(pg_catalog.<=) $1"
-		" ORDER BY a.record_id, a.action_id, a.chain_seq";
 	Oid			argtype = INT8OID;
 	Datum		arg = Int64GetDatum(max_seq);
-	Portal		portal;
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	bool		have = false;
-	int64		record_id = 0;
-	bool		has_action = false;
-	int64		action_id = 0;
-	int32		chain_seq = 0;
-	uint8		hash[CAPA_HASH_LEN];
-	bool		hash_ok = false;
+	DigestScan	ds;
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+	memset(&ds, 0, sizeof(ds));
+	ds.ctx = pg_cryptohash_create(PG_SHA256);
+	if (ds.ctx == NULL || pg_cryptohash_init(ds.ctx) < 0)
 		elog(ERROR, "capa: SHA-256 failed");
-	*chains = 0;
-	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &arg, NULL, true, 0);
-	for (;;)
-	{
-		uint64		i;
-
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		isnull;
-			bool		no_action;
-			int64		r = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-			int64		a = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
-			Datum		h;
-
-			if (have && (r != record_id || no_action == has_action ||
-						 (!no_action && a != action_id)))
-			{
-				add_head(ctx, record_id, has_action, action_id, chain_seq,
-						 hash_ok ? hash : NULL);
-				(*chains)++;
-			}
-			have = true;
-			record_id = r;
-			has_action = !no_action;
-			action_id = no_action ? 0 : a;
-			chain_seq = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
-			h = SPI_getbinval(tup, td, 4, &isnull);
-			hash_ok = !isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(h)) == CAPA_HASH_LEN;
-			if (hash_ok)
-				memcpy(hash, VARDATA_ANY(DatumGetByteaPP(h)), CAPA_HASH_LEN);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	if (have)
-	{
-		add_head(ctx, record_id, has_action, action_id, chain_seq, hash_ok ? hash : NULL);
-		(*chains)++;
-	}
-	if (pg_cryptohash_final(ctx, out, CAPA_HASH_LEN) < 0)
+	capa_scan("SELECT a.record_id, a.action_id, a.chain_seq, a.hash FROM capa.audit a"
+			  " WHERE a.seq OPERATOR(pg_catalog.<=) $1"
+			  " ORDER BY a.record_id, a.action_id, a.chain_seq",
+			  1, &argtype, &arg, NULL, digest_row, &ds);
+	if (ds.have)
+		finish_chain(&ds);
+	if (pg_cryptohash_final(ds.ctx, out, CAPA_HASH_LEN) < 0)
 		elog(ERROR, "capa: SHA-256 failed");
-	pg_cryptohash_free(ctx);
+	pg_cryptohash_free(ds.ctx);
+	*chains = ds.chains;
 }
 
 char *

@@ -20,8 +20,8 @@
  *	  digest_mismatch  given an earlier capa_digest(): the chains as of its
  *	                 max seq no longer give it (a covered row was changed,
  *	                 removed, or a whole chain was rewritten)
- * No rows means intact.  The chains are read in index order by one query
- * each (no query per row).
+ * No rows means intact.  Each pass is one query streamed through a cursor
+ * in index order (no query per row).
  *
  * IDENTIFICATION
  *	  src/verify.c
@@ -40,10 +40,9 @@
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
+#include "scan.h"
 
 PG_FUNCTION_INFO_V1(capa_audit_verify);
-
-#define FETCH_BATCH 10000
 
 /* The function's output, a tuplestore */
 typedef struct Findings
@@ -90,187 +89,166 @@ hash_equals(const uint8 *a, Datum stored)
 		memcmp(a, VARDATA_ANY(b), CAPA_HASH_LEN) == 0;
 }
 
-/* Pass 1: every chain, in (record, action, chain_seq) order */
+/* Pass 1 state: the previous row, to check the link to it */
+typedef struct ChainScan
+{
+	Findings   *out;
+	struct pg_cryptohash_ctx *sha;
+	StringInfoData bytes;
+	bool		have_prev;
+	int64		prev_record;
+	bool		prev_has_action;
+	int64		prev_action;
+	int32		prev_seq;
+	uint8		prev_hash[CAPA_HASH_LEN];
+} ChainScan;
+
+/* One audit row: its hash, and its link to the row before it */
+static void
+check_audit_row(HeapTuple tup, TupleDesc td, void *arg)
+{
+	ChainScan  *cs = (ChainScan *) arg;
+	Findings   *out = cs->out;
+	CapaAuditFields f;
+	uint8		hash[CAPA_HASH_LEN];
+	bool		isnull;
+	Datum		stored_hash;
+	bool		same_chain;
+
+	capa_audit_fields_from_row(tup, td, &f);
+	resetStringInfo(&cs->bytes);
+	capa_audit_encode(&cs->bytes, &f);
+	capa_sha256_with(cs->sha, cs->bytes.data, cs->bytes.len, hash);
+	stored_hash = SPI_getbinval(tup, td, CAPA_AUDIT_HASH_COLUMN, &isnull);
+	if (isnull || !hash_equals(hash, stored_hash))
+		report(out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
+			   "the audit row does not hash to its stored hash: it was changed");
+
+	same_chain = cs->have_prev && cs->prev_record == f.record_id &&
+		cs->prev_has_action == f.has_action && cs->prev_action == f.action_id;
+	if (!same_chain)
+	{
+		if (f.chain_seq != 1)
+			report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+				   psprintf("the chain starts at position %d instead of 1", f.chain_seq));
+		if (f.prev_hash != NULL)
+			report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+				   "the first row of the chain names a previous hash");
+	}
+	else
+	{
+		if (f.chain_seq != cs->prev_seq + 1)
+			report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+				   psprintf("position %d follows position %d", f.chain_seq, cs->prev_seq));
+		if (f.prev_hash == NULL || memcmp(f.prev_hash, cs->prev_hash, CAPA_HASH_LEN) != 0)
+			report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+				   "prev_hash is not the hash of the previous row of the chain");
+	}
+	cs->have_prev = true;
+	cs->prev_record = f.record_id;
+	cs->prev_has_action = f.has_action;
+	cs->prev_action = f.action_id;
+	cs->prev_seq = f.chain_seq;
+	if (!isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(stored_hash)) == CAPA_HASH_LEN)
+		memcpy(cs->prev_hash, VARDATA_ANY(DatumGetByteaPP(stored_hash)), CAPA_HASH_LEN);
+	else
+		memset(cs->prev_hash, 0, CAPA_HASH_LEN);
+}
+
+/* Pass 1: every chain, in (record, action, chain_seq) index order */
 static void
 verify_chains(Findings *out, bool one_record, Datum record)
 {
-	const char *sql_all =
-		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
-		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
-		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
-		" a.hash, a.encoding FROM capa.audit a"
-		" ORDER BY a.record_id, a.action_id, a.chain_seq";
-	const char *sql_one =
-		"SELECT a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state,"
-		" a.to_state, a.changed, a.actor, a.session_actor, a.app_user,"
-		" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,"
-		" a.hash, a.encoding FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) $1"
-		" ORDER BY a.record_id, a.action_id, a.chain_seq";
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtype = cat->ref_type;
-	Portal		portal;
-	bool		have_prev = false;
-	int64		prev_record = 0;
-	bool		prev_has_action = false;
-	int64		prev_action = 0;
-	int32		prev_seq = 0;
-	uint8		prev_hash[CAPA_HASH_LEN];
-	StringInfoData bytes;
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
-												 ALLOCSET_DEFAULT_SIZES);
-	struct pg_cryptohash_ctx *sha = capa_sha256_begin();
+	ChainScan	cs;
 
-	initStringInfo(&bytes);
-	portal = SPI_cursor_open_with_args(NULL, one_record ? sql_one : sql_all,
-									   one_record ? 1 : 0, &argtype, &record, NULL,
-									   true, 0);
-	for (;;)
-	{
-		uint64		i;
-
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			CapaAuditFields f;
-			uint8		hash[CAPA_HASH_LEN];
-			bool		isnull;
-			Datum		stored_hash;
-			bool		same_chain;
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-
-			capa_audit_fields_from_row(tup, td, &f);
-			resetStringInfo(&bytes);
-			capa_audit_encode(&bytes, &f);
-			capa_sha256_with(sha, bytes.data, bytes.len, hash);
-			stored_hash = SPI_getbinval(tup, td, 18, &isnull);
-			if (isnull || !hash_equals(hash, stored_hash))
-				report(out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
-					   "the audit row does not hash to its stored hash: it was changed");
-
-			same_chain = have_prev && prev_record == f.record_id &&
-				prev_has_action == f.has_action && prev_action == f.action_id;
-			if (!same_chain)
-			{
-				if (f.chain_seq != 1)
-					report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
-						   psprintf("the chain starts at position %d instead of 1", f.chain_seq));
-				if (f.prev_hash != NULL)
-					report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
-						   "the first row of the chain names a previous hash");
-			}
-			else
-			{
-				if (f.chain_seq != prev_seq + 1)
-					report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
-						   psprintf("position %d follows position %d", f.chain_seq, prev_seq));
-				if (f.prev_hash == NULL || memcmp(f.prev_hash, prev_hash, CAPA_HASH_LEN) != 0)
-					report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
-						   "prev_hash is not the hash of the previous row of the chain");
-			}
-			have_prev = true;
-			prev_record = f.record_id;
-			prev_has_action = f.has_action;
-			prev_action = f.action_id;
-			prev_seq = f.chain_seq;
-			if (!isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(stored_hash)) == CAPA_HASH_LEN)
-				memcpy(prev_hash, VARDATA_ANY(DatumGetByteaPP(stored_hash)), CAPA_HASH_LEN);
-			else
-				memset(prev_hash, 0, CAPA_HASH_LEN);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	MemoryContextDelete(rowcxt);
-	capa_sha256_end(sha);
+	memset(&cs, 0, sizeof(cs));
+	cs.out = out;
+	cs.sha = capa_sha256_begin();
+	initStringInfo(&cs.bytes);
+	capa_scan("SELECT " CAPA_AUDIT_COLUMNS " FROM capa.audit a"
+			  " WHERE ($1 IS NULL OR a.record_id OPERATOR(capa.=) $1)"
+			  " ORDER BY a.record_id, a.action_id, a.chain_seq",
+			  1, &argtype, &record, one_record ? NULL : "n",
+			  check_audit_row, &cs);
+	capa_sha256_end(cs.sha);
 }
 
+/* Pass 2 state */
+typedef struct RowScan
+{
+	Findings   *out;
+	AttrNumber	head_attnum;	/* chain_head, left out of the row hash */
+} RowScan;
+
 /*
- * Pass 2: every register (or action) row against the last row of its
- * chain: columns whole_row, record_id, action_id, chain_seq, chain_head,
- * last chain_seq, last hash, last row_hash, last seq.
+ * One register or action row against the last row of its chain: columns
+ * whole row, record_id, action_id, chain_seq, chain_head, and of the last
+ * audit row chain_seq, hash, row_hash, seq.
  */
+static void
+check_chained_row(HeapTuple tup, TupleDesc td, void *arg)
+{
+	RowScan    *rs = (RowScan *) arg;
+	Findings   *out = rs->out;
+	bool		isnull;
+	bool		no_action;
+	int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+	int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 3, &no_action));
+	int32		row_seq = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
+	Datum		head = SPI_getbinval(tup, td, 5, &isnull);
+	bool		head_null = isnull;
+	bool		no_audit;
+	int32		last_seq = DatumGetInt32(SPI_getbinval(tup, td, 6, &no_audit));
+	Datum		last_hash = SPI_getbinval(tup, td, 7, &isnull);
+	Datum		last_row_hash = SPI_getbinval(tup, td, 8, &isnull);
+	int64		last_audit_seq = DatumGetInt64(SPI_getbinval(tup, td, 9, &isnull));
+	HeapTupleHeader th;
+	TupleDesc	rowdesc;
+	HeapTupleData row;
+	uint8		row_hash[CAPA_HASH_LEN];
+	bool		head_ok;
+
+	if (no_audit)
+	{
+		report(out, "no_audit", record_id, !no_action, action_id, 0,
+			   "the row has no audit row: it was written with the triggers bypassed");
+		return;
+	}
+
+	th = DatumGetHeapTupleHeader(SPI_getbinval(tup, td, 1, &isnull));
+	rowdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
+									 HeapTupleHeaderGetTypMod(th));
+	row.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&row.t_self);
+	row.t_tableOid = InvalidOid;
+	row.t_data = th;
+	capa_row_hash(rowdesc, &row, rs->head_attnum, row_hash);
+	ReleaseTupleDesc(rowdesc);
+
+	head_ok = !head_null && stored_hashes_equal(head, last_hash);
+	if (row_seq != last_seq || !head_ok)
+		report(out, "head_mismatch", record_id, !no_action, action_id, last_audit_seq,
+			   psprintf("the row is at chain position %d, its last audit row at %d%s",
+						row_seq, last_seq,
+						head_ok ? "" : "; its chain head is not that row's hash"));
+	if (!hash_equals(row_hash, last_row_hash))
+		report(out, "row_changed", record_id, !no_action, action_id, last_audit_seq,
+			   "the row's content differs from what its last audit row recorded");
+}
+
+/* Pass 2: every register (or action) row against the last row of its chain */
 static void
 verify_rows(Findings *out, const char *sql, bool one_record, Datum record,
 			AttrNumber head_attnum)
 {
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtype = cat->ref_type;
-	Portal		portal;
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
-												 ALLOCSET_DEFAULT_SIZES);
+	RowScan		rs = {out, head_attnum};
 
-	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &record,
-									   one_record ? NULL : "n", true, 0);
-	for (;;)
-	{
-		uint64		i;
-
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		isnull;
-			bool		has_action;
-			int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-			int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 3, &has_action));
-			int32		row_seq = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
-			Datum		head = SPI_getbinval(tup, td, 5, &isnull);
-			bool		head_null = isnull;
-			bool		no_audit;
-			int32		last_seq = DatumGetInt32(SPI_getbinval(tup, td, 6, &no_audit));
-			Datum		last_hash = SPI_getbinval(tup, td, 7, &isnull);
-			Datum		last_row_hash = SPI_getbinval(tup, td, 8, &isnull);
-			int64		last_audit_seq = DatumGetInt64(SPI_getbinval(tup, td, 9, &isnull));
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-
-			has_action = !has_action;	/* SPI reported isnull */
-			if (no_audit)
-			{
-				report(out, "no_audit", record_id, has_action, action_id, 0,
-					   "the row has no audit row: it was written with the triggers bypassed");
-			}
-			else
-			{
-				HeapTupleHeader th = DatumGetHeapTupleHeader(SPI_getbinval(tup, td, 1, &isnull));
-				TupleDesc	rowdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
-															 HeapTupleHeaderGetTypMod(th));
-				HeapTupleData row;
-				uint8		row_hash[CAPA_HASH_LEN];
-				bool		head_ok;
-
-				row.t_len = HeapTupleHeaderGetDatumLength(th);
-				ItemPointerSetInvalid(&row.t_self);
-				row.t_tableOid = InvalidOid;
-				row.t_data = th;
-				capa_row_hash(rowdesc, &row, head_attnum, row_hash);
-				ReleaseTupleDesc(rowdesc);
-
-				head_ok = !head_null && stored_hashes_equal(head, last_hash);
-				if (row_seq != last_seq || !head_ok)
-					report(out, "head_mismatch", record_id, has_action, action_id, last_audit_seq,
-						   psprintf("the row is at chain position %d, its last audit row at %d%s",
-									row_seq, last_seq,
-									head_ok ? "" : "; its chain head is not that row's hash"));
-				if (!hash_equals(row_hash, last_row_hash))
-					report(out, "row_changed", record_id, has_action, action_id, last_audit_seq,
-						   "the row's content differs from what its last audit row recorded");
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	MemoryContextDelete(rowcxt);
+	capa_scan(sql, 1, &argtype, &record, one_record ? NULL : "n",
+			  check_chained_row, &rs);
 }
 
 /*
