@@ -95,7 +95,7 @@ capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 		{
 			oldval = heap_getattr(oldtup, i + 1, tupdesc, &oldnull);
 			if (oldnull == newnull &&
-				(newnull || datumIsEqual(oldval, newval, att->attbyval, att->attlen)))
+				(newnull || datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
 				continue;
 		}
 		else if (newnull)

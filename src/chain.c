@@ -16,7 +16,10 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -159,6 +162,13 @@ capa_sha256_end(pg_cryptohash_ctx *ctx)
  * fmgr_info on every value would cost more than the hash.  Reset when
  * capa's catalog cache is rebuilt (types may have been recreated).
  */
+typedef enum ValueForm
+{
+	FORM_SEND,					/* the type's binary send function */
+	FORM_TEXT,					/* a varlena string: its bytes as stored */
+	FORM_NAME					/* a name: its bytes up to the NUL */
+} ValueForm;
+
 typedef struct SendInfo
 {
 	Oid			typid;
@@ -166,7 +176,8 @@ typedef struct SendInfo
 	int16		elmlen;
 	bool		elmbyval;
 	char		elmalign;
-	FmgrInfo	send;			/* of the type, or of its element type */
+	ValueForm	form;			/* of the type, or of its element type */
+	FmgrInfo	send;			/* for FORM_SEND */
 } SendInfo;
 
 #define SEND_CACHE_SIZE 64
@@ -201,20 +212,48 @@ send_info(Oid typid)
 	target = OidIsValid(si->elemtype) ? si->elemtype : typid;
 	if (OidIsValid(si->elemtype))
 		get_typlenbyvalalign(si->elemtype, &si->elmlen, &si->elmbyval, &si->elmalign);
-	getTypeBinaryOutputInfo(target, &sendfunc, &isvarlena);
-	fmgr_info_cxt(sendfunc, &si->send, TopMemoryContext);
+	/*
+	 * Strings are taken as stored, in the server encoding: their send
+	 * functions convert to client_encoding, which must not change a hash.
+	 */
+	if (target == NAMEOID)
+		si->form = FORM_NAME;
+	else if (TypeCategory(target) == TYPCATEGORY_STRING && get_typlen(target) == -1)
+		si->form = FORM_TEXT;
+	else
+	{
+		si->form = FORM_SEND;
+		getTypeBinaryOutputInfo(target, &sendfunc, &isvarlena);
+		fmgr_info_cxt(sendfunc, &si->send, TopMemoryContext);
+	}
 	si->typid = typid;
 	send_cache_used++;
 	return si;
 }
 
 static void
-put_sent(StringInfo buf, FmgrInfo *send, Datum value)
+put_sent(StringInfo buf, SendInfo *si, Datum value)
 {
-	bytea	   *sent = SendFunctionCall(send, value);
+	bytea	   *sent;
 
-	put_bytes(buf, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
-	pfree(sent);
+	switch (si->form)
+	{
+		case FORM_NAME:
+			put_str(buf, NameStr(*DatumGetName(value)));
+			return;
+		case FORM_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				put_bytes(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				return;
+			}
+		case FORM_SEND:
+			sent = SendFunctionCall(&si->send, value);
+			put_bytes(buf, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+			pfree(sent);
+			return;
+	}
 }
 
 /* A value in binary (send) form; elements one by one for arrays, so no
@@ -232,25 +271,34 @@ put_value(StringInfo buf, Datum value, Oid typid)
 		int			n;
 		int			i;
 
+		/* the shape first: dimensions and lower bounds, then the elements */
+		put_u32(buf, (uint32) ARR_NDIM(arr));
+		for (i = 0; i < ARR_NDIM(arr); i++)
+		{
+			put_u32(buf, (uint32) ARR_DIMS(arr)[i]);
+			put_u32(buf, (uint32) ARR_LBOUND(arr)[i]);
+		}
 		deconstruct_array(arr, si->elemtype, si->elmlen, si->elmbyval, si->elmalign,
 						  &elems, &nulls, &n);
-		put_u32(buf, (uint32) n);
 		for (i = 0; i < n; i++)
 		{
 			if (nulls[i])
 				put_bytes(buf, NULL, 0);
 			else
-				put_sent(buf, &si->send, elems[i]);
+				put_sent(buf, si, elems[i]);
 		}
 		return;
 	}
-	put_sent(buf, &si->send, value);
+	put_sent(buf, si, value);
 }
 
 /*
  * Row encoding version 1: version (1 byte), the number of columns (2), then
- * for each live column in column order but skip: its name and its value in
- * binary send form (NULL marker for NULL; arrays as a count and elements).
+ * for each live column in column order but skip: its name and its value as
+ * a length-prefixed string: strings (text, varchar, name) as stored, other
+ * types in their binary send form; NULL marker for NULL; an array as its
+ * number of dimensions (4), each dimension's length and lower bound (4, 4),
+ * then its elements.
  */
 void
 capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip, uint8 *out)

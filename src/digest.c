@@ -150,31 +150,60 @@ capa_format_digest(int64 max_seq, int64 chains, const uint8 *hash)
 	return buf.data;
 }
 
+/* A decimal number of 1 to 18 digits (no sign, no spaces) ending at stop */
+static bool
+parse_count(const char **p, char stop, int64 *out)
+{
+	int64		v = 0;
+	int			digits = 0;
+
+	while (**p >= '0' && **p <= '9')
+	{
+		if (++digits > 18)
+			return false;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	if (digits == 0 || **p != stop)
+		return false;
+	(*p)++;
+	*out = v;
+	return true;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 bool
 capa_parse_digest(const char *text, int64 *max_seq, int64 *chains, uint8 *hash)
 {
-	long long	m;
-	long long	c;
-	int			consumed = 0;
+	const char *prefix = "capa-digest:v1:";
+	const char *p = text;
 	int			i;
-	const char *hex;
 
-	if (sscanf(text, "capa-digest:v1:%lld:%lld:%n", &m, &c, &consumed) != 2 || consumed == 0)
+	if (strncmp(p, prefix, strlen(prefix)) != 0)
 		return false;
-	hex = text + consumed;
-	if (strlen(hex) != CAPA_HASH_LEN * 2 || m < 0 || c < 0)
+	p += strlen(prefix);
+	if (!parse_count(&p, ':', max_seq) || !parse_count(&p, ':', chains))
+		return false;
+	if (strlen(p) != CAPA_HASH_LEN * 2)
 		return false;
 	for (i = 0; i < CAPA_HASH_LEN; i++)
 	{
-		unsigned int v;
+		int			hi = hex_value(p[2 * i]);
+		int			lo = hex_value(p[2 * i + 1]);
 
-		if (!isxdigit((unsigned char) hex[2 * i]) || !isxdigit((unsigned char) hex[2 * i + 1]) ||
-			sscanf(hex + 2 * i, "%2x", &v) != 1)
+		if (hi < 0 || lo < 0)
 			return false;
-		hash[i] = (uint8) v;
+		hash[i] = (uint8) (hi << 4 | lo);
 	}
-	*max_seq = m;
-	*chains = c;
 	return true;
 }
 
@@ -199,6 +228,12 @@ capa_digest(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("capa_digest() must run at isolation level READ COMMITTED"),
 				 errdetail("Under REPEATABLE READ or SERIALIZABLE its snapshot would be older than the writers it waits for.")));
+	/* rows this transaction wrote may still roll back: no digest over them */
+	if (CheckRelationOidLockedByMe(cat->audit_relid, RowExclusiveLock, false))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("capa_digest() must run in a transaction that has written no audit rows"),
+				 errhint("Commit first, then take the digest in a transaction of its own.")));
 	LockRelationOid(cat->audit_relid, ShareLock);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");

@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "actor.h"
@@ -320,6 +321,24 @@ severity_policy(RegisterRow *row, TupleDesc *ptd)
 	return SPI_tuptable->vals[0];
 }
 
+/*
+ * Run a condition query against the latest committed state (and this
+ * transaction's earlier changes), whatever the isolation level: a step is
+ * judged by what others committed, as foreign-key checks are.  Under
+ * REPEATABLE READ the transaction snapshot would miss an action item added
+ * meanwhile.
+ */
+static int
+execute_latest(CapaPlanId plan, Datum *values)
+{
+	int			rc;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	rc = SPI_execute_plan(capa_spi_plan(plan), values, NULL, true, 1);
+	PopActiveSnapshot();
+	return rc;
+}
+
 /* 55000 unless the record has action items (and all are done) */
 static void
 check_actions(RegisterRow *row, const CapaEdge *edge)
@@ -329,7 +348,7 @@ check_actions(RegisterRow *row, const CapaEdge *edge)
 	int64		total;
 	int64		pending;
 
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_ACTION_COUNTS), &row->id, NULL, false, 1);
+	rc = execute_latest(PLAN_ACTION_COUNTS, &row->id);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: action count returned %s", SPI_result_code_string(rc));
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -364,7 +383,7 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
 	bool		isnull;
 	int			rc;
 
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_FRESH_ACTION), &row->id, NULL, false, 1);
+	rc = execute_latest(PLAN_FRESH_ACTION, &row->id);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: fresh action check returned %s", SPI_result_code_string(rc));
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -389,7 +408,7 @@ check_segregation(RegisterRow *row)
 	Datum		args[2];
 	ArrayType  *arr;
 
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_SEGREGATION_POLICY), NULL, NULL, true, 1);
+	rc = execute_latest(PLAN_SEGREGATION_POLICY, NULL);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: policy lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1 &&
@@ -425,7 +444,7 @@ check_segregation(RegisterRow *row)
 	}
 	args[0] = row->id;
 	args[1] = PointerGetDatum(arr);
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_ACTION_OWNED_BY), args, NULL, true, 1);
+	rc = execute_latest(PLAN_ACTION_OWNED_BY, args);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: action owner lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed > 0)

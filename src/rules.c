@@ -86,6 +86,7 @@ const CapaEdge capa_edges[] = {
 	{.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_PLANNED,
 		.step = "plan", .stamp = CAPA_STAMP_PLANNED,
 		.required = F(ACTION_REQUIRED), .must_be_true = F(ACTION_REQUIRED),
+		.checks = F(ACTION_REQUIRED),
 	.conditions = CAPA_COND_HAS_ACTIONS},
 	{.kinds = I, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_PLANNED,
 		.step = "plan", .stamp = CAPA_STAMP_PLANNED,
@@ -118,7 +119,8 @@ const CapaEdge capa_edges[] = {
 	{.kinds = C, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CLOSED,
 		.step = "close", .stamp = CAPA_STAMP_CLOSED,
 		.required = F(ISMS_CHANGES) | F(ACTION_REQUIRED) | F(NO_ACTION_JUSTIFICATION),
-	.must_be_false = F(ACTION_REQUIRED)},
+		.must_be_false = F(ACTION_REQUIRED),
+	.checks = F(ACTION_REQUIRED) | F(NO_ACTION_JUSTIFICATION)},
 
 	/* side exits */
 	{.kinds = ALL, .from = CAPA_STATE_OPEN, .to = CAPA_STATE_CANCELLED,
@@ -188,5 +190,5 @@ capa_rules_step_fields(const CapaEdge *edge)
 {
 	if (edge == NULL)
 		return 0;
-	return edge->required | edge->optional;
+	return (edge->required | edge->optional) & ~edge->checks;
 }

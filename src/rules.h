@@ -105,6 +105,8 @@ typedef struct CapaEdge
 	uint32_t	must_be_true;	/* boolean fields that must be true */
 	uint32_t	must_be_false;	/* boolean fields that must be false */
 	uint32_t	optional;		/* further fields the step may set */
+	uint32_t	checks;			/* required fields an earlier step recorded:
+								 * checked here, never written here */
 	unsigned	conditions;		/* CAPA_COND_* */
 	CapaCounter counter;		/* counter incremented */
 	uint32_t	clears;			/* evidence fields reset to NULL */

@@ -71,7 +71,7 @@ capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 
 	if (oldnull || newnull)
 		return oldnull != newnull;
-	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
+	return !datum_image_eq(oldval, newval, att->attbyval, att->attlen);
 }
 
 bool
