@@ -45,9 +45,12 @@ UPDATE capa.register SET title = ' ' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 UPDATE capa.register SET owner = '' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
--- an UPDATE that changes nothing writes nothing
+-- an UPDATE that changes nothing writes nothing, also for a long value
+-- stored compressed and written back uncompressed
+UPDATE capa.register SET description = repeat('Rule 17. ', 1000) WHERE id = :'id';
 SELECT chain_seq AS before FROM capa.register WHERE id = :'id' \gset
 UPDATE capa.register SET title = title WHERE id = :'id';
+UPDATE capa.register SET description = repeat('Rule 17. ', 1000) WHERE id = :'id';
 SELECT chain_seq = :before AS unchanged FROM capa.register WHERE id = :'id';
 
 -- booleans with the wrong value
@@ -57,6 +60,10 @@ UPDATE capa.register SET state = 'planned' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO capa.action (capa_id, description, owner, due) VALUES (:'id', 'Remove rule 17', 'regress_ops', current_date);
 UPDATE capa.register SET state = 'closed', isms_changes = 'x' WHERE id = :'id';
+\echo :LAST_ERROR_SQLSTATE
+-- a step checks the analysis' decision; it cannot rewrite it on the way
+UPDATE capa.register SET state = 'closed', isms_changes = 'x', action_required = false,
+       no_action_justification = 'rewritten at close' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 
 -- INSERT opens a record: state open, no step evidence, nothing capa maintains

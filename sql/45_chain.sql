@@ -42,3 +42,11 @@ SELECT capa.capa_audit_bytes(-1);
 SELECT id AS rid FROM capa.register ORDER BY id LIMIT 1 \gset
 UPDATE capa.register SET chain_head = '\x00' WHERE id = :'rid';
 \echo :LAST_ERROR_SQLSTATE
+
+-- hashes take strings as stored: a client in another encoding changes nothing
+SELECT capa.capa_open('Café backup €', 'Ünïcödé', 'minor', 'other') AS enc \gset
+SET client_encoding = 'LATIN9';
+SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'enc');
+SELECT capa.capa_contain(:'enc', 'contained', 'none');
+RESET client_encoding;
+SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'enc');

@@ -8,7 +8,7 @@ CREATE TEMP TABLE victim (label text, id capa.capa_ref);
 INSERT INTO victim
 SELECT l, capa.capa_open('Victim ' || l, 'd', 'minor', 'other', owner => 'regress_alice')
   FROM unnest(ARRAY['A', 'B', 'C', 'D', 'E', 'F']) l;
-SELECT count(*) FROM (SELECT capa.capa_contain(id, 'c', 'c'), capa.capa_analyse(id, 'r', '5whys', 'e')
+SELECT count(*) FROM (SELECT capa.capa_contain(id, 'c', 'c'), capa.capa_analyse(id, 'r', '5whys', 'e', why_chain => ARRAY['a', 'b', 'c', 'd'])
                         FROM victim) s;
 SELECT capa.capa_add_action(id, 'a', 'o', current_date) AS f_action FROM victim WHERE label = 'F' \gset
 SELECT count(*) AS problems FROM capa.capa_audit_verify();
@@ -22,6 +22,16 @@ SELECT capa.capa_plan(id) IS NULL FROM victim WHERE label = 'F';
 SELECT count(*) AS problems FROM capa.capa_audit_verify(digest => :'digest');
 SELECT capa.capa_audit_verify(digest => 'capa-digest:v2:1:1:00');
 \echo :LAST_ERROR_SQLSTATE
+SELECT try(format('SELECT capa.capa_audit_verify(digest => %L)', d)) AS refused
+  FROM unnest(ARRAY['capa-digest:v1: +5:1:' || repeat('0', 64),
+                    'capa-digest:v1:99999999999999999999999:1:' || repeat('0', 64),
+                    'capa-digest:v1:5:1:' || repeat('0', 63) || 'G']) d;
+-- no digest over rows the same transaction wrote: they may roll back
+BEGIN;
+SELECT capa.capa_open('Uncommitted', 'd', 'minor', 'other') IS NOT NULL AS opened;
+SELECT capa.capa_digest();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
 UPDATE capa.digest SET digest = 'x';
 \echo :LAST_ERROR_SQLSTATE
 
@@ -40,6 +50,8 @@ ALTER TABLE capa.audit ENABLE ALWAYS TRIGGER capa_append_only;
 -- D: the register row changed with triggers off by session_replication_role
 SET LOCAL session_replication_role = replica;
 UPDATE capa.register SET root_cause = 'rewritten' WHERE id = (SELECT id FROM victim WHERE label = 'D');
+-- B: an array reshaped, same elements: the row hash covers the shape
+UPDATE capa.register SET why_chain = '{{a,b},{c,d}}' WHERE id = (SELECT id FROM victim WHERE label = 'B');
 -- F: its action row deleted, and a register row inserted with no audit row
 DELETE FROM capa.action WHERE id = :f_action;
 INSERT INTO capa.register (id, title, description, severity, source, opened_at, opened_by,
