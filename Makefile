@@ -54,3 +54,10 @@ deps:
 # PGXS does not track header dependencies: rebuild every object when a
 # header changes (the plan and column enums in catalog.h index arrays).
 $(OBJS): $(wildcard src/*.h)
+
+# Throughput of capa against the floor and the PL/pgSQL peer (ratios)
+.PHONY: bench
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	./bench/run.sh

@@ -1,0 +1,49 @@
+#!/bin/bash
+# make bench: capa against the unchecked floor and the hand-written PL/pgSQL
+# peer (../shared/bench), on a throwaway cluster, alternating in rounds;
+# prints median throughput and the ratios.  Absolute figures vary from
+# machine to machine; the ratios are the result.
+#   ROUNDS (default 5), SECONDS per run (default 10), CLIENTS (default 4)
+set -eu
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-5}
+SECONDS_PER_RUN=${SECONDS:-10}
+CLIENTS=${CLIENTS:-4}
+SHARED=${SHARED:-../shared/bench}
+
+if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
+    exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" \
+        pg_virtualenv -t -v 15 -o synchronous_commit=off -o shared_buffers=512MB "$0" "$@"
+fi
+
+psql -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" \
+     -f "$SHARED/peer_plpgsql.sql" >/dev/null
+
+declare -A scripts=(
+    [capa]=bench/capa_lifecycle.pgbench
+    [floor]="$SHARED/bare_lifecycle.pgbench"
+    [peer]="$SHARED/peer_lifecycle.pgbench"
+)
+order=(capa floor peer)
+declare -A results
+for ((r = 1; r <= ROUNDS; r++)); do
+    for name in "${order[@]}"; do
+        tps=$(pgbench -n -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" -f "${scripts[$name]}" 2>&1 |
+              sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+        results[$name]="${results[$name]:-} $tps"
+        echo "round $r: $name $tps tps" >&2
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo
+echo "whole corrective lifecycle, one transaction each; $CLIENTS clients, synchronous_commit = off,"
+echo "$ROUNDS alternating rounds of ${SECONDS_PER_RUN} s, medians:"
+printf '%-8s %12s %14s %14s\n' script "tps (median)" "vs floor" "vs peer"
+m_floor=$(echo "${results[floor]}" | median)
+m_peer=$(echo "${results[peer]}" | median)
+for name in "${order[@]}"; do
+    m=$(echo "${results[$name]}" | median)
+    awk -v n="$name" -v m="$m" -v f="$m_floor" -v p="$m_peer" \
+        'BEGIN { printf "%-8s %12.0f %13.2fx %13.2fx\n", n, m, m / f, m / p }'
+done
