@@ -10,8 +10,9 @@
  *		need EXECUTE on the function and no privilege on the tables;
  *	  - they record the caller (the effective role at the call, so SET ROLE
  *		is honoured) as the actor, which SECURITY DEFINER could not;
- *	  - they tell the trigger which step was asked for, so asking for the
- *		state a record is already in is refused instead of ignored.
+ *	  - they tell the trigger which step was asked for (its target state
+ *		comes from rules.c), so asking for the state a record is already in
+ *		is refused instead of ignored.
  * The functions are declared with SET search_path = pg_catalog, pg_temp.
  *
  * IDENTIFICATION
@@ -228,7 +229,7 @@ capa_contain(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_contain");
 
-	api_begin(&call, PLAN_API_CONTAIN, CAPA_STATE_CONTAINED, id);
+	api_begin(&call, PLAN_API_CONTAIN, capa_rules_step_target("contain", true), id);
 	api_fn_arg(&call, fcinfo, 1);
 	api_fn_arg(&call, fcinfo, 2);
 	PG_RETURN_DATUM(api_transition(&call, id));
@@ -245,7 +246,7 @@ capa_analyse(PG_FUNCTION_ARGS)
 	Datum		id = api_record_arg(fcinfo, "capa_analyse");
 	int			i;
 
-	api_begin(&call, PLAN_API_ANALYSE, CAPA_STATE_ANALYSED, id);
+	api_begin(&call, PLAN_API_ANALYSE, capa_rules_step_target("analyse", true), id);
 	for (i = 1; i <= 8; i++)
 		api_fn_arg(&call, fcinfo, i);
 	PG_RETURN_DATUM(api_transition(&call, id));
@@ -299,7 +300,7 @@ capa_plan(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_plan");
 
-	api_begin(&call, PLAN_API_SET_STATE, CAPA_STATE_PLANNED, id);
+	api_begin(&call, PLAN_API_SET_STATE, capa_rules_step_target("plan", true), id);
 	PG_RETURN_DATUM(api_transition(&call, id));
 }
 
@@ -310,7 +311,7 @@ capa_implement(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_implement");
 
-	api_begin(&call, PLAN_API_SET_STATE, CAPA_STATE_IMPLEMENTED, id);
+	api_begin(&call, PLAN_API_SET_STATE, capa_rules_step_target("implement", true), id);
 	PG_RETURN_DATUM(api_transition(&call, id));
 }
 
@@ -325,8 +326,7 @@ capa_verify(PG_FUNCTION_ARGS)
 	Datum		id = api_record_arg(fcinfo, "capa_verify");
 	bool		ineffective = !PG_ARGISNULL(1) && !PG_GETARG_BOOL(1);
 
-	api_begin(&call, PLAN_API_VERIFY,
-			  ineffective ? CAPA_STATE_PLANNED : CAPA_STATE_VERIFIED, id);
+	api_begin(&call, PLAN_API_VERIFY, capa_rules_step_target("verify", !ineffective), id);
 	api_fn_arg(&call, fcinfo, 1);
 	api_fn_arg(&call, fcinfo, 2);
 	PG_RETURN_DATUM(api_transition(&call, id));
@@ -339,7 +339,7 @@ capa_close(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_close");
 
-	api_begin(&call, PLAN_API_CLOSE, CAPA_STATE_CLOSED, id);
+	api_begin(&call, PLAN_API_CLOSE, capa_rules_step_target("close", true), id);
 	api_fn_arg(&call, fcinfo, 1);
 	PG_RETURN_DATUM(api_transition(&call, id));
 }
@@ -351,7 +351,7 @@ capa_cancel(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_cancel");
 
-	api_begin(&call, PLAN_API_CANCEL, CAPA_STATE_CANCELLED, id);
+	api_begin(&call, PLAN_API_CANCEL, capa_rules_step_target("cancel", true), id);
 	api_fn_arg(&call, fcinfo, 1);
 	PG_RETURN_DATUM(api_transition(&call, id));
 }
@@ -363,7 +363,7 @@ capa_reopen(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_reopen");
 
-	api_begin(&call, PLAN_API_REOPEN, CAPA_STATE_OPEN, id);
+	api_begin(&call, PLAN_API_REOPEN, capa_rules_step_target("reopen", true), id);
 	api_fn_arg(&call, fcinfo, 1);
 	PG_RETURN_DATUM(api_transition(&call, id));
 }

@@ -20,6 +20,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "rules.h"
 
@@ -170,6 +171,22 @@ capa_rules_next(CapaKind kind, CapaState from, CapaState *out, int max)
 			out[n++] = e->to;
 	}
 	return n;
+}
+
+CapaState
+capa_rules_step_target(const char *step, bool effective)
+{
+	int			i;
+
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+		bool		ineffective_edge = (e->must_be_false & F(EFFECTIVE)) != 0;
+
+		if (strcmp(e->step, step) == 0 && ineffective_edge == !effective)
+			return e->to;
+	}
+	return CAPA_STATE_INVALID;
 }
 
 bool

@@ -128,6 +128,12 @@ extern const CapaEdge *capa_rules_find(CapaKind kind, CapaState from, CapaState 
 /* Fills out[] with the states kind may reach from `from`; returns count */
 extern int	capa_rules_next(CapaKind kind, CapaState from, CapaState *out, int max);
 
+/*
+ * The state a step leads to: for "verify", the effective outcome or not;
+ * CAPA_STATE_INVALID for an unknown step
+ */
+extern CapaState capa_rules_step_target(const char *step, bool effective);
+
 /* Closed and cancelled records are immutable except for their exits */
 extern bool capa_rules_frozen(CapaState state);
 
