@@ -137,9 +137,8 @@ api_execute(ApiCall *call, Datum *result)
 	Oid			caller = GetUserId();
 	Oid			saved_user;
 	int			saved_sec;
-	/* set inside PG_TRY and read after it: volatile, as setjmp requires */
-	volatile bool found = false;
-	volatile Datum first = (Datum) 0;
+	bool		found = false;
+	Datum		first = (Datum) 0;	/* read only when PG_TRY completed */
 	int			rc;
 	MemoryContext cxt = CurrentMemoryContext;
 

@@ -139,10 +139,11 @@ capa_hash_datum(const uint8 *hash)
 }
 
 /*
- * Every value of the audit row is computed here, in C, so the bytes hashed
- * are exactly the values stored: seq, clock time, transaction id, roles.
+ * Insert the audit row and put its hash, the row's new chain head, in
+ * hash_out.  Every value is computed here, in C, so the bytes hashed are
+ * exactly the values stored: seq, clock time, transaction id, roles.
  */
-void
+static void
 capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out)
 {
 	CapaCatalog *cat = capa_catalog();

@@ -43,12 +43,6 @@ typedef struct CapaAuditEntry
 extern Datum capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup,
 								  HeapTuple newtup, const bool *skip);
 
-/*
- * Insert the audit row and put its hash, the row's new chain head, in
- * hash_out (CAPA_HASH_LEN bytes); the caller is connected to SPI.
- */
-extern void capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out);
-
 /* The chain head column value (bytea) of a hash */
 extern Datum capa_hash_datum(const uint8 *hash);
 

@@ -57,6 +57,8 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
 		" FROM capa.action a WHERE a.capa_id " REF_EQ " $1",
 	"r"},
+	/* step names as the triggers write them: rules.c "verify", and
+	 * action_trigger.c "complete_action" */
 	[PLAN_FRESH_ACTION] = {
 		"SELECT COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.step OPERATOR(pg_catalog.=) 'complete_action'), 0)"
 		" OPERATOR(pg_catalog.>)"
