@@ -18,6 +18,8 @@ ISOLATION_OPTS = --inputdir=test --launcher=$(CURDIR)/test/regress-launcher.sh
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# SHA-256 through OpenSSL's EVP, as the server itself is built (chain.c)
+SHLIB_LINK += -lcrypto
 # clang bitcode for JIT is not needed
 with_llvm = no
 

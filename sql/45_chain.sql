@@ -50,3 +50,17 @@ SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'enc');
 SELECT capa.capa_contain(:'enc', 'contained', 'none');
 RESET client_encoding;
 SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'enc');
+
+-- "changed" enters the bytes as jsonb's own text output, whatever it holds:
+-- escapes, control characters, quotes, backslashes, non-ASCII, numbers,
+-- nested arrays (capa writes that text from the stored jsonb itself)
+SELECT capa.capa_open(E'Tab\there "quoted" \\back\\ \b\f\r\n \x01\x1f end', E'emoji \U0001F600 rtl \u202E', 'minor', 'other',
+                      priority => 5) AS awk \gset
+SELECT capa.capa_contain(:'awk', E'line1\nline2', '{"not": "json"}');
+SELECT capa.capa_analyse(:'awk', 'cause', '5whys', 'e',
+                         why_chain => ARRAY[E'a\tb', 'c"d', NULL, '', E'\\'], related => ARRAY[:'enc']::capa.capa_ref[]);
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE position(convert_to(changed::text, 'UTF8') IN capa.capa_audit_bytes(seq)) = 43 + length(convert_to(step, 'UTF8')))
+         AS changed_as_jsonb_text
+  FROM capa.audit WHERE record_id = :'awk';
+SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'awk');

@@ -372,7 +372,8 @@ CREATE TABLE @extschema@.action (
     chain_head      bytea NOT NULL
 );
 COMMENT ON TABLE @extschema@.action IS 'action items of a record (10.2 c), each with an owner, a due date and, once done, evidence';
-CREATE INDEX action_capa_id_idx ON @extschema@.action (capa_id);
+-- (capa_id, id): a record's items, and the order capa_audit_verify() reads them in
+CREATE INDEX action_chain_idx ON @extschema@.action (capa_id, id);
 
 CREATE TABLE @extschema@.audit (
     seq             bigserial PRIMARY KEY,

@@ -24,6 +24,11 @@
 #define DatumGetCapaRef(d)	DatumGetInt64(d)
 #define CapaRefGetDatum(r)	Int64GetDatum(r)
 
+/* The types' binary send functions (chain.c encodes their values directly) */
+extern Datum capa_ref_send(PG_FUNCTION_ARGS);
+extern Datum capa_state_send(PG_FUNCTION_ARGS);
+extern Datum capa_severity_send(PG_FUNCTION_ARGS);
+
 /* Text of a capa_ref Datum, for messages */
 extern char *capa_ref_cstring(Datum ref);
 

@@ -171,6 +171,14 @@ static const char *const action_column_names[ACT_COLUMN_COUNT] = {
 	[ACT_CHAIN_HEAD] = "chain_head",
 };
 
+/* As CAPA_AUDIT_COLUMNS lists them */
+static const char *const audit_column_names[CAPA_AUDIT_NCOLS] = {
+	"seq", "record_id", "action_id", "chain_seq", "step", "from_state",
+	"to_state", "changed", "actor", "session_actor", "app_user",
+	"application_name", "client_addr", "xid", "at", "row_hash", "prev_hash",
+	"hash", "encoding"
+};
+
 static CapaCatalog cache;
 
 /* Forget everything when one of capa's relations changes */
@@ -273,6 +281,11 @@ rebuild(void)
 	}
 	cache.action_relid = lookup_relation("action");
 	cache.audit_relid = lookup_relation("audit");
+	cache.register_pkey = lookup_relation("register_pkey");
+	cache.action_chain_index = lookup_relation("action_chain_idx");
+	cache.audit_chain_index = lookup_relation("audit_chain_idx");
+	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
+		cache.audit_column[i] = lookup_column(cache.audit_relid, audit_column_names[i]);
 	cache.number_seq = lookup_relation("register_number_seq");
 	cache.audit_seq = lookup_relation("audit_seq_seq");
 	cache.owner = relation_owner(cache.register_relid);

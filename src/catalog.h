@@ -17,6 +17,7 @@
 #include "access/attnum.h"
 #include "executor/spi.h"
 
+#include "chain.h"
 #include "rules.h"
 
 /* Columns of capa.register the trigger reads or writes by number */
@@ -94,6 +95,10 @@ typedef struct CapaCatalog
 	Oid			register_relid;
 	Oid			action_relid;
 	Oid			audit_relid;
+	Oid			register_pkey;	/* indexes the chains are read in: (id) */
+	Oid			action_chain_index; /* (capa_id, id) */
+	Oid			audit_chain_index;	/* (record_id, action_id, chain_seq) */
+	AttrNumber	audit_column[CAPA_AUDIT_NCOLS]; /* CAPA_AUDIT_COLUMNS order */
 	Oid			owner;			/* owner of capa.register: runs capa's writes */
 	Oid			ref_type;		/* capa.capa_ref */
 	Oid			state_type;		/* capa.capa_state */

@@ -35,7 +35,7 @@
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
-#include "scan.h"
+#include "ordered_scan.h"
 
 PG_FUNCTION_INFO_V1(capa_digest);
 
@@ -66,75 +66,78 @@ add_head(pg_cryptohash_ctx *ctx, int64 record_id, bool has_action, int64 action_
 		elog(ERROR, "capa: SHA-256 failed");
 }
 
-/* Digest state: the chain being read and its latest row so far */
-typedef struct DigestScan
+void
+capa_digest_begin(CapaDigestAcc *acc)
 {
-	pg_cryptohash_ctx *ctx;
-	int64		chains;
-	bool		have;
-	int64		record_id;
-	bool		has_action;
-	int64		action_id;
-	int32		chain_seq;
-	bool		hash_ok;
-	uint8		hash[CAPA_HASH_LEN];
-} DigestScan;
+	memset(acc, 0, sizeof(*acc));
+	acc->ctx = capa_sha256_begin();
+	if (pg_cryptohash_init(acc->ctx) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+}
 
 /* Feed the chain just finished into the digest */
 static void
-finish_chain(DigestScan *ds)
+finish_chain(CapaDigestAcc *acc)
 {
-	add_head(ds->ctx, ds->record_id, ds->has_action, ds->action_id, ds->chain_seq,
-			 ds->hash_ok ? ds->hash : NULL);
-	ds->chains++;
+	add_head(acc->ctx, acc->record_id, acc->has_action, acc->action_id, acc->chain_seq,
+			 acc->hash_ok ? acc->hash : NULL);
+	acc->chains++;
 }
 
 /* One audit row, in chain order: the last row of each chain is its head */
-static void
-digest_row(HeapTuple tup, TupleDesc td, void *arg)
+void
+capa_digest_row(CapaDigestAcc *acc, int64 record_id, bool has_action,
+				int64 action_id, int32 chain_seq, Datum hash, bool hash_null)
 {
-	DigestScan *ds = (DigestScan *) arg;
-	bool		isnull;
-	bool		no_action;
-	int64		r = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-	int64		a = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
-	Datum		h;
+	if (acc->have && (record_id != acc->record_id || has_action != acc->has_action ||
+					  (has_action && action_id != acc->action_id)))
+		finish_chain(acc);
+	acc->have = true;
+	acc->record_id = record_id;
+	acc->has_action = has_action;
+	acc->action_id = has_action ? action_id : 0;
+	acc->chain_seq = chain_seq;
+	acc->hash_ok = !hash_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(hash)) == CAPA_HASH_LEN;
+	if (acc->hash_ok)
+		memcpy(acc->hash, VARDATA_ANY(DatumGetByteaPP(hash)), CAPA_HASH_LEN);
+}
 
-	if (ds->have && (r != ds->record_id || no_action == ds->has_action ||
-					 (!no_action && a != ds->action_id)))
-		finish_chain(ds);
-	ds->have = true;
-	ds->record_id = r;
-	ds->has_action = !no_action;
-	ds->action_id = no_action ? 0 : a;
-	ds->chain_seq = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
-	h = SPI_getbinval(tup, td, 4, &isnull);
-	ds->hash_ok = !isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(h)) == CAPA_HASH_LEN;
-	if (ds->hash_ok)
-		memcpy(ds->hash, VARDATA_ANY(DatumGetByteaPP(h)), CAPA_HASH_LEN);
+void
+capa_digest_end(CapaDigestAcc *acc, int64 *chains, uint8 *out)
+{
+	if (acc->have)
+		finish_chain(acc);
+	if (pg_cryptohash_final(acc->ctx, out, CAPA_HASH_LEN) < 0)
+		elog(ERROR, "capa: SHA-256 failed");
+	capa_sha256_end(acc->ctx);
+	acc->ctx = NULL;
+	*chains = acc->chains;
 }
 
 void
 capa_compute_digest(int64 max_seq, int64 *chains, uint8 *out)
 {
-	Oid			argtype = INT8OID;
-	Datum		arg = Int64GetDatum(max_seq);
-	DigestScan	ds;
+	CapaCatalog *cat = capa_catalog();
+	const AttrNumber *col = cat->audit_column;
+	CapaOrderedScan os;
+	TupleTableSlot *slot;
+	CapaDigestAcc acc;
 
-	memset(&ds, 0, sizeof(ds));
-	ds.ctx = pg_cryptohash_create(PG_SHA256);
-	if (ds.ctx == NULL || pg_cryptohash_init(ds.ctx) < 0)
-		elog(ERROR, "capa: SHA-256 failed");
-	capa_scan("SELECT a.record_id, a.action_id, a.chain_seq, a.hash FROM capa.audit a"
-			  " WHERE a.seq OPERATOR(pg_catalog.<=) $1"
-			  " ORDER BY a.record_id, a.action_id, a.chain_seq",
-			  1, &argtype, &arg, NULL, digest_row, &ds);
-	if (ds.have)
-		finish_chain(&ds);
-	if (pg_cryptohash_final(ds.ctx, out, CAPA_HASH_LEN) < 0)
-		elog(ERROR, "capa: SHA-256 failed");
-	pg_cryptohash_free(ds.ctx);
-	*chains = ds.chains;
+	capa_digest_begin(&acc);
+	capa_ordered_scan_begin(&os, cat->audit_relid, cat->audit_chain_index, false, (Datum) 0);
+	while ((slot = capa_ordered_scan_next(&os)) != NULL)
+	{
+		Datum	   *v = slot->tts_values;
+		bool	   *n = slot->tts_isnull;
+
+		if (DatumGetInt64(v[col[0] - 1]) > max_seq)
+			continue;
+		capa_digest_row(&acc, DatumGetInt64(v[col[1] - 1]), !n[col[2] - 1],
+						DatumGetInt64(v[col[2] - 1]), DatumGetInt32(v[col[3] - 1]),
+						v[col[17] - 1], n[col[17] - 1]);
+	}
+	capa_ordered_scan_end(&os);
+	capa_digest_end(&acc, chains, out);
 }
 
 char *

@@ -20,8 +20,14 @@
  *	  digest_mismatch  given an earlier capa_digest(): the chains as of its
  *	                 max seq no longer give it (a covered row was changed,
  *	                 removed, or a whole chain was rewritten)
- * No rows means intact.  Each pass is one query streamed through a cursor
- * in index order (no query per row).
+ * No rows means intact.
+ *
+ * One pass, no query: the trail is read in chain order (audit_chain_idx:
+ * record_id, action_id NULLS LAST, chain_seq), and merged with the register
+ * read in id order and the action items in (capa_id, id) order, the same
+ * order the chains come in; each chain's last row meets its register or
+ * action row as the chain ends.  A given digest is recomputed in the same
+ * pass.  Findings come out in chain order.
  *
  * IDENTIFICATION
  *	  src/verify.c
@@ -30,17 +36,16 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/typcache.h"
+#include "utils/memutils.h"
 
 #include "capa.h"
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
-#include "scan.h"
+#include "ordered_scan.h"
 
 PG_FUNCTION_INFO_V1(capa_audit_verify);
 
@@ -49,7 +54,6 @@ typedef struct Findings
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
-	int64		count;
 } Findings;
 
 static void
@@ -65,255 +69,259 @@ report(Findings *out, const char *problem, int64 record_id, bool has_action,
 	values[3] = Int64GetDatum(seq);
 	values[4] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
 	tuplestore_putvalues(out->store, out->desc, values, nulls);
-	out->count++;
 }
 
-/* Two stored hashes (bytea) are equal and well-formed */
-static bool
-stored_hashes_equal(Datum a, Datum b)
+/* The CAPA_HASH_LEN bytes of a stored hash (bytea), or NULL if mis-sized */
+static const uint8 *
+stored_hash(Datum d, bool isnull)
 {
-	bytea	   *x = DatumGetByteaPP(a);
-	bytea	   *y = DatumGetByteaPP(b);
+	bytea	   *b;
 
-	return VARSIZE_ANY_EXHDR(x) == CAPA_HASH_LEN &&
-		VARSIZE_ANY_EXHDR(y) == CAPA_HASH_LEN &&
-		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), CAPA_HASH_LEN) == 0;
+	if (isnull)
+		return NULL;
+	b = DatumGetByteaPP(d);
+	return VARSIZE_ANY_EXHDR(b) == CAPA_HASH_LEN ? (const uint8 *) VARDATA_ANY(b) : NULL;
 }
 
-static bool
-hash_equals(const uint8 *a, Datum stored)
+/*
+ * A chain's identity.  Chains come in index order: by record, and within
+ * a record its action items' chains (by action id) before its own.
+ */
+typedef struct ChainKey
 {
-	bytea	   *b = DatumGetByteaPP(stored);
+	int64		record_id;
+	bool		has_action;
+	int64		action_id;
+} ChainKey;
 
-	return VARSIZE_ANY_EXHDR(b) == CAPA_HASH_LEN &&
-		memcmp(a, VARDATA_ANY(b), CAPA_HASH_LEN) == 0;
+static int
+chain_key_cmp(const ChainKey *a, const ChainKey *b)
+{
+	if (a->record_id != b->record_id)
+		return a->record_id < b->record_id ? -1 : 1;
+	if (a->has_action != b->has_action)
+		return a->has_action ? -1 : 1;	/* NULLS LAST */
+	if (a->action_id != b->action_id)
+		return a->action_id < b->action_id ? -1 : 1;
+	return 0;
 }
 
-/* Pass 1 state: the previous row, to check the link to it */
-typedef struct ChainScan
+/* A chain as read so far: its key and its latest row */
+typedef struct ChainState
 {
-	Findings   *out;
-	struct pg_cryptohash_ctx *sha;
-	StringInfoData bytes;
-	bool		have_prev;
-	int64		prev_record;
-	bool		prev_has_action;
-	int64		prev_action;
-	int32		prev_seq;
-	uint8		prev_hash[CAPA_HASH_LEN];
-} ChainScan;
-
-/* One audit row: its hash, and its link to the row before it */
-static void
-check_audit_row(HeapTuple tup, TupleDesc td, void *arg)
-{
-	ChainScan  *cs = (ChainScan *) arg;
-	Findings   *out = cs->out;
-	CapaAuditFields f;
+	bool		have;
+	ChainKey	key;
+	int32		chain_seq;
+	int64		seq;
+	bool		hash_ok;
 	uint8		hash[CAPA_HASH_LEN];
-	bool		isnull;
-	Datum		stored_hash;
-	bool		same_chain;
+	bool		row_hash_ok;
+	uint8		row_hash[CAPA_HASH_LEN];
+} ChainState;
 
-	capa_audit_fields_from_row(tup, td, &f);
-	resetStringInfo(&cs->bytes);
-	capa_audit_encode(&cs->bytes, &f);
-	capa_sha256_with(cs->sha, cs->bytes.data, cs->bytes.len, hash);
-	stored_hash = SPI_getbinval(tup, td, CAPA_AUDIT_HASH_COLUMN, &isnull);
-	if (isnull || !hash_equals(hash, stored_hash))
-		report(out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
+/* A register or action row stream, with the row it is on */
+typedef struct RowStream
+{
+	CapaOrderedScan scan;
+	TupleTableSlot *row;		/* NULL at the end */
+	bool		is_action;
+	AttrNumber	record_col;		/* id or capa_id */
+	AttrNumber	action_col;		/* id, for action items */
+	AttrNumber	seq_col;		/* chain_seq */
+	AttrNumber	head_col;		/* chain_head, left out of the row hash */
+	ChainKey	key;			/* of the current row */
+} RowStream;
+
+/* The whole verification's state */
+typedef struct Verify
+{
+	Findings	out;
+	MemoryContext row_cxt;		/* reset after each row */
+	StringInfoData bytes;
+	const AttrNumber *audit_col;
+	ChainState	chain;
+	RowStream	reg;
+	RowStream	act;
+	bool		check_digest;
+	int64		digest_max_seq;
+	CapaDigestAcc digest;
+} Verify;
+
+static void
+row_stream_advance(RowStream *rs)
+{
+	rs->row = capa_ordered_scan_next(&rs->scan);
+	if (rs->row == NULL)
+		return;
+	rs->key.record_id = DatumGetInt64(rs->row->tts_values[rs->record_col - 1]);
+	rs->key.has_action = rs->is_action;
+	rs->key.action_id = rs->is_action ?
+		DatumGetInt64(rs->row->tts_values[rs->action_col - 1]) : 0;
+}
+
+static void
+row_stream_begin(RowStream *rs, Oid relid, Oid index, bool one_record, Datum record,
+				 bool is_action, AttrNumber record_col, AttrNumber action_col,
+				 AttrNumber seq_col, AttrNumber head_col)
+{
+	capa_ordered_scan_begin(&rs->scan, relid, index, one_record, record);
+	rs->is_action = is_action;
+	rs->record_col = record_col;
+	rs->action_col = action_col;
+	rs->seq_col = seq_col;
+	rs->head_col = head_col;
+	row_stream_advance(rs);
+}
+
+/* Rows before key in stream order have no chain: report and skip them */
+static void
+skip_rows_without_audit(Verify *v, RowStream *rs, const ChainKey *key)
+{
+	while (rs->row != NULL && (key == NULL || chain_key_cmp(&rs->key, key) < 0))
+	{
+		report(&v->out, "no_audit", rs->key.record_id, rs->is_action, rs->key.action_id, 0,
+			   "the row has no audit row: it was written with the triggers bypassed");
+		row_stream_advance(rs);
+	}
+}
+
+/* The current row of rs against the last audit row of its chain */
+static void
+check_row(Verify *v, RowStream *rs, const ChainState *c)
+{
+	TupleTableSlot *row = rs->row;
+	int32		row_seq = DatumGetInt32(row->tts_values[rs->seq_col - 1]);
+	const uint8 *head = stored_hash(row->tts_values[rs->head_col - 1],
+									row->tts_isnull[rs->head_col - 1]);
+	bool		head_ok = head != NULL && c->hash_ok &&
+		memcmp(head, c->hash, CAPA_HASH_LEN) == 0;
+	uint8		row_hash[CAPA_HASH_LEN];
+
+	resetStringInfo(&v->bytes);
+	capa_row_encode(&v->bytes, row->tts_tupleDescriptor, row->tts_values, row->tts_isnull,
+					rs->head_col);
+	capa_sha256(v->bytes.data, v->bytes.len, row_hash);
+
+	if (row_seq != c->chain_seq || !head_ok)
+		report(&v->out, "head_mismatch", c->key.record_id, c->key.has_action,
+			   c->key.action_id, c->seq,
+			   psprintf("the row is at chain position %d, its last audit row at %d%s",
+						row_seq, c->chain_seq,
+						head_ok ? "" : "; its chain head is not that row's hash"));
+	if (!c->row_hash_ok || memcmp(row_hash, c->row_hash, CAPA_HASH_LEN) != 0)
+		report(&v->out, "row_changed", c->key.record_id, c->key.has_action,
+			   c->key.action_id, c->seq,
+			   "the row's content differs from what its last audit row recorded");
+}
+
+/*
+ * A chain has ended: every row before it in its stream has no chain, and
+ * the row it belongs to must be next.
+ */
+static void
+end_chain(Verify *v, const ChainState *c)
+{
+	ChainKey	record_key = {c->key.record_id, false, 0};
+	RowStream  *rs = c->key.has_action ? &v->act : &v->reg;
+
+	/* register rows of earlier records, action items of earlier chains */
+	skip_rows_without_audit(v, &v->reg, &record_key);
+	skip_rows_without_audit(v, &v->act, &c->key);
+	if (rs->row != NULL && chain_key_cmp(&rs->key, &c->key) == 0)
+	{
+		check_row(v, rs, c);
+		row_stream_advance(rs);
+	}
+	else
+		report(&v->out, "row_missing", c->key.record_id, c->key.has_action,
+			   c->key.action_id, c->seq,
+			   c->key.has_action ? "the action row of this chain is gone" :
+			   "the register row of this chain is gone");
+}
+
+/* One audit row, in chain order: its hash, its link, its chain's end */
+static void
+check_audit_row(Verify *v, TupleTableSlot *slot)
+{
+	Datum		values[CAPA_AUDIT_NCOLS];
+	bool		nulls[CAPA_AUDIT_NCOLS];
+	CapaAuditFields f;
+	ChainKey	key;
+	uint8		hash[CAPA_HASH_LEN];
+	const uint8 *stored;
+	ChainState *c = &v->chain;
+	int			i;
+
+	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
+	{
+		values[i] = slot->tts_values[v->audit_col[i] - 1];
+		nulls[i] = slot->tts_isnull[v->audit_col[i] - 1];
+	}
+	capa_audit_fields_from_values(values, nulls, &f);
+	resetStringInfo(&v->bytes);
+	capa_audit_encode(&v->bytes, &f);
+	capa_sha256(v->bytes.data, v->bytes.len, hash);
+	stored = stored_hash(values[CAPA_AUDIT_HASH_COLUMN - 1], nulls[CAPA_AUDIT_HASH_COLUMN - 1]);
+	if (stored == NULL || memcmp(hash, stored, CAPA_HASH_LEN) != 0)
+		report(&v->out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
 			   "the audit row does not hash to its stored hash: it was changed");
 
-	same_chain = cs->have_prev && cs->prev_record == f.record_id &&
-		cs->prev_has_action == f.has_action && cs->prev_action == f.action_id;
-	if (!same_chain)
+	key.record_id = f.record_id;
+	key.has_action = f.has_action;
+	key.action_id = f.action_id;
+	if (!c->have || chain_key_cmp(&c->key, &key) != 0)
 	{
+		if (c->have)
+			end_chain(v, c);
 		if (f.chain_seq != 1)
-			report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
 				   psprintf("the chain starts at position %d instead of 1", f.chain_seq));
 		if (f.prev_hash != NULL)
-			report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
 				   "the first row of the chain names a previous hash");
 	}
 	else
 	{
-		if (f.chain_seq != cs->prev_seq + 1)
-			report(out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
-				   psprintf("position %d follows position %d", f.chain_seq, cs->prev_seq));
-		if (f.prev_hash == NULL || memcmp(f.prev_hash, cs->prev_hash, CAPA_HASH_LEN) != 0)
-			report(out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+		if (f.chain_seq != c->chain_seq + 1)
+			report(&v->out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+				   psprintf("position %d follows position %d", f.chain_seq, c->chain_seq));
+		if (f.prev_hash == NULL || !c->hash_ok ||
+			memcmp(f.prev_hash, c->hash, CAPA_HASH_LEN) != 0)
+			report(&v->out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
 				   "prev_hash is not the hash of the previous row of the chain");
 	}
-	cs->have_prev = true;
-	cs->prev_record = f.record_id;
-	cs->prev_has_action = f.has_action;
-	cs->prev_action = f.action_id;
-	cs->prev_seq = f.chain_seq;
-	if (!isnull && VARSIZE_ANY_EXHDR(DatumGetByteaPP(stored_hash)) == CAPA_HASH_LEN)
-		memcpy(cs->prev_hash, VARDATA_ANY(DatumGetByteaPP(stored_hash)), CAPA_HASH_LEN);
-	else
-		memset(cs->prev_hash, 0, CAPA_HASH_LEN);
+	c->have = true;
+	c->key = key;
+	c->chain_seq = f.chain_seq;
+	c->seq = f.seq;
+	c->hash_ok = stored != NULL;
+	if (stored)
+		memcpy(c->hash, stored, CAPA_HASH_LEN);
+	c->row_hash_ok = !nulls[15] && stored_hash(values[15], false) != NULL;
+	if (c->row_hash_ok)
+		memcpy(c->row_hash, f.row_hash, CAPA_HASH_LEN);
+
+	if (v->check_digest && f.seq <= v->digest_max_seq)
+		capa_digest_row(&v->digest, f.record_id, f.has_action, f.action_id, f.chain_seq,
+						values[CAPA_AUDIT_HASH_COLUMN - 1], nulls[CAPA_AUDIT_HASH_COLUMN - 1]);
 }
 
-/* Pass 1: every chain, in (record, action, chain_seq) index order */
+/* The chain heads as of an earlier digest still give that digest */
 static void
-verify_chains(Findings *out, bool one_record, Datum record)
+check_digest(Verify *v, int64 chains, const uint8 *hash)
 {
-	CapaCatalog *cat = capa_catalog();
-	Oid			argtype = cat->ref_type;
-	ChainScan	cs;
-
-	memset(&cs, 0, sizeof(cs));
-	cs.out = out;
-	cs.sha = capa_sha256_begin();
-	initStringInfo(&cs.bytes);
-	capa_scan("SELECT " CAPA_AUDIT_COLUMNS " FROM capa.audit a"
-			  " WHERE ($1 IS NULL OR a.record_id OPERATOR(capa.=) $1)"
-			  " ORDER BY a.record_id, a.action_id, a.chain_seq",
-			  1, &argtype, &record, one_record ? NULL : "n",
-			  check_audit_row, &cs);
-	capa_sha256_end(cs.sha);
-}
-
-/* Pass 2 state */
-typedef struct RowScan
-{
-	Findings   *out;
-	AttrNumber	head_attnum;	/* chain_head, left out of the row hash */
-} RowScan;
-
-/*
- * One register or action row against the last row of its chain: columns
- * whole row, record_id, action_id, chain_seq, chain_head, and of the last
- * audit row chain_seq, hash, row_hash, seq.
- */
-static void
-check_chained_row(HeapTuple tup, TupleDesc td, void *arg)
-{
-	RowScan    *rs = (RowScan *) arg;
-	Findings   *out = rs->out;
-	bool		isnull;
-	bool		no_action;
-	int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-	int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 3, &no_action));
-	int32		row_seq = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
-	Datum		head = SPI_getbinval(tup, td, 5, &isnull);
-	bool		head_null = isnull;
-	bool		no_audit;
-	int32		last_seq = DatumGetInt32(SPI_getbinval(tup, td, 6, &no_audit));
-	Datum		last_hash = SPI_getbinval(tup, td, 7, &isnull);
-	Datum		last_row_hash = SPI_getbinval(tup, td, 8, &isnull);
-	int64		last_audit_seq = DatumGetInt64(SPI_getbinval(tup, td, 9, &isnull));
-	HeapTupleHeader th;
-	TupleDesc	rowdesc;
-	HeapTupleData row;
-	uint8		row_hash[CAPA_HASH_LEN];
-	bool		head_ok;
-
-	if (no_audit)
-	{
-		report(out, "no_audit", record_id, !no_action, action_id, 0,
-			   "the row has no audit row: it was written with the triggers bypassed");
-		return;
-	}
-
-	th = DatumGetHeapTupleHeader(SPI_getbinval(tup, td, 1, &isnull));
-	rowdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
-									 HeapTupleHeaderGetTypMod(th));
-	row.t_len = HeapTupleHeaderGetDatumLength(th);
-	ItemPointerSetInvalid(&row.t_self);
-	row.t_tableOid = InvalidOid;
-	row.t_data = th;
-	capa_row_hash(rowdesc, &row, rs->head_attnum, row_hash);
-	ReleaseTupleDesc(rowdesc);
-
-	head_ok = !head_null && stored_hashes_equal(head, last_hash);
-	if (row_seq != last_seq || !head_ok)
-		report(out, "head_mismatch", record_id, !no_action, action_id, last_audit_seq,
-			   psprintf("the row is at chain position %d, its last audit row at %d%s",
-						row_seq, last_seq,
-						head_ok ? "" : "; its chain head is not that row's hash"));
-	if (!hash_equals(row_hash, last_row_hash))
-		report(out, "row_changed", record_id, !no_action, action_id, last_audit_seq,
-			   "the row's content differs from what its last audit row recorded");
-}
-
-/* Pass 2: every register (or action) row against the last row of its chain */
-static void
-verify_rows(Findings *out, const char *sql, bool one_record, Datum record,
-			AttrNumber head_attnum)
-{
-	CapaCatalog *cat = capa_catalog();
-	Oid			argtype = cat->ref_type;
-	RowScan		rs = {out, head_attnum};
-
-	capa_scan(sql, 1, &argtype, &record, one_record ? NULL : "n",
-			  check_chained_row, &rs);
-}
-
-/*
- * Pass 3: chains whose register or action row is gone.  Read from each
- * chain's first row only: a chain that lost its first row is already
- * reported as a gap.
- */
-static void
-verify_missing_rows(Findings *out, bool one_record, Datum record)
-{
-	const char *sql =
-		"SELECT a.record_id, a.action_id, pg_catalog.max(a.seq) FROM capa.audit a"
-		" WHERE ($1 IS NULL OR a.record_id OPERATOR(capa.=) $1)"
-		" AND a.chain_seq OPERATOR(pg_catalog.=) 1"
-		" AND CASE WHEN a.action_id IS NULL"
-		"  THEN NOT EXISTS (SELECT FROM capa.register r WHERE r.id OPERATOR(capa.=) a.record_id)"
-		"  ELSE NOT EXISTS (SELECT FROM capa.action x WHERE x.id OPERATOR(pg_catalog.=) a.action_id) END"
-		" GROUP BY a.record_id, a.action_id ORDER BY 1, 2 NULLS FIRST";
-	CapaCatalog *cat = capa_catalog();
-	Oid			argtype = cat->ref_type;
-	uint64		i;
-	int			rc;
-
-	rc = SPI_execute_with_args(sql, 1, &argtype, &record, one_record ? NULL : "n", true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "capa: missing-row check returned %s", SPI_result_code_string(rc));
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		bool		no_action;
-		int64		record_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		int64		action_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &no_action));
-		int64		seq = DatumGetInt64(SPI_getbinval(tup, td, 3, &isnull));
-
-		report(out, "row_missing", record_id, !no_action, action_id, seq,
-			   no_action ? "the register row of this chain is gone" :
-			   "the action row of this chain is gone");
-	}
-}
-
-/* Pass 4: the chain heads as of an earlier digest still give that digest */
-static void
-verify_digest(Findings *out, const char *digest)
-{
-	int64		max_seq;
-	int64		chains;
-	uint8		hash[CAPA_HASH_LEN];
 	int64		now_chains;
 	uint8		now_hash[CAPA_HASH_LEN];
+	int64		max_seq = v->digest_max_seq;
 
-	if (!capa_parse_digest(digest, &max_seq, &chains, hash))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid capa digest: \"%s\"", digest),
-				 errhint("A digest looks like capa-digest:v1:<max seq>:<chains>:<64 hex digits>, as capa_digest() returns it.")));
-	capa_compute_digest(max_seq, &now_chains, now_hash);
+	capa_digest_end(&v->digest, &now_chains, now_hash);
 	if (now_chains != chains)
-		report(out, "digest_mismatch", 0, false, 0, max_seq,
+		report(&v->out, "digest_mismatch", 0, false, 0, max_seq,
 			   psprintf("the digest covered " INT64_FORMAT " chains up to seq " INT64_FORMAT
 						"; " INT64_FORMAT " chains have rows up to that seq now",
 						chains, max_seq, now_chains));
 	else if (memcmp(hash, now_hash, CAPA_HASH_LEN) != 0)
-		report(out, "digest_mismatch", 0, false, 0, max_seq,
+		report(&v->out, "digest_mismatch", 0, false, 0, max_seq,
 			   psprintf("the chain heads up to seq " INT64_FORMAT
 						" no longer give the digest: a row it covered was changed or removed",
 						max_seq));
@@ -330,38 +338,65 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	CapaCatalog *cat = capa_catalog();
 	bool		one_record = !PG_ARGISNULL(1);
 	Datum		record = one_record ? PG_GETARG_DATUM(1) : (Datum) 0;
-	Findings	out;
-	char	   *sql;
+	int64		digest_chains = 0;
+	uint8		digest_hash[CAPA_HASH_LEN];
+	CapaOrderedScan audit;
+	TupleTableSlot *slot;
+	Verify		v;
+
+	memset(&v, 0, sizeof(v));
+	if (!PG_ARGISNULL(0))
+	{
+		char	   *digest = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+		if (!capa_parse_digest(digest, &v.digest_max_seq, &digest_chains, digest_hash))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid capa digest: \"%s\"", digest),
+					 errhint("A digest looks like capa-digest:v1:<max seq>:<chains>:<64 hex digits>, as capa_digest() returns it.")));
+		v.check_digest = true;
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
-	out.store = rsinfo->setResult;
-	out.desc = rsinfo->setDesc;
-	out.count = 0;
+	v.out.store = rsinfo->setResult;
+	v.out.desc = rsinfo->setDesc;
+	v.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "capa verify row",
+									  ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&v.bytes);
+	v.audit_col = cat->audit_column;
+	if (v.check_digest)
+		capa_digest_begin(&v.digest);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "capa: SPI_connect failed");
+	/* a digest covers every chain: it is checked on the whole trail */
+	if (v.check_digest)
+		one_record = false;
 
-	verify_chains(&out, one_record, record);
+	row_stream_begin(&v.reg, cat->register_relid, cat->register_pkey, one_record, record,
+					 false, cat->reg[REG_ID], InvalidAttrNumber,
+					 cat->reg[REG_CHAIN_SEQ], cat->reg[REG_CHAIN_HEAD]);
+	row_stream_begin(&v.act, cat->action_relid, cat->action_chain_index, one_record, record,
+					 true, cat->act[ACT_CAPA_ID], cat->act[ACT_ID],
+					 cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD]);
+	capa_ordered_scan_begin(&audit, cat->audit_relid, cat->audit_chain_index, one_record, record);
+	while ((slot = capa_ordered_scan_next(&audit)) != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(v.row_cxt);
 
-	sql = psprintf("SELECT r, r.id, NULL::bigint, r.chain_seq, r.chain_head,"
-				   " l.chain_seq, l.hash, l.row_hash, l.seq FROM capa.register r"
-				   " LEFT JOIN LATERAL (SELECT a.chain_seq, a.hash, a.row_hash, a.seq"
-				   "  FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id"
-				   "  AND a.action_id IS NULL ORDER BY a.chain_seq DESC LIMIT 1) l ON true"
-				   " WHERE ($1 IS NULL OR r.id OPERATOR(capa.=) $1) ORDER BY r.id");
-	verify_rows(&out, sql, one_record, record, cat->reg[REG_CHAIN_HEAD]);
-	sql = psprintf("SELECT x, x.capa_id, x.id, x.chain_seq, x.chain_head,"
-				   " l.chain_seq, l.hash, l.row_hash, l.seq FROM capa.action x"
-				   " LEFT JOIN LATERAL (SELECT a.chain_seq, a.hash, a.row_hash, a.seq"
-				   "  FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) x.capa_id"
-				   "  AND a.action_id OPERATOR(pg_catalog.=) x.id"
-				   "  ORDER BY a.chain_seq DESC LIMIT 1) l ON true"
-				   " WHERE ($1 IS NULL OR x.capa_id OPERATOR(capa.=) $1) ORDER BY x.capa_id, x.id");
-	verify_rows(&out, sql, one_record, record, cat->act[ACT_CHAIN_HEAD]);
-	verify_missing_rows(&out, one_record, record);
-	if (!PG_ARGISNULL(0))
-		verify_digest(&out, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+		CHECK_FOR_INTERRUPTS();
+		check_audit_row(&v, slot);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(v.row_cxt);
+	}
+	if (v.chain.have)
+		end_chain(&v, &v.chain);
+	skip_rows_without_audit(&v, &v.reg, NULL);
+	skip_rows_without_audit(&v, &v.act, NULL);
+	capa_ordered_scan_end(&audit);
+	capa_ordered_scan_end(&v.reg.scan);
+	capa_ordered_scan_end(&v.act.scan);
 
-	SPI_finish();
+	if (v.check_digest)
+		check_digest(&v, digest_chains, digest_hash);
+	MemoryContextDelete(v.row_cxt);
 	return (Datum) 0;
 }

@@ -1,0 +1,222 @@
+/*-------------------------------------------------------------------------
+ *
+ * json_text.c
+ *	  jsonb's text output without JsonbToCString's per-character work.
+ *
+ * Verification re-encodes every audit row, and JsonbToCString walks the
+ * value through JsonbIteratorNext, copies each string (pnstrdup) and
+ * escapes it one character at a time; that was the largest single cost of
+ * capa_audit_verify().  This reads the container layout directly (it is
+ * the on-disk format, stable across releases) and writes the same bytes:
+ * ", " between members and elements, ": " after keys, strings escaped as
+ * escape_json does (\b \f \n \r \t \" \\ and \u00XX below 0x20), numbers
+ * as numeric_out, a raw scalar without brackets.  The regression tests
+ * compare it with jsonb's own text output on every audit row
+ * (47_reference_verifier) and on awkward values (45_chain).
+ *
+ * IDENTIFICATION
+ *	  src/json_text.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "json_text.h"
+
+/* appendBinaryStringInfo without a call when there is room */
+static inline void
+append(StringInfo buf, const char *data, int n)
+{
+	if (buf->len + n >= buf->maxlen)
+		enlargeStringInfo(buf, n);
+	memcpy(buf->data + buf->len, data, n);
+	buf->len += n;
+	buf->data[buf->len] = '\0';
+}
+
+/* A JSON string: runs without escapes are copied whole */
+static void
+put_json_string(StringInfo buf, const char *s, int len)
+{
+	const char *end = s + len;
+	const char *run = s;
+
+	appendStringInfoCharMacro(buf, '"');
+	for (; s < end; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+		const char *esc;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (s > run)
+			append(buf, run, (int) (s - run));
+		run = s + 1;
+		switch (c)
+		{
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			default:
+				appendStringInfo(buf, "\\u%04x", (int) c);
+				continue;
+		}
+		append(buf, esc, 2);
+	}
+	if (end > run)
+		append(buf, run, (int) (end - run));
+	appendStringInfoCharMacro(buf, '"');
+}
+
+static void
+put_numeric(StringInfo buf, Numeric n)
+{
+	appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out,
+																	NumericGetDatum(n))));
+}
+
+static void put_container(StringInfo buf, const JsonbContainer *jc, const char *limit);
+
+/*
+ * One child of a container, its data at [start, end) of the container's
+ * data area base.  Numbers and containers are stored int-aligned.
+ */
+static void
+put_child(StringInfo buf, JEntry je, const char *base, uint32 start, uint32 end,
+		  const char *limit)
+{
+	if (base + end > limit || start > end)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("capa: corrupted jsonb value in the audit trail")));
+	switch (je & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			put_json_string(buf, base + start, (int) (end - start));
+			break;
+		case JENTRY_ISNUMERIC:
+			put_numeric(buf, (Numeric) (base + INTALIGN(start)));
+			break;
+		case JENTRY_ISBOOL_TRUE:
+			append(buf, "true", 4);
+			break;
+		case JENTRY_ISBOOL_FALSE:
+			append(buf, "false", 5);
+			break;
+		case JENTRY_ISNULL:
+			append(buf, "null", 4);
+			break;
+		case JENTRY_ISCONTAINER:
+			put_container(buf, (const JsonbContainer *) (base + INTALIGN(start)), base + end);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("capa: corrupted jsonb value in the audit trail")));
+	}
+}
+
+/*
+ * A container straight from its on-disk layout (utils/jsonb.h): a header
+ * with the count and kind, then the JEntrys (an object's keys, then its
+ * values), then the data they point into.
+ */
+static void
+put_container(StringInfo buf, const JsonbContainer *jc, const char *limit)
+{
+	uint32		header = jc->header;
+	int			count = (int) (header & JB_CMASK);
+	bool		object = (header & JB_FOBJECT) != 0;
+	int			nentries = object ? 2 * count : count;
+	const char *base = (const char *) &jc->children[nentries];
+	uint32		start[64];
+	uint32		end[64];
+	uint32	   *starts = start;
+	uint32	   *ends = end;
+	uint32		offset = 0;
+	int			i;
+
+	if (base > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("capa: corrupted jsonb value in the audit trail")));
+	if (nentries > (int) lengthof(start))
+	{
+		starts = palloc(nentries * sizeof(uint32));
+		ends = palloc(nentries * sizeof(uint32));
+	}
+	for (i = 0; i < nentries; i++)
+	{
+		starts[i] = offset;
+		JBE_ADVANCE_OFFSET(offset, jc->children[i]);
+		ends[i] = offset;
+	}
+
+	if (header & JB_FSCALAR)
+	{
+		/* a raw scalar: a one-element array, written without brackets */
+		if (count != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("capa: corrupted jsonb value in the audit trail")));
+		put_child(buf, jc->children[0], base, starts[0], ends[0], limit);
+	}
+	else if (object)
+	{
+		appendStringInfoCharMacro(buf, '{');
+		for (i = 0; i < count; i++)
+		{
+			if (i > 0)
+				append(buf, ", ", 2);
+			put_child(buf, jc->children[i], base, starts[i], ends[i], limit);
+			append(buf, ": ", 2);
+			put_child(buf, jc->children[count + i], base, starts[count + i],
+					  ends[count + i], limit);
+		}
+		appendStringInfoCharMacro(buf, '}');
+	}
+	else
+	{
+		appendStringInfoCharMacro(buf, '[');
+		for (i = 0; i < count; i++)
+		{
+			if (i > 0)
+				append(buf, ", ", 2);
+			put_child(buf, jc->children[i], base, starts[i], ends[i], limit);
+		}
+		appendStringInfoCharMacro(buf, ']');
+	}
+	if (starts != start)
+	{
+		pfree(starts);
+		pfree(ends);
+	}
+}
+
+void
+capa_jsonb_text(StringInfo buf, Jsonb *j)
+{
+	put_container(buf, &j->root, (const char *) j + VARSIZE(j));
+}

@@ -1,0 +1,101 @@
+/*-------------------------------------------------------------------------
+ *
+ * ordered_scan.c
+ *	  A table read in index order through the index and table access
+ *	  methods (see ordered_scan.h).
+ *
+ * IDENTIFICATION
+ *	  src/ordered_scan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+
+#include "ordered_scan.h"
+
+void
+capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
+						bool has_key, Datum key)
+{
+	ScanKeyData skey;
+	AclResult	acl;
+
+	/* the caller's right to read the table, as a query would check it */
+	acl = pg_class_aclcheck(heap_relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(heap_relid));
+
+	/* locks are kept to the end of the transaction, as the executor does */
+	os->heap = table_open(heap_relid, AccessShareLock);
+	os->index = index_open(index_relid, AccessShareLock);
+	if (os->index->rd_index->indrelid != heap_relid ||
+		os->index->rd_rel->relam != BTREE_AM_OID)
+		elog(ERROR, "capa: index %u is not a btree index of relation %u",
+			 index_relid, heap_relid);
+	if (has_key)
+	{
+		Oid			opfamily = os->index->rd_opfamily[0];
+		Oid			type = os->index->rd_opcintype[0];
+		Oid			eq = get_opfamily_member(opfamily, type, type, BTEqualStrategyNumber);
+
+		if (!OidIsValid(eq))
+			elog(ERROR, "capa: no equality operator in the opfamily of index %u",
+				 index_relid);
+		ScanKeyEntryInitialize(&skey, 0, 1, BTEqualStrategyNumber, type,
+							   os->index->rd_indcollation[0], get_opcode(eq), key);
+	}
+	os->scan = index_beginscan(os->heap, os->index, GetActiveSnapshot(),
+							   has_key ? 1 : 0, 0);
+	index_rescan(os->scan, has_key ? &skey : NULL, has_key ? 1 : 0, NULL, 0);
+	os->slot = table_slot_create(os->heap, NULL);
+	os->done = false;
+	os->cxt = CurrentMemoryContext;
+}
+
+TupleTableSlot *
+capa_ordered_scan_next(CapaOrderedScan *os)
+{
+	MemoryContext old;
+	bool		found;
+
+	if (os->done)
+		return NULL;
+
+	/*
+	 * In the context the scan began in: the access methods allocate scan
+	 * state lazily (btree's killed-items array, for one), and the caller
+	 * may be in a per-row context it resets.
+	 */
+	old = MemoryContextSwitchTo(os->cxt);
+	found = index_getnext_slot(os->scan, ForwardScanDirection, os->slot);
+	if (found)
+		slot_getallattrs(os->slot);
+	MemoryContextSwitchTo(old);
+	if (!found)
+	{
+		os->done = true;
+		return NULL;
+	}
+	return os->slot;
+}
+
+void
+capa_ordered_scan_end(CapaOrderedScan *os)
+{
+	ExecDropSingleTupleTableSlot(os->slot);
+	index_endscan(os->scan);
+	index_close(os->index, NoLock);
+	table_close(os->heap, NoLock);
+}
