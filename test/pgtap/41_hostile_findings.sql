@@ -1,0 +1,71 @@
+-- pgTAP: FINDINGS of the hostile-input suite (40_hostile.sql).
+--
+-- Each assertion here states the behaviour README documents (or, where
+-- README is silent, the behaviour 40_hostile.sql demands of every other
+-- input: a documented SQLSTATE, nothing accepted that makes capa fail
+-- later).  The installed extension does otherwise, so these assertions
+-- FAIL until capa is fixed; they are kept apart so that 40_hostile.sql
+-- passes and does not bless the current behaviour.  Each has a one-line
+-- reproducer in its comment.  When a finding is fixed, its assertion
+-- passes; move it to 40_hostile.sql if you like.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SET client_min_messages = warning;
+CREATE EXTENSION capa;
+RESET client_min_messages;
+SET search_path = public, capa;
+SELECT plan(6);
+
+-- F1. capa_open: a priority beyond smallint is refused with 22003
+-- ("smallint out of range", from the assignment of the integer parameter
+-- to the smallint column), not with README's 23514 for "priority outside
+-- 1-5".  capa_open(priority => 6) gives 23514; 32768 gives 22003.
+--   SELECT capa.capa_open('t', 'd', 'major', 'other', priority => 32768);   -- 22003, want 23514
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'major', 'other', priority => 32768)$$,
+                 '23514', NULL, 'F1 capa_open(priority => 32768): 23514 as for any priority outside 1-5');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'major', 'other', priority => 2147483647)$$,
+                 '23514', NULL, 'F1 capa_open(priority => 2147483647): 23514 as for any priority outside 1-5');
+
+-- F2. capa_audit_verify(record => id) for a record that does not exist
+-- returns no rows, which README defines as "intact": a mistyped reference
+-- reads as a verified trail.  Every other function refuses a reference
+-- that names no record (42704); so should this one when there is neither
+-- a register row nor an audit chain for it (a register row deleted behind
+-- capa's back still gives row_missing, as now).
+--   SELECT count(*) FROM capa.capa_audit_verify(record => 'CAPA-1000-000001');   -- 0 rows, want 42704
+SELECT throws_ok($$SELECT * FROM capa.capa_audit_verify(record => 'CAPA-1000-000001')$$,
+                 '42704', NULL, 'F2 capa_audit_verify(record => a reference that names no record): 42704, not "intact"');
+
+-- F3. capa.severity_policy (writable by capa_admin) takes any interval.
+-- A negative one gives records due dates before they were opened; one that
+-- overflows makes every later capa_open (contain_within, close_within) or
+-- capa_implement (effectiveness_within) of that severity fail with 22008
+-- "timestamp out of range", a SQLSTATE README does not list, until a new
+-- policy row is inserted.  The row should be refused (23514, as capa's
+-- other table constraints are).
+--   INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within) VALUES ('major', '-5 days', '-1 year', '-1 day');   -- accepted, want 23514
+--   INSERT INTO capa.severity_policy (severity, close_within, effectiveness_within) VALUES ('major', '170000000 years', '1 day'); SELECT capa.capa_open('t', 'd', 'major', 'other');   -- 22008 from capa_open
+SELECT throws_ok($$INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within)
+                   VALUES ('major', '-5 days', '-1 year', '-1 day')$$,
+                 '23514', NULL, 'F3 a severity policy with negative intervals is refused (23514)');
+SELECT throws_ok($c$DO $d$ BEGIN
+                     INSERT INTO capa.severity_policy (severity, close_within, effectiveness_within)
+                     VALUES ('major', '170000000 years', '1 day');
+                     PERFORM capa.capa_open('t', 'd', 'major', 'other');
+                   END $d$$c$,
+                 '23514', NULL, 'F3 a close_within that overflows is refused when inserted (23514), so capa_open does not fail with 22008');
+SELECT throws_ok($c$DO $d$
+                   DECLARE rec capa.capa_ref; aid bigint;
+                   BEGIN
+                     rec := capa.capa_open('t', 'd', 'minor', 'other', kind => 'improvement', owner => 'tap_owner');
+                     aid := capa.capa_add_action(rec, 'a', 'tap_ops', current_date);
+                     PERFORM capa.capa_plan(rec);
+                     PERFORM capa.capa_complete_action(aid, 'e');
+                     INSERT INTO capa.severity_policy (severity, close_within, effectiveness_within)
+                     VALUES ('minor', '90 days', '170000000 years');
+                     PERFORM capa.capa_implement(rec);
+                   END $d$$c$,
+                 '23514', NULL, 'F3 an effectiveness_within that overflows is refused when inserted (23514), so capa_implement does not fail with 22008');
+
+SELECT * FROM finish();
+ROLLBACK;
