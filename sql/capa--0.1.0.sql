@@ -260,7 +260,15 @@ CREATE TABLE @extschema@.severity_policy (
     effectiveness_within    interval NOT NULL,
     set_at                  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     set_by                  name NOT NULL DEFAULT CURRENT_USER,
-    builtin                 boolean NOT NULL DEFAULT false
+    builtin                 boolean NOT NULL DEFAULT false,
+    -- a due date is after the step that sets it, and within reach of a timestamp
+    CONSTRAINT severity_policy_intervals_check CHECK (
+        (contain_within IS NULL OR (contain_within OPERATOR(pg_catalog.>) '0'::interval
+                                    AND contain_within OPERATOR(pg_catalog.<=) '100 years'::interval))
+        AND close_within OPERATOR(pg_catalog.>) '0'::interval
+        AND close_within OPERATOR(pg_catalog.<=) '100 years'::interval
+        AND effectiveness_within OPERATOR(pg_catalog.>) '0'::interval
+        AND effectiveness_within OPERATOR(pg_catalog.<=) '100 years'::interval)
 );
 COMMENT ON TABLE @extschema@.severity_policy IS
     'due dates by severity (latest row per severity wins): time to contain and to close from opening, time to check effectiveness from implementation';

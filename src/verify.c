@@ -342,6 +342,7 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	uint8		digest_hash[CAPA_HASH_LEN];
 	CapaOrderedScan audit;
 	TupleTableSlot *slot;
+	bool		record_row_seen;
 	Verify		v;
 
 	memset(&v, 0, sizeof(v));
@@ -377,6 +378,7 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	row_stream_begin(&v.act, cat->action_relid, cat->action_chain_index, one_record, record,
 					 true, cat->act[ACT_CAPA_ID], cat->act[ACT_ID],
 					 cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD]);
+	record_row_seen = v.reg.row != NULL;
 	capa_ordered_scan_begin(&audit, cat->audit_relid, cat->audit_chain_index, one_record, record);
 	while ((slot = capa_ordered_scan_next(&audit)) != NULL)
 	{
@@ -389,6 +391,11 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	}
 	if (v.chain.have)
 		end_chain(&v, &v.chain);
+	else if (one_record && !record_row_seen)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(record)),
+				 errdetail("It has neither a register row nor an audit trail.")));
 	skip_rows_without_audit(&v, &v.reg, NULL);
 	skip_rows_without_audit(&v, &v.act, NULL);
 	capa_ordered_scan_end(&audit);
