@@ -1,13 +1,10 @@
--- pgTAP: FINDINGS of the hostile-input suite (40_hostile.sql).
+-- pgTAP: FINDINGS of the hostile-input suite (40_hostile.sql), now fixed:
+-- kept as regression tests.
 --
--- Each assertion here states the behaviour README documents (or, where
--- README is silent, the behaviour 40_hostile.sql demands of every other
--- input: a documented SQLSTATE, nothing accepted that makes capa fail
--- later).  The installed extension does otherwise, so these assertions
--- FAIL until capa is fixed; they are kept apart so that 40_hostile.sql
--- passes and does not bless the current behaviour.  Each has a one-line
--- reproducer in its comment.  When a finding is fixed, its assertion
--- passes; move it to 40_hostile.sql if you like.
+-- Each assertion states the behaviour README documents (or, where README
+-- was silent, the behaviour 40_hostile.sql demands of every other input: a
+-- documented SQLSTATE, nothing accepted that makes capa fail later).  Each
+-- failed against capa before its fix; the comments keep the reproducers.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
