@@ -57,6 +57,12 @@ deps:
 # header changes (the plan and column enums in catalog.h index arrays).
 $(OBJS): $(wildcard src/*.h)
 
+# The whole suite against capa built with AddressSanitizer and UBSan, in a
+# private copy of the PostgreSQL installation (see test/sanitize.sh)
+.PHONY: sanitize
+sanitize: deps
+	./test/sanitize.sh
+
 # Throughput of capa against the floor and the PL/pgSQL peer (ratios)
 .PHONY: bench
 bench: deps
