@@ -5,7 +5,7 @@
 # repository's corpus is never written), then prints one TAP line:
 #   ok N - fuzz TARGET: RUNS runs, no findings
 #   not ok N - fuzz TARGET: WHAT after RUNS runs (ARTIFACT)
-# followed, on a finding, by the end of its log as TAP comments.  Exits
+# followed, on a finding, by the start of its report as TAP comments.  Exits
 # non-zero if any harness found a crash, leak, undefined behaviour, broken
 # property, timeout or memory blow-up.  Logs: $FUZZ_BUILD/logs/TARGET.log.
 set -u
@@ -53,7 +53,9 @@ for t in "$@"; do
             sed 's/^capa fuzz: //' | cut -c 1-200)
         artifact=$(find "$artifacts" -type f | head -n 1)
         echo "not ok $n - fuzz $t: ${what:-exit status $rc} after ${runs:-0} runs (${artifact:-no artifact}; log $log)"
-        grep -vE '^#[0-9]+|^INFO:|^\s*$' "$log" | tail -n 40 | sed 's/^/# /'
+        # the report from its first line (what, where, the stack), as comments
+        first=$(grep -n -m 1 -E 'PROPERTY BROKEN|runtime error|ERROR: |capa fuzz: ' "$log" | cut -d: -f1)
+        tail -n +"${first:-1}" "$log" | grep -vE '^#[0-9]+|^INFO:|^\s*$' | head -n 30 | sed 's/^/# /'
         status=1
     fi
 done
