@@ -3,8 +3,11 @@
 # they are missing.  Runs apt-get as root, or through sudo.
 set -eu
 
+# clang-14 and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only
+# recommended by clang-14): the fuzz harnesses (fuzz/fuzz.mk)
 PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
-postgresql-common postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl"
+postgresql-common postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
