@@ -69,3 +69,7 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	./bench/run.sh
+
+# libFuzzer harnesses: make fuzz, make fuzz-smoke (fuzz/README.md)
+include fuzz/fuzz.mk
+fuzz fuzz-smoke: deps

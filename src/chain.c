@@ -202,7 +202,11 @@ capa_audit_encode(StringInfo buf, const CapaAuditFields *f)
 	else
 		put_bytes(buf, NULL, 0);
 	put_u64(buf, f->xid);
-	put_u64(buf, (uint64) (f->at + UNIX_TO_POSTGRES_USECS));
+	/*
+	 * In uint64, so 'infinity' and the last 30 years of timestamptz wrap
+	 * (the bytes a -fwrapv build writes) instead of overflowing int64
+	 */
+	put_u64(buf, (uint64) f->at + (uint64) UNIX_TO_POSTGRES_USECS);
 	appendBinaryStringInfo(buf, (const char *) f->row_hash, CAPA_HASH_LEN);
 	if (f->prev_hash == NULL)
 		put_u8(buf, 0);

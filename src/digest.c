@@ -153,7 +153,10 @@ capa_format_digest(int64 max_seq, int64 chains, const uint8 *hash)
 	return buf.data;
 }
 
-/* A decimal number of 1 to 18 digits (no sign, no spaces) ending at stop */
+/*
+ * A decimal int64 of 1 to 19 digits (no sign, no spaces) ending at stop:
+ * every count capa_format_digest() can write
+ */
 static bool
 parse_count(const char **p, char stop, int64 *out)
 {
@@ -162,9 +165,11 @@ parse_count(const char **p, char stop, int64 *out)
 
 	while (**p >= '0' && **p <= '9')
 	{
-		if (++digits > 18)
+		int			d = **p - '0';
+
+		if (++digits > 19 || v > (PG_INT64_MAX - d) / 10)
 			return false;
-		v = v * 10 + (**p - '0');
+		v = v * 10 + d;
 		(*p)++;
 	}
 	if (digits == 0 || **p != stop)
