@@ -63,6 +63,14 @@ $(OBJS): $(wildcard src/*.h)
 sanitize: deps
 	./test/sanitize.sh
 
+# A bounded mixed workload from many clients, then the invariants (TAP);
+# SOAK_MINUTES (5) and SOAK_CLIENTS (16) set its size
+.PHONY: soak
+soak: deps
+	$(MAKE) all
+	$(MAKE) install
+	./test/soak.sh
+
 # Throughput of capa against the floor and the PL/pgSQL peer (ratios)
 .PHONY: bench
 bench: deps
