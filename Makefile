@@ -78,6 +78,13 @@ bench: deps
 	$(MAKE) install
 	./bench/run.sh
 
+# A backend's memory over 100,000 lifecycles (LIFECYCLES): flat, or not
+.PHONY: bench-memory
+bench-memory: deps
+	$(MAKE) all
+	$(MAKE) install
+	./bench/memory.sh
+
 # libFuzzer harnesses: make fuzz, make fuzz-smoke (fuzz/README.md)
 include fuzz/fuzz.mk
 fuzz fuzz-smoke: deps
