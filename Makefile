@@ -63,6 +63,13 @@ $(OBJS): $(wildcard src/*.h)
 sanitize: deps
 	./test/sanitize.sh
 
+# A short run under valgrind memcheck (see test/valgrind.sh)
+.PHONY: valgrind
+valgrind: deps
+	$(MAKE) all
+	$(MAKE) install
+	./test/valgrind.sh
+
 # A bounded mixed workload from many clients, then the invariants (TAP);
 # SOAK_MINUTES (5) and SOAK_CLIENTS (16) set its size
 .PHONY: soak
