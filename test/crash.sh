@@ -148,35 +148,37 @@ V=(
 KIND=(corrective preventive improvement corrective corrective)
 SEV=(major minor critical observation major)
 
-# step_sql VARIANT IDX TITLE REF -> the statement of step IDX
-step_sql() {
+# step_call VARIANT IDX TITLE REF: sets CALL to the function call of step IDX
+# (no subshell: the client runs it for every step)
+step_call() {
     local -a steps=(${V[$1]})
     local idx=$2 title=$3 ref=$4 label j i r
     label=${steps[$idx]%%:*}
     if [ -n "$ref" ]; then r="'$ref'::capa.capa_ref"
     else r="(SELECT id FROM capa.register WHERE title = '$title')"; fi
     case $label in
-    open)         echo "SELECT capa.capa_open('$title', 'crash test load', '${SEV[$1]}', 'incident', kind => '${KIND[$1]}', owner => 'owner_$title')" ;;
-    contain)      echo "SELECT capa.capa_contain($r, 'isolated the system', 'none')" ;;
-    analyse)      echo "SELECT capa.capa_analyse($r, 'a cause', '5whys', 'checked the others')" ;;
-    analyse_none) echo "SELECT capa.capa_analyse($r, 'a cause', '5whys', 'checked the others', action_required => false, justification => 'a one-off')" ;;
-    add_action)   echo "SELECT capa.capa_add_action($r, 'fix it', 'ops', current_date + 7)" ;;
+    open)         CALL="capa.capa_open('$title', 'crash test load', '${SEV[$1]}', 'incident', kind => '${KIND[$1]}', owner => 'owner_$title')" ;;
+    contain)      CALL="capa.capa_contain($r, 'isolated the system', 'none')" ;;
+    analyse)      CALL="capa.capa_analyse($r, 'a cause', '5whys', 'checked the others')" ;;
+    analyse_none) CALL="capa.capa_analyse($r, 'a cause', '5whys', 'checked the others', action_required => false, justification => 'a one-off')" ;;
+    add_action)   CALL="capa.capa_add_action($r, 'fix it', 'ops', current_date + 7)" ;;
     complete_action)
         j=0   # the how-manieth completion: it completes that action item
         for ((i = 0; i <= idx; i++)); do [ "${steps[$i]%%:*}" = complete_action ] && j=$((j + 1)); done
-        echo "SELECT capa.capa_complete_action((SELECT id FROM capa.action WHERE capa_id OPERATOR(capa.=) $r ORDER BY id OFFSET $((j - 1)) LIMIT 1), 'done')" ;;
-    plan)         echo "SELECT capa.capa_plan($r)" ;;
-    implement)    echo "SELECT capa.capa_implement($r)" ;;
-    verify)       echo "SELECT capa.capa_verify($r, true, 'works')" ;;
-    verify_no)    echo "SELECT capa.capa_verify($r, false, 'did not work')" ;;
-    close|close_none) echo "SELECT capa.capa_close($r, 'procedure v2')" ;;
-    reopen)       echo "SELECT capa.capa_reopen($r, 'it happened again')" ;;
-    cancel)       echo "SELECT capa.capa_cancel($r, 'duplicate')" ;;
+        CALL="capa.capa_complete_action((SELECT id FROM capa.action WHERE capa_id OPERATOR(capa.=) $r ORDER BY id OFFSET $((j - 1)) LIMIT 1), 'done')" ;;
+    plan)         CALL="capa.capa_plan($r)" ;;
+    implement)    CALL="capa.capa_implement($r)" ;;
+    verify)       CALL="capa.capa_verify($r, true, 'works')" ;;
+    verify_no)    CALL="capa.capa_verify($r, false, 'did not work')" ;;
+    close|close_none) CALL="capa.capa_close($r, 'procedure v2')" ;;
+    reopen)       CALL="capa.capa_reopen($r, 'it happened again')" ;;
+    cancel)       CALL="capa.capa_cancel($r, 'duplicate')" ;;
     esac
 }
 
-# what a failed psql means: unsent (nothing reached a session), doubt (the
-# connection broke after sending), refused (the server said ERROR)
+# why psql ended: unsent (it never reached a session), doubt (the
+# connection broke: what was sent may or may not have committed), refused
+# (the server said ERROR)
 classify() {
     if grep -qE 'Connection refused|could not connect|the database system is (starting up|shutting down|in recovery mode|not yet accepting)|timeout expired' "$1"; then
         echo unsent
@@ -187,21 +189,63 @@ classify() {
     fi
 }
 
-# client C ROUND SLEEP_AT: walks its records, one step per transaction, until
-# a step fails (the kill); with SLEEP_AT (seconds) it then starts a
-# transaction with the next steps and sleeps in it without committing.
-# Log lines: round client line title idx step to_state status
+# client C ROUND SLEEP_AT: one psql session (through FIFOs) walking the
+# client's records through their lifecycles, until the kill ends it.  A
+# step is a statement printing a line, "ack ..." in autocommit: psql prints
+# it only once the server has reported the statement complete, which it
+# does after the commit (flushed: synchronous_commit on).  Now and then
+# the next 2-3 steps go in one BEGIN ... COMMIT, acknowledged by a
+# statement after the COMMIT.  With SLEEP_AT (microseconds after the
+# start) the client then begins a transaction, does the next steps in it,
+# and sleeps in it: its COMMIT is never sent.
+# Log lines: round client line title idx step to_state status transaction
 client() {
     local c=$1 round=$2 sleep_at=$3
     local logf=$work/log.r$round.c$c err=$work/err.c$c kfile=$work/k.c$c
-    local line=0 k title variant ref m len out rc st steps_a tok sql i last
+    local line=0 txn=0 k title variant ref m len reply st i last tok mode pin pout ppid
+    local -a steps_a batch
     local t0=${EPOCHREALTIME/./}
-    logline() { line=$((line + 1)); printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$line" "$title" "$1" "$2" "$3" "$4" >> "$logf"; }
+    RANDOM=$((SEED + 7919 * c + 104729 * round))
+    trap '' PIPE
+    logline() { line=$((line + 1)); printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$line" "$title" "$1" "$2" "$3" "$4" "$round.$c.$txn" >> "$logf"; }
+    logbatch() { local i t; for i in "${batch[@]}"; do t=${steps_a[$i]#*:}; logline "$i" "${t%%:*}" "${t#*:}" "$1"; done; }
+    send() { printf '%s\n' "$1" >&"$pin" 2>/dev/null; }
+    recv() { IFS= read -r -t "$1" reply <&"$pout"; }
+    # psql ended (or hung): why; the client stops
+    finish() {   # STATUS-IF-CONNECTION-BROKE
+        local st
+        if [ "${1:-}" = timeout ]; then
+            echo "client $c: no answer from the server in time ($title step $m)" >> "$work/client_errors"
+            kill -9 "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
+            logbatch doubt; return
+        fi
+        wait "$ppid" 2>/dev/null
+        st=$(classify "$err")
+        if [ "$st" = refused ]; then
+            echo "client $c $title step $m: $(head -3 "$err")" >> "$work/client_errors"
+            logbatch uncommitted
+        elif [ "$st" = unsent ]; then
+            logbatch unsent
+        else
+            logbatch "$1"
+        fi
+    }
+    rm -f "$work/in.c$c" "$work/out.c$c"
+    mkfifo "$work/in.c$c" "$work/out.c$c"
+    stdbuf -oL psql -XAtq -v ON_ERROR_STOP=1 -p "$port" < "$work/in.c$c" > "$work/out.c$c" 2> "$err" &
+    ppid=$!
+    exec {pin}> "$work/in.c$c" {pout}< "$work/out.c$c"
+
     k=$(cat "$kfile" 2>/dev/null || echo 1)
     title=c$c-k$k
     # continue the record left over from the last round, where it really is
-    out=$(psql -XAtq -F ' ' -p "$port" -c "SELECT r.id, (SELECT count(*) FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id) FROM capa.register r WHERE r.title = '$title'" 2>"$err") || { echo "client $c: resume query failed: $(cat "$err")" >> "$work/client_errors"; return; }
-    if [ -n "$out" ]; then ref=${out% *}; m=${out#* }; else ref=; m=0; fi
+    send "SELECT 'res ' || coalesce((SELECT r.id::text || ' ' || (SELECT count(*) FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id) FROM capa.register r WHERE r.title = '$title'), '');"
+    if ! recv 120 || [ "${reply:0:4}" != "res " ]; then
+        wait "$ppid" 2>/dev/null
+        echo "client $c: resume query failed: $(cat "$err")" >> "$work/client_errors"; return
+    fi
+    reply=${reply#res }
+    if [ -n "$reply" ]; then ref=${reply% *}; m=${reply#* }; else ref=; m=0; fi
     while :; do
         variant=$((k % 5))
         steps_a=(${V[$variant]})
@@ -210,37 +254,60 @@ client() {
             k=$((k + 1)); echo "$k" > "$kfile"; title=c$c-k$k; ref=; m=0
             continue
         fi
+        txn=$((txn + 1))
+        mode=single
         if [ -n "$sleep_at" ] && [ $(( ${EPOCHREALTIME/./} - t0 )) -ge "$sleep_at" ]; then
-            # steps m .. m+2 in one transaction that is never committed before the kill
-            sql="BEGIN;"
-            last=$((m + 2)); [ "$last" -ge "$len" ] && last=$((len - 1))
-            for ((i = m; i <= last; i++)); do
-                sql="$sql $(step_sql "$variant" "$i" "$title" "$ref");"
-                tok=${steps_a[$i]#*:}
-                logline "$i" "${tok%%:*}" "${tok#*:}" uncommitted
-            done
-            sql="$sql SELECT pg_sleep(3600); COMMIT;"
-            psql -XAtq -v ON_ERROR_STOP=1 -p "$port" -c "$sql" >/dev/null 2>"$err"
-            rc=$?
-            st=$(classify "$err")
-            [ "$rc" = 0 ] && st=ack_uncommitted     # cannot happen: COMMIT after an hour
-            [ "$st" = refused ] && { echo "client $c $title step $m..$last: $(cat "$err")" >> "$work/client_errors"; logline "$m" - - refused; }
-            return
+            mode=sleep
+        elif [ $((RANDOM % 4)) = 0 ] && [ $((m + 1)) -lt "$len" ]; then
+            mode=batch
         fi
-        sql=$(step_sql "$variant" "$m" "$title" "$ref")
-        tok=${steps_a[$m]#*:}
-        out=$(psql -XAtq -v ON_ERROR_STOP=1 -p "$port" -c "$sql" 2>"$err")
-        rc=$?
-        if [ "$rc" = 0 ]; then
-            logline "$m" "${tok%%:*}" "${tok#*:}" ack
-            [ "$m" = 0 ] && ref=$out
+        if [ "$mode" = single ]; then
+            batch=("$m")
+            step_call "$variant" "$m" "$title" "$ref"
+            send "SELECT 'ack ' || coalesce(x::text, '') FROM $CALL AS x;" || { finish unsent; return; }
+            recv 120; st=$?
+            if [ "$st" != 0 ] || [ "${reply:0:4}" != "ack " ]; then
+                [ "$st" -gt 128 ] && { finish timeout; return; }
+                finish doubt; return
+            fi
+            logbatch ack
+            [ "$m" = 0 ] && ref=${reply#ack }
             m=$((m + 1))
-        else
-            st=$(classify "$err")
-            logline "$m" "${tok%%:*}" "${tok#*:}" "$st"
-            [ "$st" = refused ] && echo "client $c $title step $m: $(head -3 "$err")" >> "$work/client_errors"
+            continue
+        fi
+        # several steps in one transaction
+        last=$((m + 1 + RANDOM % 2)); [ "$last" -ge "$len" ] && last=$((len - 1))
+        batch=()
+        for ((i = m; i <= last; i++)); do batch+=("$i"); done
+        send "BEGIN;" || { finish unsent; return; }
+        for i in "${batch[@]}"; do
+            step_call "$variant" "$i" "$title" "$ref"
+            # before the COMMIT is sent, nothing of the transaction can be committed
+            send "SELECT 'held ' || coalesce(x::text, '') FROM $CALL AS x;" || { finish uncommitted; return; }
+            recv 120; st=$?
+            if [ "$st" != 0 ] || [ "${reply:0:5}" != "held " ]; then
+                [ "$st" -gt 128 ] && { finish timeout; return; }
+                finish uncommitted; return
+            fi
+            [ "$i" = 0 ] && ref=${reply#held }
+        done
+        if [ "$mode" = sleep ]; then
+            logbatch uncommitted           # and its COMMIT is never sent
+            send "SELECT pg_sleep(3600);"
+            recv 3600
+            wait "$ppid" 2>/dev/null
+            [ "$(classify "$err")" = refused ] && echo "client $c $title sleeping transaction: $(head -3 "$err")" >> "$work/client_errors"
             return
         fi
+        send "COMMIT;" || { finish uncommitted; return; }
+        send "SELECT 'committed';" || { finish doubt; return; }
+        recv 120; st=$?
+        if [ "$st" != 0 ] || [ "$reply" != committed ]; then
+            [ "$st" -gt 128 ] && { finish timeout; return; }
+            finish doubt; return
+        fi
+        logbatch ack
+        m=$((last + 1))
     done
 }
 
@@ -249,13 +316,13 @@ client() {
 check_sql() {
 cat <<SQL
 SET client_min_messages = warning;
-CREATE TEMP TABLE log (round int, client int, line int, title text, idx int, step text, to_state text, status text);
+CREATE TEMP TABLE log (round int, client int, line int, title text, idx int, step text, to_state text, status text, txn text);
 \\copy log FROM '$work/log.all'
 UPDATE log SET to_state = NULL WHERE to_state = '-';
--- per (record, step) the outcome of its last attempt
+-- per (record, step): acknowledged if it ever was, else the outcome of its last attempt
 CREATE TEMP TABLE want AS
-SELECT DISTINCT ON (title, idx) title, idx, step, to_state, status
-  FROM log WHERE step <> '-' ORDER BY title, idx, round DESC, line DESC;
+SELECT DISTINCT ON (title, idx) title, idx, step, to_state, status, txn
+  FROM log ORDER BY title, idx, status = 'ack' DESC, round DESC, line DESC;
 -- the audit rows of each record, numbered in order
 CREATE TEMP TABLE got AS
 SELECT r.title, (row_number() OVER (PARTITION BY a.record_id ORDER BY a.seq) - 1)::int AS idx,
@@ -316,8 +383,12 @@ SELECT (count(*) = 0)::text || '|no audit row beyond what the clients sent (ackn
  WHERE w.title IS NULL OR w.status NOT IN ('ack', 'doubt') OR g.step IS DISTINCT FROM w.step OR g.to_state IS DISTINCT FROM w.to_state;
 SELECT (count(*) = 0)::text || '|every register row is a record a client opened|' || coalesce(pg_temp.j(array_agg(r.id::text || ' ' || r.title)), '')
   FROM capa.register r WHERE r.title NOT IN (SELECT title FROM log);
-SELECT 'true|in doubt: ' || count(*) || ' steps whose connection broke after sending, ' || count(g.idx) || ' of them committed|'
-  FROM want w LEFT JOIN got g USING (title, idx) WHERE w.status = 'doubt';
+SELECT (count(*) FILTER (WHERE present NOT IN (0, steps)) = 0)::text
+       || '|in doubt (the connection broke after the commit was sent): ' || coalesce(sum(steps), 0) || ' steps in ' || count(*)
+       || ' transactions, ' || count(*) FILTER (WHERE present > 0) || ' of them committed, each all or nothing|'
+       || coalesce(pg_temp.j(array_agg(txn || ': ' || present || ' of ' || steps || ' steps there') FILTER (WHERE present NOT IN (0, steps))), '')
+  FROM (SELECT w.txn, count(*) AS steps, count(g.idx) AS present
+          FROM want w LEFT JOIN got g USING (title, idx) WHERE w.status = 'doubt' GROUP BY w.txn) t;
 WITH c AS (
   SELECT (SELECT count(*) FROM want WHERE step = 'open' AND status = 'ack') AS ack_open,
          (SELECT count(*) FROM want WHERE step = 'open' AND status = 'doubt') AS doubt_open,
@@ -355,7 +426,7 @@ SELECT (count(*) FILTER (WHERE problem NOT IN ('index ok', 'table ok')) = 0)::te
   FROM problems;
 SELECT 'stats|' || count(*) FILTER (WHERE status = 'ack') || '|' || count(DISTINCT title) FILTER (WHERE step = 'open' AND status = 'ack')
        || '|' || count(*) FILTER (WHERE status = 'doubt') || '|' || count(*) FILTER (WHERE status = 'uncommitted')
-       || '|' || count(*) FILTER (WHERE status = 'unsent') || '|' || count(*) FILTER (WHERE status = 'refused')
+       || '|' || count(*) FILTER (WHERE status = 'unsent') || '|' || count(DISTINCT txn) FILTER (WHERE status = 'ack')
   FROM log WHERE round = :round;
 SQL
 }
@@ -416,7 +487,7 @@ for round in $(seq "$ROUNDS"); do
     # the sleepers hold their uncommitted steps (wait up to 20 s for them)
     held=0
     for t in $(seq 100); do
-        held=$(q -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'BEGIN;%pg_sleep(3600)%'" 2>/dev/null || echo 0)
+        held=$(q -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query = 'SELECT pg_sleep(3600);' AND backend_xid IS NOT NULL" 2>/dev/null || echo 0)
         [ "$held" -ge "$SLEEPERS" ] && break
         sleep 0.2
     done
@@ -483,9 +554,9 @@ for round in $(seq "$ROUNDS"); do
         esac
     done <<< "$check_out"
     [ "$check_rc" = 0 ] || ok f "round $round: the checks ran" "$check_out"
-    IFS='|' read -r s_ack s_open s_doubt s_unc s_unsent s_ref <<< "$stats"
+    IFS='|' read -r s_ack s_open s_doubt s_unc s_unsent s_txn <<< "$stats"
     total_ack=$((total_ack + ${s_ack:-0}))
-    note "round $round: clients saw ${s_ack:-?} steps committed (${s_open:-?} records opened), ${s_doubt:-?} in doubt, ${s_unc:-?} uncommitted, ${s_unsent:-?} not sent, ${s_ref:-?} refused"
+    note "round $round: clients saw ${s_ack:-?} steps committed in ${s_txn:-?} transactions (${s_open:-?} records opened); ${s_doubt:-?} steps in doubt, ${s_unc:-?} uncommitted, ${s_unsent:-?} not sent"
     ok "$([ "${s_ack:-0}" -gt 0 ] && echo t || echo f)" "round $round: the load committed steps before the kill"
 done
 note "$total_ack steps acknowledged over $ROUNDS rounds"
