@@ -63,6 +63,13 @@ $(OBJS): $(wildcard src/*.h)
 sanitize: deps
 	./test/sanitize.sh
 
+# kill -9 crash recovery, ROUNDS rounds (make test runs 2)
+.PHONY: crash
+crash: deps
+	$(MAKE) all
+	$(MAKE) install
+	ROUNDS=$${ROUNDS:-10} ./test/crash.sh
+
 # A short run under valgrind memcheck (see test/valgrind.sh)
 .PHONY: valgrind
 valgrind: deps

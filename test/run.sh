@@ -73,5 +73,22 @@ fi
 cat "$restore_log" >> "$log"
 rm -f "$restore_log"
 
+# kill -9 crash recovery, a short run (TAP lines); not under make sanitize,
+# which tests the suite against its own server
+if [ "${CAPA_SANITIZE:-}" != 1 ]; then
+    crash_log=$(mktemp)
+    ./test/crash.sh 2>&1 | tee "$crash_log"
+    crash_status=${PIPESTATUS[0]}
+    ok=$(grep -cE '^ok [0-9]+' "$crash_log")
+    bad=$(grep -cE '^not ok [0-9]+' "$crash_log")
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+    if [ "$crash_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        failed=$((failed + 1))
+    fi
+    cat "$crash_log" >> "$log"
+    rm -f "$crash_log"
+fi
+
 echo "$passed passed, $failed failed" > "$summary"
 [ "$failed" -eq 0 ]
