@@ -52,7 +52,9 @@ preload=""
 ldd "$root$pkglibdir/capa.so" | grep -q libasan && preload="$libasan"
 
 # 3. a server from the copy, sanitizer runtime preloaded
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# a free loopback port: nothing answers on it
+port=$((20000 + RANDOM % 40000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((20000 + RANDOM % 40000)); done
 chown -R postgres "$root"
 su postgres -c "'$root$bindir/initdb' -D '$root/data' -A trust -E UTF8 --locale=C.UTF-8" >/dev/null || exit 1
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$root/asan:verify_asan_link_order=0"

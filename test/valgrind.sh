@@ -20,7 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# a free loopback port: nothing answers on it
+port=$((20000 + RANDOM % 40000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((20000 + RANDOM % 40000)); done
 su postgres -c "'$bindir/initdb' -D '$work/data' -A trust -E UTF8 --locale=C.UTF-8" >/dev/null || exit 1
 su postgres -c "valgrind --quiet --trace-children=yes --track-origins=yes --num-callers=30 \
     --log-file='$work/vg.%p.log' '$bindir/postgres' -D '$work/data' -p $port -k '$work' \
