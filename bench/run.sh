@@ -3,16 +3,20 @@
 # peer (../shared/bench), on a throwaway cluster, alternating in rounds;
 # prints median throughput and the ratios.  Absolute figures vary from
 # machine to machine; the ratios are the result.
-#   ROUNDS (default 5), SECONDS per run (default 10), CLIENTS (default 4)
+# Then one transition by plain UPDATE through capa's trigger against the
+# floor's UPDATE plus its audit INSERT, TRANSITIONS per client per round.
+#   ROUNDS (default 5), SECONDS per run (default 10), CLIENTS (default 4),
+#   TRANSITIONS (default 5000)
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS:-10}
 CLIENTS=${CLIENTS:-4}
+TRANSITIONS=${TRANSITIONS:-5000}
 SHARED=${SHARED:-../shared/bench}
 
 if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
-    exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" \
+    exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" TRANSITIONS="$TRANSITIONS" \
         pg_virtualenv -t -v 15 -o synchronous_commit=off -o shared_buffers=512MB "$0" "$@"
 fi
 
@@ -47,3 +51,37 @@ for name in "${order[@]}"; do
     awk -v n="$name" -v m="$m" -v f="$m_floor" -v p="$m_peer" \
         'BEGIN { printf "%-8s %12.0f %13.2fx %13.2fx\n", n, m, m / f, m / p }'
 done
+
+# single transitions: a pool of open records for each side, taken in turn
+pool=$((ROUNDS * CLIENTS * TRANSITIONS))
+psql -qX -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE bench_pool (n bigint PRIMARY KEY, id capa.capa_ref NOT NULL);
+CREATE SEQUENCE bench_pool_seq;
+INSERT INTO capa.register (title, description, severity, source, owner)
+SELECT 'Backups failed', 'Nightly ERP backup job failed three nights', 'major', 'internal_audit', 'bench_owner'
+  FROM generate_series(1, $pool);
+INSERT INTO bench_pool SELECT row_number() OVER (ORDER BY id), id FROM capa.register WHERE state::text = 'open';
+CREATE SEQUENCE bare_pool_seq;
+SELECT setval('bare_pool_seq', (SELECT coalesce(max(id), 0) + 1 FROM peer.bare_capa), false);
+INSERT INTO peer.bare_capa (title, description, severity, source, close_due)
+SELECT 'Backups failed', 'Nightly ERP backup job failed three nights', 'major', 'internal_audit', current_date + 30
+  FROM generate_series(1, $pool);
+VACUUM ANALYZE;
+SQL
+declare -A ttps
+for ((r = 1; r <= ROUNDS; r++)); do
+    for name in capa floor; do
+        tps=$(pgbench -n -c "$CLIENTS" -j 2 -t "$TRANSITIONS" -f "bench/${name}_transition.pgbench" 2>&1 |
+              sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+        ttps[$name]="${ttps[$name]:-} $tps"
+        echo "round $r: $name transition $tps tps" >&2
+    done
+done
+t_capa=$(echo "${ttps[capa]}" | median)
+t_floor=$(echo "${ttps[floor]}" | median)
+echo
+echo "one transition (open -> contained) per transaction, $CLIENTS clients, $TRANSITIONS each, medians:"
+awk -v c="$t_capa" -v f="$t_floor" 'BEGIN {
+    printf "capa  %8.0f tps (plain UPDATE through the trigger, audit row chained)\n", c
+    printf "floor %8.0f tps (UPDATE plus its audit INSERT)\n", f
+    printf "time per transition, capa / floor: %.2fx (budget 1.25x)\n", f / c }'
