@@ -6,7 +6,7 @@
 # Then one transition by plain UPDATE through capa's trigger against the
 # floor's UPDATE plus its audit INSERT, TRANSITIONS per client per round.
 #   ROUNDS (default 5), SECONDS per run (default 10), CLIENTS (default 4),
-#   TRANSITIONS (default 5000)
+#   TRANSITIONS (default 5000).  Last, the lifecycle with 1, 2, 4, 8 clients.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
@@ -85,3 +85,16 @@ awk -v c="$t_capa" -v f="$t_floor" 'BEGIN {
     printf "capa  %8.0f tps (plain UPDATE through the trigger, audit row chained)\n", c
     printf "floor %8.0f tps (UPDATE plus its audit INSERT)\n", f
     printf "time per transition, capa / floor: %.2fx (budget 1.25x)\n", f / c }'
+
+# scaling: the whole lifecycle with 1, 2, 4 and 8 clients (each its own
+# records: throughput that grows with clients shows no global hot row)
+echo
+echo "scaling, whole lifecycle through capa, ${SECONDS_PER_RUN} s each:"
+printf '%-8s %12s %12s\n' clients tps "vs 1 client"
+one=""
+for c in 1 2 4 8; do
+    tps=$(pgbench -n -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -T "$SECONDS_PER_RUN" -f bench/capa_lifecycle.pgbench 2>&1 |
+          sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    [ -z "$one" ] && one=$tps
+    awk -v c="$c" -v t="$tps" -v o="$one" 'BEGIN { printf "%-8s %12.0f %11.2fx\n", c, t, t / o }'
+done
