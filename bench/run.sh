@@ -5,18 +5,19 @@
 # machine to machine; the ratios are the result.
 # Then one transition by plain UPDATE through capa's trigger against the
 # floor's UPDATE plus its audit INSERT, TRANSITIONS per client per round.
-#   ROUNDS (default 5), SECONDS per run (default 10), CLIENTS (default 4),
+#   ROUNDS (default 5), RUN_SECONDS per run (default 10), CLIENTS (default 4),
 #   TRANSITIONS (default 5000).  Last, the lifecycle with 1, 2, 4, 8 clients.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
-SECONDS_PER_RUN=${SECONDS:-10}
+# (not SECONDS: bash sets that itself, to the seconds since the shell started)
+SECONDS_PER_RUN=${RUN_SECONDS:-10}
 CLIENTS=${CLIENTS:-4}
 TRANSITIONS=${TRANSITIONS:-5000}
 SHARED=${SHARED:-../shared/bench}
 
 if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
-    exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" TRANSITIONS="$TRANSITIONS" \
+    exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" RUN_SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" TRANSITIONS="$TRANSITIONS" \
         pg_virtualenv -t -v 15 -o synchronous_commit=off -o shared_buffers=512MB "$0" "$@"
 fi
 
