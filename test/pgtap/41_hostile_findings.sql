@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(6);
+SELECT plan(7);
 
 -- F1. capa_open: a priority beyond smallint is refused with 22003
 -- ("smallint out of range", from the assignment of the integer parameter
@@ -63,6 +63,14 @@ SELECT throws_ok($c$DO $d$
                      PERFORM capa.capa_implement(rec);
                    END $d$$c$,
                  '23514', NULL, 'F3 an effectiveness_within that overflows is refused when inserted (23514), so capa_implement does not fail with 22008');
+
+-- F4 (found by fuzz_digest). capa_format_digest() can write any int64, but
+-- the parser took at most 18 digits: once the audit sequence passed 10^18,
+-- capa_audit_verify(digest => ...) refused capa_digest()'s own output (22023).
+-- A 19-digit count up to int64's maximum is read; beyond it is refused.
+--   SELECT * FROM capa.capa_audit_verify(digest => 'capa-digest:v1:9223372036854775807:1:' || repeat('0', 64));
+SELECT is((SELECT problem FROM capa.capa_audit_verify(digest => 'capa-digest:v1:9223372036854775807:1:' || repeat('0', 64))),
+          'digest_mismatch', 'F4 a digest with a 19-digit max seq (int64''s maximum) is read, and checked');
 
 SELECT * FROM finish();
 ROLLBACK;
