@@ -18,13 +18,13 @@
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS = state severity ref audit digest rules
+FUZZ_TARGETS = state severity ref audit json_text digest rules
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 # the capa sources under test, and where the build goes (fuzz/plant.sh
 # points them at a copy with a planted bug)
 FUZZ_SRC ?= src
-# -DCAPA_FUZZ_FULL_AT, -DCAPA_FUZZ_FULL_COUNTS: lift the known-finding limits
+# -DCAPA_FUZZ_FULL_JSONB: lift the known-finding screen (F3, fuzz/README.md)
 FUZZ_DEFS ?=
 FUZZ_BUILD ?= fuzz/build
 FUZZ_PG_INCLUDE := $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
@@ -40,14 +40,18 @@ FUZZ_CPPFLAGS = $(FUZZ_DEFS) -D_GNU_SOURCE -I$(FUZZ_SRC) -Ifuzz -I$(FUZZ_PG_INCL
 # StringInfo, psprintf and PostgreSQL's printf: the frontend builds of the
 # server's own sources (the PIC variants, for a PIE executable)
 FUZZ_PG_LIBS = $(FUZZ_PG_LIBDIR)/libpgcommon_shlib.a $(FUZZ_PG_LIBDIR)/libpgport_shlib.a
+# chain.c hashes with OpenSSL's EVP (as capa links it: SHLIB_LINK)
+FUZZ_LIBS_audit = -lcrypto
+FUZZ_LIBS_digest = -lcrypto
 
 # Objects of each harness (fuzz/build/obj/<name>.o from src/ or fuzz/)
 FUZZ_STUBS = pg_stubs
 FUZZ_OBJS_state = fuzz_state label_types labels $(FUZZ_STUBS)
 FUZZ_OBJS_severity = fuzz_severity label_types labels $(FUZZ_STUBS)
 FUZZ_OBJS_ref = fuzz_ref ref_type ref_format $(FUZZ_STUBS)
-FUZZ_OBJS_audit = fuzz_audit chain $(FUZZ_STUBS) pg_unreachable
-FUZZ_OBJS_digest = fuzz_digest digest $(FUZZ_STUBS) pg_unreachable
+FUZZ_OBJS_audit = fuzz_audit jsonb_build chain json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
+FUZZ_OBJS_json_text = fuzz_json_text jsonb_build json_text $(FUZZ_STUBS) pg_adt_stubs
+FUZZ_OBJS_digest = fuzz_digest digest chain json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
 FUZZ_OBJS_rules = fuzz_rules rules
 
 FUZZ_BINS = $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
@@ -76,7 +80,7 @@ $(FUZZ_BUILD)/obj/%.o: fuzz/%.c
 
 define FUZZ_LINK
 $(FUZZ_BUILD)/fuzz_$(1): $(patsubst %,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_OBJS_$(1)))
-	$$(FUZZ_CC) $$(FUZZ_SANITIZE) $$^ $$(FUZZ_PG_LIBS) -o $$@
+	$$(FUZZ_CC) $$(FUZZ_SANITIZE) $$^ $$(FUZZ_PG_LIBS) $$(FUZZ_LIBS_$(1)) -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_LINK,$(t))))
 

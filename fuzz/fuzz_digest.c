@@ -9,17 +9,15 @@
  *	  even: the rest is a text (up to its first NUL), as given to
  *		capa_audit_verify.  parse() accepts exactly the README's form
  *		capa-digest:v1:<max seq>:<chains>:<64 lower-case hex digits>, the
- *		counts being 1 to 18 decimal digits (an oracle written here); the
+ *		counts being 1 to 19 decimal digits of at most INT64_MAX, which is
+ *		what capa_format_digest() can write (an oracle written here); the
  *		parts it returns are those of the text; and format() of them
  *		gives the text back, except for leading zeros in the counts,
  *		which format() does not write (and parse() then reads the same
  *		parts again);
- *	  odd: the rest is (max seq, chains, hash); format() then parse() gives
- *		them back: every digest capa_digest() can issue is accepted.
- *
- * Known finding (fuzz/README.md, F2): a max seq or chain count of 19
- * digits (>= 10^18) formats into a digest parse() refuses.  Such values
- * are kept out of the odd mode unless built with -DCAPA_FUZZ_FULL_COUNTS.
+ *	  odd: the rest is (max seq, chains, hash), counts of any int64 >= 0;
+ *		format() then parse() gives them back: every digest capa_digest()
+ *		can issue is accepted (fuzz/README.md, F2, fixed).
  *
  * IDENTIFICATION
  *	  fuzz/fuzz_digest.c
@@ -35,18 +33,13 @@
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
 
 #define PREFIX		"capa-digest:v1:"
-#define MAX_DIGITS	18
 
 /*
- * A count: 1 to MAX_DIGITS decimal digits (digest.c's documented limit);
- * with CAPA_FUZZ_FULL_COUNTS, any int64 (up to 19 digits), which is what
- * capa_format_digest() can write.  Advances *p past the digits.
+ * A count: 1 to 19 decimal digits of at most INT64_MAX (any int64 >= 0,
+ * which capa_format_digest() can write, leading zeros allowed).  Advances
+ * *p past the digits.
  */
-#ifdef CAPA_FUZZ_FULL_COUNTS
 #define MAX_COUNT_DIGITS 19
-#else
-#define MAX_COUNT_DIGITS MAX_DIGITS
-#endif
 
 static bool
 oracle_count(const char **p, int64 *v, bool *leading_zero)
@@ -170,11 +163,6 @@ check_values(const uint8 *data, size_t size, const uint8 *rest, size_t len)
 	char	   *text;
 	size_t		i;
 
-#ifndef CAPA_FUZZ_FULL_COUNTS
-	/* F2: see the header comment */
-	m %= INT64CONST(1000000000000000000);
-	c %= INT64CONST(1000000000000000000);
-#endif
 	for (i = 0; i < CAPA_HASH_LEN; i++)
 		h[i] = 16 + i < len ? rest[16 + i] : 0;
 	text = capa_format_digest(m, c, h);

@@ -2,8 +2,9 @@
  *
  * pg_stubs.c
  *	  Minimal backend stand-ins for the fuzz harnesses: palloc on an arena
- *	  freed per input, ereport as a long jump, and the four pqformat
- *	  functions capa's binary I/O uses.  See pg_stubs.h for why.
+ *	  freed per input, ereport as a long jump, the four pqformat
+ *	  functions capa's binary I/O uses, DirectFunctionCall1 and the
+ *	  detoasting of in-line values.  See pg_stubs.h for why.
  *
  * IDENTIFICATION
  *	  fuzz/pg_stubs.c
@@ -12,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,4 +365,90 @@ pq_endtypsend(StringInfo buf)
 
 	SET_VARSIZE(result, buf->len);
 	return result;
+}
+
+/* ---------------------------------------------------------------------
+ * fmgr: DirectFunctionCall1 (json_text.c and chain.c call numeric_out and
+ * inet_out through it; fuzz/pg_adt_stubs.c), as fmgr.c has it.
+ * --------------------------------------------------------------------- */
+Datum
+DirectFunctionCall1Coll(PGFunction func, Oid collation, Datum arg1)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, collation, NULL, NULL);
+	fcinfo->args[0].value = arg1;
+	fcinfo->args[0].isnull = false;
+	result = (*func) (fcinfo);
+	if (fcinfo->isnull)
+		elog(ERROR, "function %p returned NULL", (void *) func);
+	return result;
+}
+
+/* ---------------------------------------------------------------------
+ * Detoasting, for the values the harnesses build: in line, uncompressed,
+ * with a 4-byte or a 1-byte header (as values deformed from a tuple
+ * have).  A compressed value or a TOAST pointer here is a harness bug.
+ * --------------------------------------------------------------------- */
+static void
+not_inline(struct varlena *datum)
+{
+	fprintf(stderr, "capa fuzz: detoasting a compressed or external value (header %02x): "
+			"the harnesses only build in-line ones\n", *(uint8 *) datum);
+	abort();
+}
+
+struct varlena *
+pg_detoast_datum(struct varlena *datum)
+{
+	struct varlena *copy;
+	Size		len;
+
+	if (VARATT_IS_COMPRESSED(datum) || VARATT_IS_EXTERNAL(datum))
+		not_inline(datum);
+	if (!VARATT_IS_SHORT(datum))
+		return datum;
+	/* a short header: copied out with a 4-byte one (detoast_attr) */
+	len = VARSIZE_SHORT(datum) - VARHDRSZ_SHORT;
+	copy = palloc(len + VARHDRSZ);
+	SET_VARSIZE(copy, len + VARHDRSZ);
+	memcpy(VARDATA(copy), VARDATA_SHORT(datum), len);
+	return copy;
+}
+
+struct varlena *
+pg_detoast_datum_packed(struct varlena *datum)
+{
+	if (VARATT_IS_COMPRESSED(datum) || VARATT_IS_EXTERNAL(datum))
+		not_inline(datum);
+	return datum;
+}
+
+/* ---------------------------------------------------------------------
+ * check_stack_depth: the server's check against max_stack_depth (2MB by
+ * default), measured from the top of this thread's stack.
+ * --------------------------------------------------------------------- */
+void
+check_stack_depth(void)
+{
+	static char *top = NULL;
+	char		here;
+
+	if (top == NULL)
+	{
+		pthread_attr_t attr;
+		void	   *addr;
+		size_t		size;
+
+		if (pthread_getattr_np(pthread_self(), &attr) != 0 ||
+			pthread_attr_getstack(&attr, &addr, &size) != 0)
+			abort();
+		pthread_attr_destroy(&attr);
+		top = (char *) addr + size;
+	}
+	if (top - &here > 2 * 1024 * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+				 errmsg("stack depth limit exceeded")));
 }

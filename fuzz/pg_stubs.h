@@ -19,6 +19,10 @@
  *	- pq_getmsgint/pq_getmsgint64/pq_begintypsend/pq_endtypsend behave as
  *	  the server's (src/backend/libpq/pqformat.c), including the 08P01
  *	  error for a message that is too short.
+ *	- DirectFunctionCall1 as fmgr.c has it; pg_detoast_datum(_packed) for
+ *	  in-line values (a 1-byte header copied out, as detoast_attr does;
+ *	  compressed or external values abort: no harness builds them);
+ *	  check_stack_depth() against 2MB from the top of the thread's stack.
  *
  * StringInfo and the printf family come from PostgreSQL's own
  * libpgcommon/libpgport (frontend builds of the same sources).
