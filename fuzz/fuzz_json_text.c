@@ -23,14 +23,11 @@
  * outside the value, crash, loop or hit undefined behaviour; mode 2 with
  * no bit flipped and mode 3 with no cut must give the exact text.
  *
- * Known finding (fuzz/README.md, F3): capa_jsonb_text() reads a nested
- * container's header, and hands numeric_out a numeric, without checking
- * they lie within the value (and numerics that are not as jsonb stores
- * them, e.g. a TOAST pointer numeric_out would follow); it also recurses
- * without check_stack_depth().  Until that is fixed, malformed inputs
- * whose walk reaches one of those cases (known_finding() below) are
- * skipped; build with -DCAPA_FUZZ_FULL_JSONB to fuzz them too, and drop
- * the screen with the fix.
+ * Finding F3 (fuzz/README.md), fixed in src/json_text.c: a nested
+ * container's header and numerics were not checked to lie within the
+ * value, numerics not as jsonb stores them (a TOAST pointer numeric_out
+ * would follow) were passed on, and deep nesting had no stack check.
+ * Its reproducers are in the corpus.
  *
  * IDENTIFICATION
  *	  fuzz/fuzz_json_text.c
@@ -46,121 +43,6 @@
 
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
 
-#ifndef CAPA_FUZZ_FULL_JSONB
-/*
- * F3's screen: follows the walk capa_jsonb_text() makes (children in
- * output order, each bounded as json_text.c bounds it) and says whether it
- * reaches a case F3 leaves unchecked before an error that json_text.c does
- * raise.  Written from utils/jsonb.h's layout.
- */
-typedef enum
-{
-	WALK_OK,					/* capa writes the value */
-	WALK_ERROR,					/* capa raises XX001 first */
-	WALK_F3						/* capa reaches a known unchecked case */
-} Walk;
-
-static bool
-numeric_as_stored(const char *n, uint32 room)
-{
-	uint16		first;
-
-	if (room < VARHDRSZ + sizeof(uint16) || !VARATT_IS_4B_U(n) ||
-		VARSIZE(n) > room || VARSIZE(n) < VARHDRSZ + sizeof(uint16))
-		return false;
-	memcpy(&first, n + VARHDRSZ, sizeof(first));
-	return (first & FUZZ_NUMERIC_SHORT) != 0 || VARSIZE(n) >= VARHDRSZ + 2 * sizeof(uint16);
-}
-
-static Walk walk_container(const char *jc, const char *limit, int depth);
-
-static Walk
-walk_child(JEntry je, const char *base, uint32 start, uint32 end, const char *limit,
-		   int depth)
-{
-	uint32		at = INTALIGN(start);
-
-	if (base + end > limit || start > end)
-		return WALK_ERROR;
-	switch (je & JENTRY_TYPEMASK)
-	{
-		case JENTRY_ISSTRING:
-		case JENTRY_ISBOOL_TRUE:
-		case JENTRY_ISBOOL_FALSE:
-		case JENTRY_ISNULL:
-			return WALK_OK;
-		case JENTRY_ISNUMERIC:
-			return at <= end && numeric_as_stored(base + at, end - at) ? WALK_OK : WALK_F3;
-		case JENTRY_ISCONTAINER:
-			if (at > end || end - at < sizeof(uint32))
-				return WALK_F3;
-			return walk_container(base + at, base + end, depth + 1);
-		default:
-			return WALK_ERROR;
-	}
-}
-
-static Walk
-walk_container(const char *jc, const char *limit, int depth)
-{
-	uint32		header;
-	int			count;
-	int			nentries;
-	const JEntry *children = (const JEntry *) (jc + sizeof(uint32));
-	const char *base;
-	uint32		offset = 0;
-	uint32	   *starts;
-	uint32	   *ends;
-	int			i;
-	Walk		w = WALK_OK;
-
-	if (limit - jc < (ptrdiff_t) sizeof(uint32) || depth > 1000)
-		return WALK_F3;
-	memcpy(&header, jc, sizeof(header));
-	count = (int) (header & JB_CMASK);
-	nentries = (header & JB_FOBJECT) ? 2 * count : count;
-	if ((size_t) nentries > (size_t) (limit - (const char *) children) / sizeof(JEntry))
-		return WALK_ERROR;
-	base = (const char *) &children[nentries];
-	starts = palloc(Max(nentries, 1) * sizeof(uint32));
-	ends = palloc(Max(nentries, 1) * sizeof(uint32));
-	for (i = 0; i < nentries; i++)
-	{
-		starts[i] = offset;
-		JBE_ADVANCE_OFFSET(offset, children[i]);
-		ends[i] = offset;
-	}
-	if (header & JB_FSCALAR)
-		w = count != 1 ? WALK_ERROR :
-			walk_child(children[0], base, starts[0], ends[0], limit, depth);
-	else if (header & JB_FOBJECT)
-	{
-		for (i = 0; i < count && w == WALK_OK; i++)
-		{
-			w = walk_child(children[i], base, starts[i], ends[i], limit, depth);
-			if (w == WALK_OK)
-				w = walk_child(children[count + i], base, starts[count + i],
-							   ends[count + i], limit, depth);
-		}
-	}
-	else
-	{
-		for (i = 0; i < count && w == WALK_OK; i++)
-			w = walk_child(children[i], base, starts[i], ends[i], limit, depth);
-	}
-	pfree(starts);
-	pfree(ends);
-	return w;
-}
-
-static bool
-known_finding(const Jsonb *j)
-{
-	return walk_container((const char *) &j->root, (const char *) j + VARSIZE(j), 0) == WALK_F3;
-}
-#else
-#define known_finding(j) false
-#endif
 
 /* capa_jsonb_text(buf, jsonb) as a V1 function, for capa_fuzz_call */
 static Datum
@@ -254,8 +136,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 	if (mode == 0)
 	{
 		j = jsonb_of(data + 1, size - 1);
-		if (!known_finding(j))
-			run(j, prefix, &out, data, size);
+		run(j, prefix, &out, data, size);
 		capa_fuzz_reset();
 		return 0;
 	}
@@ -280,10 +161,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 			changed |= x != 0;
 		}
 		if (changed)
-		{
-			if (!known_finding(j))
-				run(j, prefix, &out, data, size);
-		}
+			run(j, prefix, &out, data, size);
 		else
 			expect_text(j, prefix, &expected, data, size);
 	}
@@ -297,8 +175,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 		else
 		{
 			j = jsonb_of((const uint8 *) j + VARHDRSZ, cut);
-			if (!known_finding(j))
-				run(j, prefix, &out, data, size);
+			run(j, prefix, &out, data, size);
 		}
 	}
 	capa_fuzz_reset();

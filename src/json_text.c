@@ -21,6 +21,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
@@ -90,6 +91,36 @@ put_json_string(StringInfo buf, const char *s, int len)
 	appendStringInfoCharMacro(buf, '"');
 }
 
+static void corrupted(void) pg_attribute_noreturn();
+
+static void
+corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("capa: corrupted jsonb value in the audit trail")));
+}
+
+/*
+ * A numeric as jsonb stores it (numeric_in's result: a 4-byte header,
+ * uncompressed) within room bytes, long enough for the header words
+ * numeric_out reads (one, or two in the long form: neither short, 0x8000,
+ * nor special, 0xC000).  Anything else would have numeric_out detoast
+ * (follow a TOAST pointer) or read past the value.
+ */
+static void
+check_numeric(const char *n, uint32 room)
+{
+	uint16		first;
+
+	if (room < VARHDRSZ + sizeof(uint16) || !VARATT_IS_4B_U(n) ||
+		VARSIZE(n) > room || VARSIZE(n) < VARHDRSZ + sizeof(uint16))
+		corrupted();
+	memcpy(&first, n + VARHDRSZ, sizeof(first));
+	if ((first & 0x8000) == 0 && VARSIZE(n) < VARHDRSZ + 2 * sizeof(uint16))
+		corrupted();
+}
+
 static void
 put_numeric(StringInfo buf, Numeric n)
 {
@@ -117,6 +148,9 @@ put_child(StringInfo buf, JEntry je, const char *base, uint32 start, uint32 end,
 			put_json_string(buf, base + start, (int) (end - start));
 			break;
 		case JENTRY_ISNUMERIC:
+			if (INTALIGN(start) > end)
+				corrupted();
+			check_numeric(base + INTALIGN(start), end - INTALIGN(start));
 			put_numeric(buf, (Numeric) (base + INTALIGN(start)));
 			break;
 		case JENTRY_ISBOOL_TRUE:
@@ -129,6 +163,9 @@ put_child(StringInfo buf, JEntry je, const char *base, uint32 start, uint32 end,
 			append(buf, "null", 4);
 			break;
 		case JENTRY_ISCONTAINER:
+			/* room for its header, at least */
+			if (INTALIGN(start) > end || end - INTALIGN(start) < sizeof(uint32))
+				corrupted();
 			put_container(buf, (const JsonbContainer *) (base + INTALIGN(start)), base + end);
 			break;
 		default:
@@ -146,11 +183,11 @@ put_child(StringInfo buf, JEntry je, const char *base, uint32 start, uint32 end,
 static void
 put_container(StringInfo buf, const JsonbContainer *jc, const char *limit)
 {
-	uint32		header = jc->header;
-	int			count = (int) (header & JB_CMASK);
-	bool		object = (header & JB_FOBJECT) != 0;
-	int			nentries = object ? 2 * count : count;
-	const char *base = (const char *) &jc->children[nentries];
+	uint32		header;
+	int			count;
+	bool		object;
+	int			nentries;
+	const char *base;
 	uint32		start[64];
 	uint32		end[64];
 	uint32	   *starts = start;
@@ -158,10 +195,16 @@ put_container(StringInfo buf, const JsonbContainer *jc, const char *limit)
 	uint32		offset = 0;
 	int			i;
 
-	if (base > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("capa: corrupted jsonb value in the audit trail")));
+	/* nested jsonb is as deep as the parser's stack allowed, or tampered */
+	check_stack_depth();
+	/* the caller made sure of room for the header */
+	header = jc->header;
+	count = (int) (header & JB_CMASK);
+	object = (header & JB_FOBJECT) != 0;
+	nentries = object ? 2 * count : count;
+	if ((size_t) nentries > (size_t) (limit - (const char *) jc->children) / sizeof(JEntry))
+		corrupted();
+	base = (const char *) &jc->children[nentries];
 	if (nentries > (int) lengthof(start))
 	{
 		starts = palloc(nentries * sizeof(uint32));
@@ -218,5 +261,7 @@ put_container(StringInfo buf, const JsonbContainer *jc, const char *limit)
 void
 capa_jsonb_text(StringInfo buf, Jsonb *j)
 {
+	if (VARSIZE(j) < VARHDRSZ + sizeof(uint32))
+		corrupted();
 	put_container(buf, &j->root, (const char *) j + VARSIZE(j));
 }

@@ -90,5 +90,22 @@ if [ "${CAPA_SANITIZE:-}" != 1 ]; then
     rm -f "$crash_log"
 fi
 
+# libFuzzer harnesses, briefly (TAP lines; no cluster needed); not under
+# make sanitize, which only swaps the server's capa.so
+if [ "${CAPA_SANITIZE:-}" != 1 ]; then
+    fuzz_log=$(mktemp)
+    make --no-print-directory fuzz-smoke PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$fuzz_log"
+    fuzz_status=${PIPESTATUS[0]}
+    ok=$(grep -cE '^ok [0-9]+' "$fuzz_log")
+    bad=$(grep -cE '^not ok [0-9]+' "$fuzz_log")
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+    if [ "$fuzz_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        failed=$((failed + 1))
+    fi
+    cat "$fuzz_log" >> "$log"
+    rm -f "$fuzz_log"
+fi
+
 echo "$passed passed, $failed failed" > "$summary"
 [ "$failed" -eq 0 ]
