@@ -36,6 +36,7 @@
 #include "actor.h"
 #include "audit.h"
 #include "capa.h"
+#include "events.h"
 #include "catalog.h"
 #include "ref_format.h"
 #include "rules.h"
@@ -791,6 +792,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.actor = row.actor;
 	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
 							  cat->reg[REG_CHAIN_HEAD], caller_cxt);
+	if (entry.to_state != CAPA_STATE_INVALID)
+		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
