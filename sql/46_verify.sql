@@ -69,6 +69,10 @@ SELECT coalesce(v.label, CASE WHEN f.record_id IS NULL THEN '(all)' ELSE 'forged
  ORDER BY 1, 2;
 -- limited to one record
 SELECT problem FROM capa.capa_audit_verify(record => (SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
+-- with a digest too: the digest is checked over the whole trail, the rows of that record only
+SELECT problem FROM capa.capa_audit_verify(digest => :'digest', record => (SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
+SELECT count(*) FROM capa.capa_audit_verify(digest => :'digest', record => capa.capa_ref(2001, 5));
+\echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
 -- all undone: intact again
@@ -79,3 +83,26 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT capa.capa_digest();
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
+
+-- a record whose register row and whole trail are gone, its action item left:
+-- the item is reported, also when verifying that record alone
+SELECT capa.capa_open('Victim G', 'd', 'minor', 'other') AS g \gset
+SELECT capa.capa_contain(:'g', 'c', 'c'), capa.capa_analyse(:'g', 'r', '5whys', 'e');
+SELECT capa.capa_add_action(:'g', 'a', 'o', current_date) IS NOT NULL AS added;
+BEGIN;
+ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
+DELETE FROM capa.audit WHERE record_id = :'g';
+ALTER TABLE capa.audit ENABLE ALWAYS TRIGGER capa_append_only;
+SET LOCAL session_replication_role = replica;
+DELETE FROM capa.register WHERE id = :'g';
+RESET session_replication_role;
+SELECT problem, action_id IS NOT NULL AS on_action FROM capa.capa_audit_verify(record => :'g') ORDER BY 1;
+ROLLBACK;
+
+-- a column of the trail altered to another type: refused as corrupted, no crash
+BEGIN;
+ALTER TABLE capa.audit ALTER step TYPE int USING 0;
+SELECT count(*) FROM capa.capa_audit_verify();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT count(*) AS problems FROM capa.capa_audit_verify();

@@ -20,6 +20,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -229,9 +230,29 @@ lookup_column(Oid relid, const char *name)
 	AttrNumber	attnum = get_attnum(relid, name);
 
 	if (attnum == InvalidAttrNumber)
-		elog(ERROR, "capa: column \"%s\" of relation %u does not exist",
-			 name, relid);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						name, get_rel_name(relid))));
 	return attnum;
+}
+
+/*
+ * A column capa reads as raw Datums must still have the type it was
+ * created with: after ALTER COLUMN ... TYPE, a by-value Datum taken for a
+ * pointer would crash verification.
+ */
+static void
+check_column_type(Oid relid, AttrNumber attnum, Oid expected)
+{
+	Oid			actual = get_atttype(relid, attnum);
+
+	if (actual != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("column \"%s\" of relation \"%s\" has type %s, not %s",
+						get_attname(relid, attnum, false), get_rel_name(relid),
+						format_type_be(actual), format_type_be(expected))));
 }
 
 static Oid
@@ -284,19 +305,37 @@ rebuild(void)
 	cache.register_pkey = lookup_relation("register_pkey");
 	cache.action_chain_index = lookup_relation("action_chain_idx");
 	cache.audit_chain_index = lookup_relation("audit_chain_idx");
-	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
-		cache.audit_column[i] = lookup_column(cache.audit_relid, audit_column_names[i]);
 	cache.number_seq = lookup_relation("register_number_seq");
 	cache.audit_seq = lookup_relation("audit_seq_seq");
 	cache.owner = relation_owner(cache.register_relid);
 	cache.ref_type = lookup_type("capa_ref");
 	cache.state_type = lookup_type("capa_state");
 	cache.severity_type = lookup_type("capa_severity");
+	{
+		const Oid	audit_type[CAPA_AUDIT_NCOLS] = {
+			INT8OID, cache.ref_type, INT8OID, INT4OID, TEXTOID, cache.state_type,
+			cache.state_type, JSONBOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, INETOID,
+			XID8OID, TIMESTAMPTZOID, BYTEAOID, BYTEAOID, BYTEAOID, INT2OID
+		};
+
+		for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
+		{
+			cache.audit_column[i] = lookup_column(cache.audit_relid, audit_column_names[i]);
+			check_column_type(cache.audit_relid, cache.audit_column[i], audit_type[i]);
+		}
+	}
 
 	for (i = 0; i < REG_COLUMN_COUNT; i++)
 		cache.reg[i] = lookup_column(cache.register_relid, register_column_names[i]);
 	for (i = 0; i < ACT_COLUMN_COUNT; i++)
 		cache.act[i] = lookup_column(cache.action_relid, action_column_names[i]);
+	check_column_type(cache.register_relid, cache.reg[REG_ID], cache.ref_type);
+	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_SEQ], INT4OID);
+	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_HEAD], BYTEAOID);
+	check_column_type(cache.action_relid, cache.act[ACT_ID], INT8OID);
+	check_column_type(cache.action_relid, cache.act[ACT_CAPA_ID], cache.ref_type);
+	check_column_type(cache.action_relid, cache.act[ACT_CHAIN_SEQ], INT4OID);
+	check_column_type(cache.action_relid, cache.act[ACT_CHAIN_HEAD], BYTEAOID);
 	for (i = 0; i < CAPA_FIELD_COUNT; i++)
 		cache.field[i] = lookup_column(cache.register_relid, capa_fields[i].column);
 	cache.stamp_at[CAPA_STAMP_NONE] = InvalidAttrNumber;

@@ -27,7 +27,7 @@
  * read in id order and the action items in (capa_id, id) order, the same
  * order the chains come in; each chain's last row meets its register or
  * action row as the chain ends.  A given digest is recomputed in the same
- * pass.  Findings come out in chain order.
+ * pass.  Findings come out about in chain order; ORDER BY for a stable one.
  *
  * IDENTIFICATION
  *	  src/verify.c
@@ -306,6 +306,21 @@ check_audit_row(Verify *v, TupleTableSlot *slot)
 						values[CAPA_AUDIT_HASH_COLUMN - 1], nulls[CAPA_AUDIT_HASH_COLUMN - 1]);
 }
 
+/* Another record's audit row, read for the digest only (record => with a digest) */
+static void
+digest_only_row(Verify *v, TupleTableSlot *slot)
+{
+	const AttrNumber *col = v->audit_col;
+	Datum	   *val = slot->tts_values;
+	bool	   *isnull = slot->tts_isnull;
+	int			h = col[CAPA_AUDIT_HASH_COLUMN - 1] - 1;
+
+	if (DatumGetInt64(val[col[0] - 1]) <= v->digest_max_seq)
+		capa_digest_row(&v->digest, DatumGetInt64(val[col[1] - 1]), !isnull[col[2] - 1],
+						DatumGetInt64(val[col[2] - 1]), DatumGetInt32(val[col[3] - 1]),
+						val[h], isnull[h]);
+}
+
 /* The chain heads as of an earlier digest still give that digest */
 static void
 check_digest(Verify *v, int64 chains, const uint8 *hash)
@@ -368,24 +383,30 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	if (v.check_digest)
 		capa_digest_begin(&v.digest);
 
-	/* a digest covers every chain: it is checked on the whole trail */
-	if (v.check_digest)
-		one_record = false;
-
 	row_stream_begin(&v.reg, cat->register_relid, cat->register_pkey, one_record, record,
 					 false, cat->reg[REG_ID], InvalidAttrNumber,
 					 cat->reg[REG_CHAIN_SEQ], cat->reg[REG_CHAIN_HEAD]);
 	row_stream_begin(&v.act, cat->action_relid, cat->action_chain_index, one_record, record,
 					 true, cat->act[ACT_CAPA_ID], cat->act[ACT_ID],
 					 cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD]);
-	record_row_seen = v.reg.row != NULL;
-	capa_ordered_scan_begin(&audit, cat->audit_relid, cat->audit_chain_index, one_record, record);
+	record_row_seen = v.reg.row != NULL || v.act.row != NULL;
+	/*
+	 * A digest covers every chain: the whole trail is read for it, while
+	 * record => still limits the checks and findings to that record.
+	 */
+	capa_ordered_scan_begin(&audit, cat->audit_relid, cat->audit_chain_index,
+							one_record && !v.check_digest, record);
 	while ((slot = capa_ordered_scan_next(&audit)) != NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(v.row_cxt);
 
 		CHECK_FOR_INTERRUPTS();
-		check_audit_row(&v, slot);
+		if (one_record && v.check_digest &&
+			(slot->tts_isnull[v.audit_col[1] - 1] ||
+			 DatumGetInt64(slot->tts_values[v.audit_col[1] - 1]) != DatumGetInt64(record)))
+			digest_only_row(&v, slot);
+		else
+			check_audit_row(&v, slot);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(v.row_cxt);
 	}
