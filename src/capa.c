@@ -16,14 +16,16 @@
 #include "fmgr.h"
 
 #include "catalog.h"
+#include "events.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Register the cache invalidation callback once per backend */
+/* Register the cache invalidation callback and the settings, once per backend */
 void
 _PG_init(void)
 {
 	capa_catalog_init();
+	capa_events_init();
 }

@@ -11,6 +11,11 @@
  * bytes, so the owner is cut to OWNER_MAX bytes (at a character boundary);
  * the full record is one query away.
  *
+ * capa.events (on by default; superuser to change, e.g. ALTER DATABASE ...
+ * SET capa.events = off) turns the messages off: NOTIFY takes a
+ * database-wide lock at commit to append to the notification queue, which
+ * serialises committing transactions that send one.
+ *
  * IDENTIFICATION
  *	  src/events.c
  *
@@ -23,6 +28,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 
 #include "capa.h"
@@ -31,6 +37,17 @@
 #include "labels.h"
 
 #define OWNER_MAX 200
+
+static bool capa_events = true;
+
+void
+capa_events_init(void)
+{
+	DefineCustomBoolVariable("capa.events",
+							 "Sends NOTIFY capa_events on each record step.",
+							 "NOTIFY serialises the commits of transactions that send one.",
+							 &capa_events, true, PGC_SUSET, 0, NULL, NULL, NULL);
+}
 
 static void
 add_text(StringInfo buf, const char *key, const char *value)
@@ -67,8 +84,13 @@ capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 	CapaCatalog *cat = capa_catalog();
 	StringInfoData buf;
 	bool		isnull;
-	Datum		id = heap_getattr(row, cat->reg[REG_ID], tupdesc, &isnull);
-	Datum		severity = heap_getattr(row, cat->reg[REG_SEVERITY], tupdesc, &isnull);
+	Datum		id;
+	Datum		severity;
+
+	if (!capa_events)
+		return;
+	id = heap_getattr(row, cat->reg[REG_ID], tupdesc, &isnull);
+	severity = heap_getattr(row, cat->reg[REG_SEVERITY], tupdesc, &isnull);
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"ref\": ");

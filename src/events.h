@@ -19,6 +19,9 @@
 
 #define CAPA_EVENTS_CHANNEL "capa_events"
 
+/* Define the setting capa.events (from _PG_init) */
+extern void capa_events_init(void);
+
 /*
  * Announce a record's step: from_state 0 for an opening.  The row is the
  * register row after the change.
