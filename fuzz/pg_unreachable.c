@@ -95,9 +95,15 @@ UNREACHABLE(capa_ordered_scan_begin)
 UNREACHABLE(capa_ordered_scan_next)
 UNREACHABLE(capa_ordered_scan_end)
 UNREACHABLE(cstring_to_text)
+UNREACHABLE(AllocSetContextCreateInternal)
+UNREACHABLE(MemoryContextReset)
+UNREACHABLE(MemoryContextDelete)
+UNREACHABLE(ProcessInterrupts)
 
 /* Variables those paths read (never, here) */
 void	   *TopMemoryContext;
+void	   *CurrentMemoryContext;
+volatile int InterruptPending;
 void	   *SPI_tuptable;
 uint64_t	SPI_processed;
 int			XactIsoLevel;

@@ -28,8 +28,10 @@
 #include "access/xact.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include "catalog.h"
@@ -97,9 +99,16 @@ capa_digest_row(CapaDigestAcc *acc, int64 record_id, bool has_action,
 	acc->has_action = has_action;
 	acc->action_id = has_action ? action_id : 0;
 	acc->chain_seq = chain_seq;
-	acc->hash_ok = !hash_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(hash)) == CAPA_HASH_LEN;
-	if (acc->hash_ok)
-		memcpy(acc->hash, VARDATA_ANY(DatumGetByteaPP(hash)), CAPA_HASH_LEN);
+	if (hash_null)
+		acc->hash_ok = false;
+	else
+	{
+		bytea	   *b = DatumGetByteaPP(hash);	/* detoasted once */
+
+		acc->hash_ok = VARSIZE_ANY_EXHDR(b) == CAPA_HASH_LEN;
+		if (acc->hash_ok)
+			memcpy(acc->hash, VARDATA_ANY(b), CAPA_HASH_LEN);
+	}
 }
 
 void
@@ -123,20 +132,30 @@ capa_compute_digest(int64 max_seq, int64 *chains, uint8 *out)
 	TupleTableSlot *slot;
 	CapaDigestAcc acc;
 
+	/* a damaged (compressed, oversized) hash is detoasted: per row, then freed */
+	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "capa digest row",
+												  ALLOCSET_SMALL_SIZES);
+
 	capa_digest_begin(&acc);
 	capa_ordered_scan_begin(&os, cat->audit_relid, cat->audit_chain_index, false, (Datum) 0);
 	while ((slot = capa_ordered_scan_next(&os)) != NULL)
 	{
 		Datum	   *v = slot->tts_values;
 		bool	   *n = slot->tts_isnull;
+		MemoryContext old;
 
+		CHECK_FOR_INTERRUPTS();
 		if (DatumGetInt64(v[col[0] - 1]) > max_seq)
 			continue;
+		old = MemoryContextSwitchTo(row_cxt);
 		capa_digest_row(&acc, DatumGetInt64(v[col[1] - 1]), !n[col[2] - 1],
 						DatumGetInt64(v[col[2] - 1]), DatumGetInt32(v[col[3] - 1]),
 						v[col[17] - 1], n[col[17] - 1]);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(row_cxt);
 	}
 	capa_ordered_scan_end(&os);
+	MemoryContextDelete(row_cxt);
 	capa_digest_end(&acc, chains, out);
 }
 
