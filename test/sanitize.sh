@@ -41,6 +41,7 @@ cp -a "$sharedir" "$root$(dirname "$sharedir")/"
 # 2. capa built with the sanitizers, installed into the copy only
 mkdir "$root/build"
 cp -a Makefile capa.control src sql "$root/build/"
+mkdir "$root/build/fuzz" && cp fuzz/fuzz.mk "$root/build/fuzz/"   # the Makefile includes it
 rm -f "$root"/build/src/*.o "$root"/build/src/*.bc "$root"/build/*.so
 san=${CAPA_SANITIZERS:-"-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"}
 make -s -C "$root/build" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers $san" \
