@@ -24,6 +24,9 @@ fi
 psql -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" \
      -f "$SHARED/peer_plpgsql.sql" >/dev/null
 
+# pgbench with these options; prints its throughput (tps) only
+tps() { pgbench -n "$@" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
+
 declare -A scripts=(
     [capa]=bench/capa_lifecycle.pgbench
     [floor]="$SHARED/bare_lifecycle.pgbench"
@@ -33,8 +36,7 @@ order=(capa floor peer)
 declare -A results
 for ((r = 1; r <= ROUNDS; r++)); do
     for name in "${order[@]}"; do
-        tps=$(pgbench -n -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" -f "${scripts[$name]}" 2>&1 |
-              sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+        tps=$(tps -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" -f "${scripts[$name]}")
         results[$name]="${results[$name]:-} $tps"
         echo "round $r: $name $tps tps" >&2
     done
@@ -72,8 +74,7 @@ SQL
 declare -A ttps
 for ((r = 1; r <= ROUNDS; r++)); do
     for name in capa floor; do
-        tps=$(pgbench -n -c "$CLIENTS" -j 2 -t "$TRANSITIONS" -f "bench/${name}_transition.pgbench" 2>&1 |
-              sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+        tps=$(tps -c "$CLIENTS" -j 2 -t "$TRANSITIONS" -f "bench/${name}_transition.pgbench")
         ttps[$name]="${ttps[$name]:-} $tps"
         echo "round $r: $name transition $tps tps" >&2
     done
@@ -94,8 +95,7 @@ echo "scaling, whole lifecycle through capa, ${SECONDS_PER_RUN} s each:"
 printf '%-8s %12s %12s\n' clients tps "vs 1 client"
 one=""
 for c in 1 2 4 8; do
-    tps=$(pgbench -n -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -T "$SECONDS_PER_RUN" -f bench/capa_lifecycle.pgbench 2>&1 |
-          sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    tps=$(tps -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -T "$SECONDS_PER_RUN" -f bench/capa_lifecycle.pgbench)
     [ -z "$one" ] && one=$tps
     awk -v c="$c" -v t="$tps" -v o="$one" 'BEGIN { printf "%-8s %12.0f %11.2fx\n", c, t, t / o }'
 done

@@ -301,7 +301,9 @@ CREATE TABLE @extschema@.register (
     kind                    text NOT NULL DEFAULT 'corrective',
     state                   @extschema@.capa_state NOT NULL DEFAULT 'open',
     severity                @extschema@.capa_severity NOT NULL,
-    priority                smallint CHECK (priority BETWEEN 1 AND 5),
+    -- integer, as capa_open takes it: any value outside 1-5 fails this CHECK (23514),
+    -- none the cast to a narrower type first (22003)
+    priority                integer CHECK (priority OPERATOR(pg_catalog.>=) 1 AND priority OPERATOR(pg_catalog.<=) 5),
     title                   text NOT NULL,
     description             text NOT NULL,
     source                  text NOT NULL REFERENCES @extschema@.source (code),

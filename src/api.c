@@ -212,16 +212,6 @@ capa_open(PG_FUNCTION_ARGS)
 	Datum		id = (Datum) 0;
 	int			i;
 
-	/*
-	 * The column is a smallint checked to 1-5: say so for every value out
-	 * of range, not "smallint out of range" for the large ones.
-	 */
-	if (!PG_ARGISNULL(6) && (PG_GETARG_INT32(6) < 1 || PG_GETARG_INT32(6) > 5))
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("priority %d is outside 1 to 5", PG_GETARG_INT32(6)),
-				 errhint("1 is the most urgent, 5 the least; or leave it NULL.")));
-
 	memset(&call, 0, sizeof(call));
 	call.plan = PLAN_API_OPEN;
 	for (i = 0; i < 10; i++)

@@ -44,67 +44,37 @@ if [ "$regress_status" -ne 0 ]; then
     done
 fi
 
-# pgTAP: one "ok N" or "not ok N" line per assertion
+# Run a command that prints TAP ("ok N" / "not ok N" lines) and add its
+# counts; a non-zero exit with no "not ok" line counts as one failure
+run_tap() {
+    local out status ok bad
+    out=$(mktemp)
+    "$@" 2>&1 | tee "$out"
+    status=${PIPESTATUS[0]}
+    ok=$(grep -cE '^\s*ok [0-9]+' "$out")
+    bad=$(grep -cE '^\s*not ok [0-9]+' "$out")
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+    if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        failed=$((failed + 1))
+    fi
+    cat "$out" >> "$log"
+    rm -f "$out"
+}
+
+# pgTAP: one line per assertion
 createdb capa_tap
-tap_log=$(mktemp)
-pg_prove --ext .sql -v -d capa_tap test/pgtap/ 2>&1 | tee "$tap_log"
-tap_status=${PIPESTATUS[0]}
-ok=$(grep -cE '^\s*ok [0-9]+' "$tap_log")
-bad=$(grep -cE '^\s*not ok [0-9]+' "$tap_log")
-passed=$((passed + ok))
-failed=$((failed + bad))
-if [ "$tap_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
-    failed=$((failed + 1))
-fi
-cat "$tap_log" >> "$log"
-rm -f "$tap_log"
+run_tap pg_prove --ext .sql -v -d capa_tap test/pgtap/
 
-# dump and restore round trip (TAP lines)
-restore_log=$(mktemp)
-./test/restore.sh 2>&1 | tee "$restore_log"
-restore_status=${PIPESTATUS[0]}
-ok=$(grep -cE '^ok [0-9]+' "$restore_log")
-bad=$(grep -cE '^not ok [0-9]+' "$restore_log")
-passed=$((passed + ok))
-failed=$((failed + bad))
-if [ "$restore_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
-    failed=$((failed + 1))
-fi
-cat "$restore_log" >> "$log"
-rm -f "$restore_log"
+# dump and restore round trip
+run_tap ./test/restore.sh
 
-# kill -9 crash recovery, a short run (TAP lines); not under make sanitize,
-# which tests the suite against its own server
+# kill -9 crash recovery, a short run, and the libFuzzer harnesses, briefly;
+# not under make sanitize, which tests the suite against its own server
+# (they bring their own cluster and build)
 if [ "${CAPA_SANITIZE:-}" != 1 ]; then
-    crash_log=$(mktemp)
-    ./test/crash.sh 2>&1 | tee "$crash_log"
-    crash_status=${PIPESTATUS[0]}
-    ok=$(grep -cE '^ok [0-9]+' "$crash_log")
-    bad=$(grep -cE '^not ok [0-9]+' "$crash_log")
-    passed=$((passed + ok))
-    failed=$((failed + bad))
-    if [ "$crash_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
-        failed=$((failed + 1))
-    fi
-    cat "$crash_log" >> "$log"
-    rm -f "$crash_log"
-fi
-
-# libFuzzer harnesses, briefly (TAP lines; no cluster needed); not under
-# make sanitize, which only swaps the server's capa.so
-if [ "${CAPA_SANITIZE:-}" != 1 ]; then
-    fuzz_log=$(mktemp)
-    make --no-print-directory fuzz-smoke PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$fuzz_log"
-    fuzz_status=${PIPESTATUS[0]}
-    ok=$(grep -cE '^ok [0-9]+' "$fuzz_log")
-    bad=$(grep -cE '^not ok [0-9]+' "$fuzz_log")
-    passed=$((passed + ok))
-    failed=$((failed + bad))
-    if [ "$fuzz_status" -ne 0 ] && [ "$bad" -eq 0 ]; then
-        failed=$((failed + 1))
-    fi
-    cat "$fuzz_log" >> "$log"
-    rm -f "$fuzz_log"
+    run_tap ./test/crash.sh
+    run_tap make --no-print-directory fuzz-smoke PG_CONFIG="$PG_CONFIG"
 fi
 
 echo "$passed passed, $failed failed" > "$summary"
