@@ -63,6 +63,13 @@ $(OBJS): $(wildcard src/*.h)
 sanitize: deps
 	./test/sanitize.sh
 
+# The suite (regress, isolation, pgTAP, restore) against this working copy
+# built into a private copy of the PostgreSQL installation: the system's
+# capa is left alone, so several working copies can be tested at once
+.PHONY: check-private
+check-private: deps
+	CAPA_SANITIZERS=none ./test/sanitize.sh
+
 # kill -9 crash recovery, ROUNDS rounds (make test runs 2)
 .PHONY: crash
 crash: deps
