@@ -147,6 +147,10 @@ typedef struct ImportState
 	Datum		contain_within[CAPA_SEVERITY_MAX + 1];	/* (Datum) 0: none */
 	Datum		close_within[CAPA_SEVERITY_MAX + 1];
 	Datum		effectiveness_within[CAPA_SEVERITY_MAX + 1];
+	/* the trail, inserted directly (capa_audit_inserter) */
+	EState	   *audit_estate;
+	ResultRelInfo *audit_rri;
+	TupleTableSlot *audit_slot;
 	/* input functions of the action columns, for the actions' strings */
 	FmgrInfo	act_in[ACT_COLUMN_COUNT];
 	Oid			act_ioparam[ACT_COLUMN_COUNT];
@@ -802,26 +806,8 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 static Datum
 import_changed(TupleDesc tupdesc, HeapTuple row, const bool *skip, const char *legacy_id)
 {
-	Datum		changed = capa_changed_columns(tupdesc, NULL, row, skip);
-	JsonbParseState *state = NULL;
-	JsonbValue	key;
-	JsonbValue	value;
-	JsonbValue *result;
-
-	if (legacy_id == NULL)
-		return changed;
-	key.type = jbvString;
-	key.val.string.val = "legacy_id";
-	key.val.string.len = strlen("legacy_id");
-	value.type = jbvString;
-	value.val.string.val = (char *) legacy_id;
-	value.val.string.len = strlen(legacy_id);
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	pushJsonbValue(&state, WJB_KEY, &key);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return DirectFunctionCall2(jsonb_concat, changed,
-							   JsonbPGetDatum(JsonbValueToJsonb(result)));
+	return capa_changed_columns_with(tupdesc, NULL, row, skip,
+									 legacy_id ? "legacy_id" : NULL, legacy_id);
 }
 
 Datum
@@ -1138,6 +1124,31 @@ parse_actions(ImportState *st, Jsonb *jb)
 	st->nactions = n;
 }
 
+/*
+ * An audit row of the import, inserted without a statement of its own:
+ * capa.audit has no insert trigger and no foreign key, so this is what
+ * its INSERT would do (constraints, heap, indexes).
+ */
+static void
+insert_audit(Datum *values, const char *nulls)
+{
+	CapaCatalog *cat = capa_catalog();
+	TupleTableSlot *slot = current->audit_slot;
+	int			i;
+
+	ExecClearTuple(slot);
+	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+		slot->tts_isnull[i] = true;
+	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
+	{
+		slot->tts_values[cat->audit_column[i] - 1] = values[i];
+		slot->tts_isnull[cat->audit_column[i] - 1] = nulls[i] == 'n';
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationInsert(current->audit_rri, current->audit_estate, slot);
+	ResetPerTupleExprContext(current->audit_estate);
+}
+
 /* Per-row state handed to the triggers through current and capa_request */
 static void
 insert_row(ImportState *st, EState *estate, ResultRelInfo *rri, TupleTableSlot *slot,
@@ -1151,7 +1162,9 @@ insert_row(ImportState *st, EState *estate, ResultRelInfo *rri, TupleTableSlot *
 	capa_request.target = CAPA_STATE_INVALID;
 	capa_request.complete_action = false;
 	capa_request.import = true;
+	capa_audit_inserter = insert_audit;
 	ExecSimpleRelationInsert(rri, estate, slot);
+	capa_audit_inserter = NULL;
 	capa_request = saved;
 	if (st->expect != CAPA_IMPORT_NONE)
 		elog(ERROR, "capa: the trigger of \"%s\" did not take the imported row",
@@ -1192,6 +1205,25 @@ begin_inserts(Relation reg, Relation act, ResultRelInfo **rri_reg, ResultRelInfo
 	return estate;
 }
 
+/* An executor state of its own for the trail, inserted from the triggers */
+static EState *
+begin_audit_inserts(Relation audit, ResultRelInfo **rri)
+{
+	EState	   *estate = CreateExecutorState();
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(audit);
+	rte->relkind = audit->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(estate, list_make1(rte));
+	*rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(*rri, audit, 1, NULL, 0);
+	ExecOpenIndices(*rri, false);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	return estate;
+}
+
 /*
  * capa_import(source regclass) returns bigint: the number of records
  * imported.  capa_admin only; see the README's import section.
@@ -1215,6 +1247,7 @@ capa_import(PG_FUNCTION_ARGS)
 	SourceColumn *map;
 	Relation	reg;
 	Relation	act;
+	Relation	audit;
 	ResultRelInfo *rri_reg;
 	ResultRelInfo *rri_act;
 	EState	   *estate;
@@ -1291,8 +1324,12 @@ capa_import(PG_FUNCTION_ARGS)
 	load_lookups(st, import_cxt);
 	reg = table_open(cat->register_relid, RowExclusiveLock);
 	act = table_open(cat->action_relid, RowExclusiveLock);
+	audit = table_open(cat->audit_relid, RowExclusiveLock);
 	old = MemoryContextSwitchTo(import_cxt);
 	estate = begin_inserts(reg, act, &rri_reg, &rri_act);
+	st->audit_estate = begin_audit_inserts(audit, &st->audit_rri);
+	st->audit_slot = ExecInitExtraTupleSlot(st->audit_estate, RelationGetDescr(audit),
+											&TTSOpsVirtual);
 	reg_slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(reg), &TTSOpsVirtual);
 	act_slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(act), &TTSOpsVirtual);
 	MemoryContextSwitchTo(old);
@@ -1413,6 +1450,7 @@ capa_import(PG_FUNCTION_ARGS)
 	PG_CATCH();
 	{
 		current = NULL;
+		capa_audit_inserter = NULL;
 		capa_request = saved_request;
 		capa_kpi_batch_end(false);
 		PG_RE_THROW();
@@ -1424,6 +1462,10 @@ capa_import(PG_FUNCTION_ARGS)
 	ExecCloseIndices(rri_act);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
+	ExecCloseIndices(st->audit_rri);
+	ExecResetTupleTable(st->audit_estate->es_tupleTable, false);
+	FreeExecutorState(st->audit_estate);
+	table_close(audit, NoLock);
 	table_close(reg, NoLock);
 	table_close(act, NoLock);
 	SPI_cursor_close(portal);
