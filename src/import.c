@@ -129,6 +129,7 @@ typedef struct ImportState
 {
 	const char *source_name;
 	int64		rowno;			/* position of the current row, from 1 */
+	bool		in_row;			/* an error now is the current row's */
 	char	   *legacy_id;		/* of the current row, or NULL */
 	MemoryContext row_cxt;		/* lives as long as the current row */
 	int			nactions;
@@ -651,7 +652,8 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 	if (npaths[kind][state] == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s: a %s record cannot be %s", row_label(),
+				 errmsg("%s: %s %s record cannot be %s", row_label(),
+						kind == CAPA_KIND_IMPROVEMENT ? "an" : "a",
 						capa_label_name(&capa_kind_labels, kind), capa_state_cstring(state)),
 				 errhint("The %s path reaches: %s.", capa_label_name(&capa_kind_labels, kind),
 						 reachable_text(kind))));
@@ -1238,6 +1240,7 @@ capa_import(PG_FUNCTION_ARGS)
 	Oid			caller = GetUserId();
 	Oid			saved_user;
 	int			saved_sec;
+	MemoryContext entry_cxt;
 	MemoryContext import_cxt;
 	MemoryContext row_cxt;
 	MemoryContext old;
@@ -1281,7 +1284,8 @@ capa_import(PG_FUNCTION_ARGS)
 				 errmsg("capa_import cannot run inside another capa_import")));
 
 	cat = capa_catalog();
-	import_cxt = AllocSetContextCreate(CurrentMemoryContext, "capa_import",
+	entry_cxt = CurrentMemoryContext;
+	import_cxt = AllocSetContextCreate(entry_cxt, "capa_import",
 									   ALLOCSET_DEFAULT_SIZES);
 	row_cxt = AllocSetContextCreate(import_cxt, "capa_import row",
 									ALLOCSET_DEFAULT_SIZES);
@@ -1313,7 +1317,8 @@ capa_import(PG_FUNCTION_ARGS)
 	plan = SPI_prepare(psprintf("SELECT * FROM %s", st->source_name), 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "capa_import: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	/* a snapshot of its own: the source as this statement has changed it */
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	old = MemoryContextSwitchTo(import_cxt);
 	srcdesc = CreateTupleDescCopy(portal->tupDesc);
 	map = map_columns(srcdesc, cat);
@@ -1368,6 +1373,7 @@ capa_import(PG_FUNCTION_ARGS)
 				CHECK_FOR_INTERRUPTS();
 				old = MemoryContextSwitchTo(row_cxt);
 				st->rowno++;
+				st->in_row = true;
 				st->legacy_id = NULL;
 				st->nactions = 0;
 				st->actions = NULL;
@@ -1431,6 +1437,7 @@ capa_import(PG_FUNCTION_ARGS)
 					st->action_index = k;
 					insert_row(st, estate, rri_act, act_slot, CAPA_IMPORT_ACTION);
 				}
+				st->in_row = false;
 				MemoryContextSwitchTo(old);
 				ResetPerTupleExprContext(estate);
 				MemoryContextReset(row_cxt);
@@ -1449,10 +1456,28 @@ capa_import(PG_FUNCTION_ARGS)
 	}
 	PG_CATCH();
 	{
+		bool		in_row = st->in_row;
+		char	   *label;
+
+		MemoryContextSwitchTo(entry_cxt);
+		label = in_row ? row_label() : NULL;
 		current = NULL;
 		capa_audit_inserter = NULL;
 		capa_request = saved_request;
 		capa_kpi_batch_end(false);
+		if (in_row)
+		{
+			/*
+			 * Whatever refused the row (a type's input, a CHECK constraint,
+			 * the register trigger), the message names it
+			 */
+			ErrorData  *edata = CopyErrorData();
+
+			FlushErrorState();
+			if (edata->message && strncmp(edata->message, "source row ", 11) != 0)
+				edata->message = psprintf("%s: %s", label, edata->message);
+			ReThrowError(edata);
+		}
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
