@@ -866,6 +866,112 @@ COMMENT ON FUNCTION @extschema@.capa_kpi_compact() IS
     'folds the KPI rollup''s per-backend shards into one; returns the rows folded. Optional housekeeping (e.g. nightly with pg_cron): the KPIs are the same before and after';
 
 --
+-- Links from a record to rows of the user's own tables (controls, risks,
+-- assets, audits) by primary key: src/link.c.  The target is kept by OID
+-- (regclass), so a renamed table keeps its links, and by its qualified
+-- name at link time, for display after it is dropped.  An unlink keeps
+-- the row (unlinked_at, unlinked_by): the history stays.
+--
+CREATE TABLE @extschema@.link (
+    id              bigserial PRIMARY KEY,
+    capa_id         @extschema@.capa_ref NOT NULL REFERENCES @extschema@.register (id),
+    target          regclass NOT NULL,
+    target_name     text NOT NULL,
+    key             text NOT NULL,
+    linked_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    linked_by       name NOT NULL,
+    unlinked_at     timestamptz,
+    unlinked_by     name
+);
+COMMENT ON TABLE @extschema@.link IS
+    'links from records to rows of other tables by primary key, made with capa_link() (checked with the caller''s privileges) and ended with capa_unlink()';
+CREATE UNIQUE INDEX link_active_idx ON @extschema@.link (capa_id, target, key) WHERE unlinked_at IS NULL;
+CREATE INDEX link_target_idx ON @extschema@.link (target, key);
+
+CREATE FUNCTION @extschema@.capa_link(id @extschema@.capa_ref, target regclass, key text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text) IS
+    'links a record to the row of target whose one-column primary key is key; the row must exist and be visible to the caller; returns the link id (an existing link is kept)';
+CREATE FUNCTION @extschema@.capa_unlink(id @extschema@.capa_ref, target regclass, key text) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) IS
+    'ends a link (the row stays, with who ended it and when); false if there was none';
+
+-- Links whose target row (or table) has gone, checked with the caller's
+-- privileges: a table the caller cannot read is reported as not checked
+CREATE FUNCTION @extschema@.capa_broken_links()
+    RETURNS TABLE (link_id bigint, capa_id @extschema@.capa_ref, target_name text, key text, problem text)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $broken$
+DECLARE
+    t record;
+    pk_column name;
+    pk_count integer;
+BEGIN
+    FOR t IN SELECT DISTINCT l.target FROM @extschema@.link l WHERE l.unlinked_at IS NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.target::oid) THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'table dropped'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        IF NOT pg_catalog.has_table_privilege(t.target::oid, 'SELECT') THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'not checked: no SELECT privilege'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        SELECT pg_catalog.min(a.attname), pg_catalog.count(*) INTO pk_column, pk_count
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                      AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey)
+        WHERE i.indrelid OPERATOR(pg_catalog.=) t.target::oid AND i.indisprimary;
+        IF pk_count IS DISTINCT FROM 1 THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'primary key changed'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        -- compare as text: the key was checked against the column's type when linked
+        RETURN QUERY EXECUTE pg_catalog.format(
+            'SELECT l.id, l.capa_id, l.target_name, l.key, %L::text
+               FROM @extschema@.link l
+              WHERE l.target OPERATOR(pg_catalog.=) $1 AND l.unlinked_at IS NULL
+                AND NOT EXISTS (SELECT FROM %s x WHERE x.%I::text OPERATOR(pg_catalog.=) l.key)',
+            'row gone', t.target, pk_column)
+            USING t.target;
+    END LOOP;
+END
+$broken$;
+COMMENT ON FUNCTION @extschema@.capa_broken_links() IS
+    'active links whose target row or table has gone (with the caller''s privileges: tables the caller cannot read are reported as not checked)';
+
+CREATE VIEW @extschema@.broken_link WITH (security_invoker = true) AS
+    SELECT b.link_id, b.capa_id, b.target_name, b.key, b.problem FROM @extschema@.capa_broken_links() b;
+COMMENT ON VIEW @extschema@.broken_link IS 'active links whose target row or table has gone';
+
+-- The Pareto of linked rows (controls, and whatever else records link to)
+CREATE VIEW @extschema@.kpi_by_control WITH (security_invoker = true) AS
+SELECT l.target_name AS control_table, l.key AS control_key,
+       pg_catalog.count(*) AS records,
+       pg_catalog.count(*) FILTER (WHERE k.is_open) AS open,
+       pg_catalog.count(*) FILTER (WHERE k.is_overdue) AS overdue,
+       pg_catalog.count(*) FILTER (WHERE k.is_closed) AS closed,
+       pg_catalog.count(*) FILTER (WHERE k.is_cancelled) AS cancelled,
+       pg_catalog.round(pg_catalog.avg(k.days_to_close), 1) AS mean_days_to_close,
+       pg_catalog.round(pg_catalog.avg(CASE WHEN k.closed_on_time THEN 1 WHEN NOT k.closed_on_time THEN 0 END), 4) AS on_time_rate,
+       pg_catalog.round(pg_catalog.count(*) OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS share,
+       pg_catalog.round(pg_catalog.sum(pg_catalog.count(*)) OVER (ORDER BY pg_catalog.count(*) DESC, l.target_name, l.key ROWS UNBOUNDED PRECEDING)
+                        OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS cumulative_share
+FROM @extschema@.link l
+JOIN @extschema@.kpi_record k ON k.id OPERATOR(@extschema@.=) l.capa_id
+WHERE l.unlinked_at IS NULL
+GROUP BY l.target_name, l.key
+ORDER BY records DESC, l.target_name, l.key;
+COMMENT ON VIEW @extschema@.kpi_by_control IS
+    'records by linked row (capa_link): open, overdue, closed, cancelled, mean days to close, on-time rate, share and cumulative share (Pareto, largest first)';
+
+--
 -- Dump: every table and sequence; lookups without their built-in rows.
 --
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
@@ -885,6 +991,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_rollup', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_close_days', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.link', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.link_id_seq', '');
 
 --
 -- Privileges.  Nothing for PUBLIC.  Tables are written only by the API
@@ -951,7 +1059,11 @@ GRANT SELECT ON @extschema@.digest TO capa_reader;
 GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.kpi_record,
     @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
     @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
-    @extschema@.kpi_by_org_unit TO capa_reader;
+    @extschema@.kpi_by_org_unit, @extschema@.kpi_by_control, @extschema@.link,
+    @extschema@.broken_link TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_broken_links() TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text),
+    @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) TO capa_editor;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact(), @extschema@.capa_kpi_rebuild() TO capa_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_digest() TO capa_verifier;
 
