@@ -362,8 +362,6 @@ COMMENT ON TABLE @extschema@.register IS
     'one row per nonconformity (corrective), potential nonconformity (preventive) or opportunity (improvement); the lifecycle is enforced by capa_register_trigger';
 COMMENT ON COLUMN @extschema@.register.chain_seq IS 'number of audit rows of this record (its position in its audit chain)';
 COMMENT ON COLUMN @extschema@.register.chain_head IS 'hash of the record''s latest audit row: the head of its chain';
-CREATE INDEX register_open_idx ON @extschema@.register (state)
-    WHERE state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
 
 CREATE TABLE @extschema@.action (
     id              bigserial PRIMARY KEY,
@@ -573,6 +571,288 @@ COMMENT ON FUNCTION @extschema@.capa_digest() IS
     'capa-digest:v1:<max seq>:<chains>:<sha256 over every chain head>: keep it outside the database; waits for audit writers in flight, so run it in a short transaction of its own';
 
 --
+-- KPIs for BI dashboards.  The views read a small rollup that the register
+-- trigger maintains (src/kpi.c) and, for what is open now, the open records
+-- through a partial index; so they answer in milliseconds on a register of
+-- a million records.  Every definition is written down in README.md (KPIs).
+-- Months and days are UTC.  The views run with the caller's privileges
+-- (security_invoker), so row-level security on the register applies.
+--
+CREATE TABLE @extschema@.kpi_rollup (
+    month               date NOT NULL,
+    kind                text NOT NULL,
+    org_unit            text,
+    shard               integer NOT NULL,
+    opened              bigint NOT NULL,
+    contained           bigint NOT NULL,
+    contain_seconds     bigint NOT NULL,
+    analysed            bigint NOT NULL,
+    analysed_related    bigint NOT NULL,
+    closed              bigint NOT NULL,
+    close_seconds       bigint NOT NULL,
+    closed_with_due     bigint NOT NULL,
+    closed_on_time      bigint NOT NULL,
+    closed_verified     bigint NOT NULL,
+    closed_first_time   bigint NOT NULL,
+    cancelled           bigint NOT NULL,
+    reopened            bigint NOT NULL,
+    backlog_delta       bigint NOT NULL,
+    overdue_delta       bigint NOT NULL
+);
+COMMENT ON TABLE @extschema@.kpi_rollup IS
+    'KPI counters per month (UTC), kind and org unit, maintained by the register trigger; one shard per backend so writers never wait for each other; read it through the kpi_* views';
+COMMENT ON COLUMN @extschema@.kpi_rollup.shard IS 'backend id of the writer (0: folded by capa_kpi_compact)';
+COMMENT ON COLUMN @extschema@.kpi_rollup.backlog_delta IS 'records starting (+1) and ending (-1) their open interval this month: the running sum is the backlog at month end';
+COMMENT ON COLUMN @extschema@.kpi_rollup.overdue_delta IS 'records becoming overdue at this month''s end (+1) and ending overdue (-1): the running sum is the overdue count at month end';
+CREATE UNIQUE INDEX kpi_rollup_key ON @extschema@.kpi_rollup (month, kind, org_unit, shard) NULLS NOT DISTINCT;
+
+CREATE TABLE @extschema@.kpi_close_days (
+    days                integer NOT NULL,
+    kind                text NOT NULL,
+    org_unit            text,
+    shard               integer NOT NULL,
+    closed              bigint NOT NULL
+);
+COMMENT ON TABLE @extschema@.kpi_close_days IS
+    'closures by whole days from opening to closure, for the median; maintained by the register trigger';
+CREATE UNIQUE INDEX kpi_close_days_key ON @extschema@.kpi_close_days (days, kind, org_unit, shard) NULLS NOT DISTINCT;
+
+-- what is open now, read by index only: the summary's live part
+CREATE INDEX register_open_kpi_idx ON @extschema@.register (state)
+    INCLUDE (severity, kind, opened_at, contain_due, close_due, effectiveness_due)
+    WHERE state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
+-- pending action items, for overdue_actions
+CREATE INDEX action_pending_idx ON @extschema@.action (due) WHERE NOT done;
+
+-- One row per record with the measures the kpi_by_* views group
+CREATE VIEW @extschema@.kpi_record WITH (security_invoker = true) AS
+SELECT r.id, r.kind, r.severity, r.source, r.cause_category, r.owner, r.org_unit, r.state,
+       r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state AS is_open,
+       r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state
+       AND (r.close_due OPERATOR(pg_catalog.<) pg_catalog.now()
+            OR (r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now())
+            OR (r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now())) IS TRUE AS is_overdue,
+       r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AS is_closed,
+       r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state AS is_cancelled,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN pg_catalog.round(EXTRACT(epoch FROM r.closed_at OPERATOR(pg_catalog.-) r.opened_at)
+                                  OPERATOR(pg_catalog./) 86400, 1) END AS days_to_close,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN r.closed_at OPERATOR(pg_catalog.<=) r.close_due END AS closed_on_time,
+       r.reopen_count, r.ineffective_count
+FROM @extschema@.register r;
+COMMENT ON VIEW @extschema@.kpi_record IS
+    'one row per record with its KPI measures (open, overdue, days to close, on time): the drill-down behind the kpi_by_* views';
+
+CREATE VIEW @extschema@.kpi_summary WITH (security_invoker = true) AS
+WITH open_now AS (
+    SELECT pg_catalog.count(*) AS open_total,
+           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'critical'::@extschema@.capa_severity) AS open_critical,
+           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'major'::@extschema@.capa_severity) AS open_major,
+           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'minor'::@extschema@.capa_severity) AS open_minor,
+           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'observation'::@extschema@.capa_severity) AS open_observation,
+           pg_catalog.count(*) FILTER (WHERE r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                                         AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_contain,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_close,
+           pg_catalog.count(*) FILTER (WHERE r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                                         AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_effectiveness,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) pg_catalog.now()
+                                         OR (r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                                             AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now())
+                                         OR (r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                                             AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now())) AS overdue_total,
+           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval)) AS aging_0_30,
+           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval)
+                                         AND r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval)) AS aging_31_90,
+           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval)
+                                         AND r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval)) AS aging_91_180,
+           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval)) AS aging_over_180,
+           pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_open
+    FROM @extschema@.register r
+    WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state
+), pending_actions AS (
+    SELECT pg_catalog.count(*) AS overdue_actions
+    FROM @extschema@.action a
+    WHERE NOT a.done
+      AND a.due OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
+      AND EXISTS (SELECT FROM @extschema@.register r
+                  WHERE r.id OPERATOR(@extschema@.=) a.capa_id
+                    AND r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state)
+), history AS (
+    SELECT pg_catalog.sum(k.contained) AS contained, pg_catalog.sum(k.contain_seconds) AS contain_seconds,
+           pg_catalog.sum(k.analysed) AS analysed, pg_catalog.sum(k.analysed_related) AS analysed_related,
+           pg_catalog.sum(k.closed) AS closed, pg_catalog.sum(k.close_seconds) AS close_seconds,
+           pg_catalog.sum(k.closed_with_due) AS closed_with_due, pg_catalog.sum(k.closed_on_time) AS closed_on_time,
+           pg_catalog.sum(k.closed_verified) AS closed_verified, pg_catalog.sum(k.closed_first_time) AS closed_first_time,
+           pg_catalog.sum(k.cancelled) AS cancelled, pg_catalog.sum(k.reopened) AS reopened,
+           pg_catalog.sum(k.closed) FILTER (
+               WHERE k.kind OPERATOR(pg_catalog.=) 'improvement'
+                 AND k.month OPERATOR(pg_catalog.>=) (pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now()))
+                                                      OPERATOR(pg_catalog.-) '11 months'::interval)::date
+                 AND k.month OPERATOR(pg_catalog.<=) pg_catalog.timezone('UTC', pg_catalog.now())::date) AS improvements_closed_12m
+    FROM @extschema@.kpi_rollup k
+), close_days AS (
+    SELECT d.days, pg_catalog.sum(d.closed) AS closed
+    FROM @extschema@.kpi_close_days d
+    GROUP BY d.days
+), median AS (
+    -- the lower median: the first whole-day value reaching half the closures
+    SELECT pg_catalog.min(c.days) AS median_days_to_close
+    FROM (SELECT cd.days,
+                 pg_catalog.sum(cd.closed) OVER (ORDER BY cd.days) AS running,
+                 pg_catalog.sum(cd.closed) OVER () AS total
+          FROM close_days cd) c
+    WHERE c.running OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.>=) c.total
+)
+SELECT pg_catalog.now() AS as_of,
+       o.open_total, o.open_critical, o.open_major, o.open_minor, o.open_observation,
+       o.overdue_total, o.overdue_contain, o.overdue_close, o.overdue_effectiveness,
+       p.overdue_actions,
+       o.aging_0_30, o.aging_31_90, o.aging_91_180, o.aging_over_180,
+       COALESCE(h.closed, 0)::bigint AS closed_total,
+       COALESCE(h.cancelled, 0)::bigint AS cancelled_total,
+       COALESCE(h.reopened, 0)::bigint AS reopened_total,
+       pg_catalog.round(h.contain_seconds OPERATOR(pg_catalog./) NULLIF(h.contained, 0) OPERATOR(pg_catalog./) 86400, 1) AS mean_days_to_contain,
+       pg_catalog.round(h.close_seconds OPERATOR(pg_catalog./) NULLIF(h.closed, 0) OPERATOR(pg_catalog./) 86400, 1) AS mean_days_to_close,
+       m.median_days_to_close,
+       pg_catalog.round(h.closed_on_time OPERATOR(pg_catalog./) NULLIF(h.closed_with_due, 0), 4) AS on_time_closure_rate,
+       pg_catalog.round(h.closed_first_time OPERATOR(pg_catalog./) NULLIF(h.closed_verified, 0), 4) AS first_time_effective_rate,
+       pg_catalog.round(h.reopened OPERATOR(pg_catalog./) NULLIF(h.closed, 0), 4) AS reopen_rate,
+       pg_catalog.round(h.analysed_related OPERATOR(pg_catalog./) NULLIF(h.analysed, 0), 4) AS recurrence_rate,
+       o.improvements_open,
+       COALESCE(h.improvements_closed_12m, 0)::bigint AS improvements_closed_12m
+FROM open_now o, pending_actions p, history h, median m;
+COMMENT ON VIEW @extschema@.kpi_summary IS
+    'one row: the register''s KPIs now (open, overdue, aging, time to contain and close, on-time, first-time effective, reopen and recurrence rates, improvement throughput); definitions in README.md';
+
+CREATE VIEW @extschema@.kpi_monthly WITH (security_invoker = true) AS
+WITH by_month AS (
+    SELECT k.month,
+           pg_catalog.sum(k.opened) AS opened, pg_catalog.sum(k.contained) AS contained,
+           pg_catalog.sum(k.closed) AS closed, pg_catalog.sum(k.close_seconds) AS close_seconds,
+           pg_catalog.sum(k.closed_with_due) AS closed_with_due, pg_catalog.sum(k.closed_on_time) AS closed_on_time,
+           pg_catalog.sum(k.cancelled) AS cancelled, pg_catalog.sum(k.reopened) AS reopened,
+           pg_catalog.sum(k.backlog_delta) AS backlog_delta, pg_catalog.sum(k.overdue_delta) AS overdue_delta,
+           pg_catalog.sum(k.closed) FILTER (WHERE k.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_closed
+    FROM @extschema@.kpi_rollup k
+    GROUP BY k.month
+), months AS (
+    -- every month from the first with data to this one (UTC), gaps included
+    SELECT pg_catalog.generate_series(pg_catalog.min(b.month)::timestamp,
+                                      pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now())),
+                                      '1 month'::interval)::date AS month
+    FROM by_month b
+)
+SELECT s.month,
+       COALESCE(b.opened, 0)::bigint AS opened,
+       COALESCE(b.contained, 0)::bigint AS contained,
+       COALESCE(b.closed, 0)::bigint AS closed,
+       COALESCE(b.cancelled, 0)::bigint AS cancelled,
+       COALESCE(b.reopened, 0)::bigint AS reopened,
+       (pg_catalog.sum(COALESCE(b.backlog_delta, 0)) OVER w)::bigint AS backlog_end,
+       (pg_catalog.sum(COALESCE(b.overdue_delta, 0)) OVER w)::bigint AS overdue_end,
+       pg_catalog.round(b.close_seconds OPERATOR(pg_catalog./) NULLIF(b.closed, 0) OPERATOR(pg_catalog./) 86400, 1) AS mean_days_to_close,
+       pg_catalog.round(b.closed_on_time OPERATOR(pg_catalog./) NULLIF(b.closed_with_due, 0), 4) AS on_time_rate,
+       COALESCE(b.improvements_closed, 0)::bigint AS improvements_closed
+FROM months s
+LEFT JOIN by_month b ON b.month OPERATOR(pg_catalog.=) s.month
+WINDOW w AS (ORDER BY s.month)
+ORDER BY s.month;
+COMMENT ON VIEW @extschema@.kpi_monthly IS
+    'one row per month (UTC) from the first with data to this one: opened, contained, closed (by close month), cancelled, reopened, backlog and overdue at month end, mean days to close and on-time rate of that month''s closures';
+
+-- The breakdowns, one per dimension, all from kpi_record: counts, time to
+-- close, on-time rate, and the Pareto share (cumulative, largest first)
+DO $kpi_by$
+DECLARE
+    d record;
+BEGIN
+    FOR d IN SELECT * FROM (VALUES
+        ('kpi_by_source', 'source', 'source'),
+        ('kpi_by_severity', 'severity', 'severity'),
+        ('kpi_by_cause', 'cause_category', 'cause category (NULL: not analysed yet)'),
+        ('kpi_by_owner', 'owner', 'owner'),
+        ('kpi_by_org_unit', 'org_unit', 'org unit')) AS v(view_name, col, label)
+    LOOP
+        EXECUTE pg_catalog.format($view$
+            CREATE VIEW @extschema@.%1$I WITH (security_invoker = true) AS
+            SELECT k.%2$I,
+                   pg_catalog.count(*) AS records,
+                   pg_catalog.count(*) FILTER (WHERE k.is_open) AS open,
+                   pg_catalog.count(*) FILTER (WHERE k.is_overdue) AS overdue,
+                   pg_catalog.count(*) FILTER (WHERE k.is_closed) AS closed,
+                   pg_catalog.count(*) FILTER (WHERE k.is_cancelled) AS cancelled,
+                   pg_catalog.round(pg_catalog.avg(k.days_to_close), 1) AS mean_days_to_close,
+                   pg_catalog.round(pg_catalog.avg(CASE WHEN k.closed_on_time THEN 1 WHEN NOT k.closed_on_time THEN 0 END), 4) AS on_time_rate,
+                   pg_catalog.round(pg_catalog.count(*) OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS share,
+                   pg_catalog.round(pg_catalog.sum(pg_catalog.count(*)) OVER (ORDER BY pg_catalog.count(*) DESC, k.%2$I ROWS UNBOUNDED PRECEDING)
+                                    OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS cumulative_share
+            FROM @extschema@.kpi_record k
+            GROUP BY k.%2$I
+            ORDER BY records DESC, k.%2$I
+        $view$, d.view_name, d.col);
+        EXECUTE pg_catalog.format('COMMENT ON VIEW @extschema@.%I IS %L', d.view_name,
+            'records by ' || d.label || ': open, overdue, closed, cancelled, mean days to close, on-time rate, share and cumulative share (Pareto, largest first)');
+    END LOOP;
+END
+$kpi_by$;
+
+-- Fold every backend's shard into shard 0 (fewer rows to add up); safe at
+-- any time, writers only wait for it while it runs
+CREATE FUNCTION @extschema@.capa_kpi_compact() RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $compact$
+WITH gone AS (
+    DELETE FROM @extschema@.kpi_rollup k WHERE k.shard OPERATOR(pg_catalog.<>) 0 RETURNING k.*
+), folded AS (
+    INSERT INTO @extschema@.kpi_rollup AS k (month, kind, org_unit, shard,
+        opened, contained, contain_seconds, analysed, analysed_related, closed, close_seconds,
+        closed_with_due, closed_on_time, closed_verified, closed_first_time, cancelled, reopened,
+        backlog_delta, overdue_delta)
+    SELECT g.month, g.kind, g.org_unit, 0,
+        pg_catalog.sum(g.opened), pg_catalog.sum(g.contained), pg_catalog.sum(g.contain_seconds),
+        pg_catalog.sum(g.analysed), pg_catalog.sum(g.analysed_related), pg_catalog.sum(g.closed),
+        pg_catalog.sum(g.close_seconds), pg_catalog.sum(g.closed_with_due), pg_catalog.sum(g.closed_on_time),
+        pg_catalog.sum(g.closed_verified), pg_catalog.sum(g.closed_first_time), pg_catalog.sum(g.cancelled),
+        pg_catalog.sum(g.reopened), pg_catalog.sum(g.backlog_delta), pg_catalog.sum(g.overdue_delta)
+    FROM gone g
+    GROUP BY g.month, g.kind, g.org_unit
+    ON CONFLICT (month, kind, org_unit, shard) DO UPDATE SET
+        opened = k.opened OPERATOR(pg_catalog.+) EXCLUDED.opened,
+        contained = k.contained OPERATOR(pg_catalog.+) EXCLUDED.contained,
+        contain_seconds = k.contain_seconds OPERATOR(pg_catalog.+) EXCLUDED.contain_seconds,
+        analysed = k.analysed OPERATOR(pg_catalog.+) EXCLUDED.analysed,
+        analysed_related = k.analysed_related OPERATOR(pg_catalog.+) EXCLUDED.analysed_related,
+        closed = k.closed OPERATOR(pg_catalog.+) EXCLUDED.closed,
+        close_seconds = k.close_seconds OPERATOR(pg_catalog.+) EXCLUDED.close_seconds,
+        closed_with_due = k.closed_with_due OPERATOR(pg_catalog.+) EXCLUDED.closed_with_due,
+        closed_on_time = k.closed_on_time OPERATOR(pg_catalog.+) EXCLUDED.closed_on_time,
+        closed_verified = k.closed_verified OPERATOR(pg_catalog.+) EXCLUDED.closed_verified,
+        closed_first_time = k.closed_first_time OPERATOR(pg_catalog.+) EXCLUDED.closed_first_time,
+        cancelled = k.cancelled OPERATOR(pg_catalog.+) EXCLUDED.cancelled,
+        reopened = k.reopened OPERATOR(pg_catalog.+) EXCLUDED.reopened,
+        backlog_delta = k.backlog_delta OPERATOR(pg_catalog.+) EXCLUDED.backlog_delta,
+        overdue_delta = k.overdue_delta OPERATOR(pg_catalog.+) EXCLUDED.overdue_delta
+    RETURNING 1
+), gone_days AS (
+    DELETE FROM @extschema@.kpi_close_days d WHERE d.shard OPERATOR(pg_catalog.<>) 0 RETURNING d.*
+), folded_days AS (
+    INSERT INTO @extschema@.kpi_close_days AS d (days, kind, org_unit, shard, closed)
+    SELECT g.days, g.kind, g.org_unit, 0, pg_catalog.sum(g.closed)
+    FROM gone_days g
+    GROUP BY g.days, g.kind, g.org_unit
+    ON CONFLICT (days, kind, org_unit, shard) DO UPDATE SET
+        closed = d.closed OPERATOR(pg_catalog.+) EXCLUDED.closed
+    RETURNING 1
+)
+SELECT (SELECT pg_catalog.count(*) FROM gone) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM gone_days)
+$compact$;
+COMMENT ON FUNCTION @extschema@.capa_kpi_compact() IS
+    'folds the KPI rollup''s per-backend shards into one; returns the rows folded. Optional housekeeping (e.g. nightly with pg_cron): the KPIs are the same before and after';
+
+--
 -- Dump: every table and sequence; lookups without their built-in rows.
 --
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
@@ -590,6 +870,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_seq_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_rollup', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_close_days', '');
 
 --
 -- Privileges.  Nothing for PUBLIC.  Tables are written only by the API
@@ -650,6 +932,11 @@ GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
 GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
 GRANT SELECT ON @extschema@.digest TO capa_reader;
+GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.kpi_record,
+    @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
+    @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
+    @extschema@.kpi_by_org_unit TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact() TO capa_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_digest() TO capa_verifier;
 
 GRANT EXECUTE ON FUNCTION
