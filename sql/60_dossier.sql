@@ -218,4 +218,102 @@ SELECT (capa.capa_dossier(:'nc')->'summary'->>'state') AS reader_sees,
        (SELECT count(*) FROM capa.closed_without_isms_change WHERE id = :'na') AS reader_view_rows;
 RESET ROLE;
 
+--
+-- capa_digest as a verifier (its grantee): recorded with the caller as
+-- issued_by, though only capa's owner may write capa.digest
+--
+SET ROLE regress_bob;
+SELECT capa.capa_digest() IS NOT NULL AS verifier_digest;
+RESET ROLE;
+SELECT issued_by FROM capa.digest ORDER BY id DESC LIMIT 1;
+
+--
+-- Management review snapshots
+--
+SET ROLE regress_dave;
+SELECT capa.capa_review_snapshot('Management review 1') AS snap1 \gset
+RESET ROLE;
+-- between the reviews: two critical nonconformities open, one of them is
+-- cancelled as a duplicate, and the preventive record is cancelled
+SET ROLE regress_alice;
+SELECT capa.capa_open('Ransomware on a file server', 'Contained by the EDR', 'critical', 'incident') AS crit \gset
+SELECT capa.capa_open('Second critical', 'd', 'critical', 'incident') AS crit2 \gset
+RESET ROLE;
+SET ROLE regress_dave;
+SELECT capa.capa_cancel(:'crit2', 'Same incident as the first') \gset ignored_
+SELECT capa.capa_cancel(:'pv', 'Covered by the certificate monitoring project') \gset ignored_
+-- a plain INSERT of the label does the same as the function
+INSERT INTO capa.review_snapshot (label) VALUES ('Management review 2') RETURNING id AS snap2 \gset
+RESET ROLE;
+-- who, the digest of that moment (it verifies, and names its issuer), the
+-- whole KPI rows, the open items
+SELECT s.id = :snap1 AS first, s.label, s.taken_by, d.issued_by AS digest_by,
+       (SELECT count(*) FROM capa.capa_audit_verify(digest => s.digest)) AS digest_findings,
+       (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(s.kpis) k)
+         = (SELECT array_agg(k ORDER BY k) FROM capa.kpi_summary x, jsonb_object_keys(to_jsonb(x)) k) AS whole_kpi_row,
+       jsonb_array_length(s.monthly) = (SELECT count(*) FROM capa.kpi_monthly) AS all_months,
+       jsonb_array_length(s.open_items) = (s.kpis->>'open_total')::int AS open_items_all,
+       s.prev_hash IS NULL AS chain_start, capa.capa_review_snapshot_hash(s) = s.content_hash AS hash_ok
+  FROM capa.review_snapshot s JOIN capa.digest d ON d.id = s.digest_id
+ WHERE s.id IN (:snap1, :snap2) ORDER BY s.id;
+SELECT (SELECT count(*) FROM capa.register WHERE state < 'closed') =
+       (SELECT jsonb_array_length(open_items) FROM capa.review_snapshot WHERE id = :snap2) AS open_items_now,
+       (SELECT o->>'severity' || ' ' || (o->>'state') || ' ' || (o->>'overdue') || ' ' || (o->>'actions_pending')
+          FROM capa.review_snapshot s, jsonb_array_elements(s.open_items) o
+         WHERE s.id = :snap2 AND o->>'id' = :'crit') AS critical_item;
+-- the comparison: each snapshot beside the one before, with deltas
+SET ROLE regress_carol;
+SELECT label, prev_label, open_total_delta, open_critical, open_critical_delta, open_major_delta,
+       closed_between, open_items_new, open_items_gone,
+       deltas->'open_total' = to_jsonb(open_total_delta) AS deltas_agree,
+       deltas->'cancelled_total' AS cancelled_delta, hash_ok, link_ok
+  FROM capa.review_comparison WHERE id IN (:snap1, :snap2) ORDER BY id;
+RESET ROLE;
+
+-- refusals: a blank or missing label, the wrong role, columns that are
+-- not the caller's to give, any change to a snapshot (the owner included)
+SET ROLE regress_dave;
+SELECT capa.capa_review_snapshot('   ');
+\echo :LAST_ERROR_SQLSTATE
+SELECT capa.capa_review_snapshot('');
+\echo :LAST_ERROR_SQLSTATE
+SELECT capa.capa_review_snapshot(NULL);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO capa.review_snapshot (label, kpis) VALUES ('forged', '{}');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE capa.review_snapshot SET label = 'rewritten';
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_bob;
+SELECT capa.capa_review_snapshot('by a verifier');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_carol;
+SELECT capa.capa_review_snapshot('by a reader');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+UPDATE capa.review_snapshot SET label = 'rewritten' WHERE id = :snap1;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM capa.review_snapshot WHERE id = :snap1;
+\echo :LAST_ERROR_SQLSTATE
+TRUNCATE capa.review_snapshot;
+\echo :LAST_ERROR_SQLSTATE
+-- a snapshot needs READ COMMITTED (its digest does)
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT capa.capa_review_snapshot('Under repeatable read');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- a row that arrives with a hash (a restore) must match it
+INSERT INTO capa.review_snapshot (label, taken_at, taken_by, kpis, monthly, breakdowns, open_items, digest, digest_id, content_hash)
+VALUES ('forged', now(), 'regress_dave', '{}', '[]', '{}', '[]', 'capa-digest:v1:0:0:00', 1, '\x00');
+\echo :LAST_ERROR_SQLSTATE
+-- edited behind capa's back (a superuser with the guards off): the
+-- comparison shows it; undone by the rollback
+BEGIN;
+ALTER TABLE capa.review_snapshot DISABLE TRIGGER capa_append_only;
+UPDATE capa.review_snapshot SET kpis = kpis || '{"open_total": 0}' WHERE id = :snap1;
+SELECT label, hash_ok, link_ok FROM capa.review_comparison WHERE id IN (:snap1, :snap2) ORDER BY id;
+ROLLBACK;
+SELECT count(*) AS snapshots, bool_and(hash_ok AND link_ok) AS intact FROM capa.review_comparison;
+
 DROP FUNCTION public.checklist(capa.capa_ref);
