@@ -191,6 +191,14 @@ CREATE OPERATOR CLASS @extschema@.capa_ref_hash_ops DEFAULT FOR TYPE @extschema@
     FUNCTION 1 @extschema@.capa_ref_hash(@extschema@.capa_ref),
     FUNCTION 2 @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint);
 
+-- min() and max() of references: the oldest and newest record
+CREATE FUNCTION @extschema@.capa_ref_smaller(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS @extschema@.capa_ref AS 'int8smaller' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.capa_ref_larger(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS @extschema@.capa_ref AS 'int8larger' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.min(@extschema@.capa_ref) (SFUNC = @extschema@.capa_ref_smaller, STYPE = @extschema@.capa_ref,
+    SORTOP = OPERATOR(@extschema@.<), COMBINEFUNC = @extschema@.capa_ref_smaller, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.max(@extschema@.capa_ref) (SFUNC = @extschema@.capa_ref_larger, STYPE = @extschema@.capa_ref,
+    SORTOP = OPERATOR(@extschema@.>), COMBINEFUNC = @extschema@.capa_ref_larger, PARALLEL = SAFE);
+
 -- Casts to and from text (I/O conversion: the text form is the canonical one)
 CREATE CAST (@extschema@.capa_state AS text) WITH INOUT AS ASSIGNMENT;
 CREATE CAST (text AS @extschema@.capa_state) WITH INOUT;
@@ -799,6 +807,11 @@ BEGIN
 END
 $kpi_by$;
 
+CREATE FUNCTION @extschema@.capa_kpi_rebuild() RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_kpi_rebuild() IS
+    'recomputes the KPI rollup from the register (after a restore from an older dump, an upgrade, or to check it); blocks register writers meanwhile; returns the records counted. A reopened record''s earlier closures are not on its row, so a rebuild does not count them';
+
 -- Fold every backend's shard into shard 0 (fewer rows to add up); safe at
 -- any time, writers only wait for it while it runs
 CREATE FUNCTION @extschema@.capa_kpi_compact() RETURNS bigint
@@ -923,7 +936,10 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.capa_ref_cmp(@extschema@.capa_ref, @extschema@.capa_ref),
     @extschema@.capa_ref_sortsupport(internal),
     @extschema@.capa_ref_hash(@extschema@.capa_ref),
-    @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint)
+    @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint),
+    @extschema@.capa_ref_smaller(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.capa_ref_larger(@extschema@.capa_ref, @extschema@.capa_ref),
+    @extschema@.min(@extschema@.capa_ref), @extschema@.max(@extschema@.capa_ref)
     TO capa_reader;
 
 GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
@@ -936,7 +952,7 @@ GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.
     @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
     @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
     @extschema@.kpi_by_org_unit TO capa_reader;
-GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact() TO capa_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact(), @extschema@.capa_kpi_rebuild() TO capa_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_digest() TO capa_verifier;
 
 GRANT EXECUTE ON FUNCTION

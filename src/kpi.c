@@ -33,9 +33,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -43,8 +47,11 @@
 #include "utils/datetime.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "actor.h"
 #include "catalog.h"
 #include "kpi.h"
 #include "rules.h"
@@ -481,4 +488,66 @@ capa_kpi_batch_end(bool flush)
 		}
 	}
 	MemoryContextDelete(cxt);
+}
+
+/*
+ * capa_kpi_rebuild(): recompute the rollup from the register, for a
+ * register that has none (restored from an older dump, upgraded) or whose
+ * rollup is in doubt.  Each record counts with the history its row holds;
+ * a reopened record's earlier closures are not on its row any more, so
+ * they are not counted again (the live rollup has them).  The register is
+ * locked against writers (SHARE) meanwhile; readers go on.
+ */
+PG_FUNCTION_INFO_V1(capa_kpi_rebuild);
+
+Datum
+capa_kpi_rebuild(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	int64		records = 0;
+	Oid			saved_user;
+	int			saved_sec;
+	MemoryContext per_row;
+	MemoryContext old;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rel = table_open(cat->register_relid, ShareLock);
+	if (SPI_execute("DELETE FROM capa.kpi_rollup", false, 0) != SPI_OK_DELETE ||
+		SPI_execute("DELETE FROM capa.kpi_close_days", false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "capa: could not empty the KPI rollup");
+
+	per_row = AllocSetContextCreate(CurrentMemoryContext, "capa KPI rebuild row",
+									ALLOCSET_DEFAULT_SIZES);
+	capa_kpi_batch_begin();
+	PG_TRY();
+	{
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(per_row);
+			capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(per_row);
+			records++;
+		}
+		table_endscan(scan);
+		capa_kpi_batch_end(true);
+	}
+	PG_CATCH();
+	{
+		capa_kpi_batch_end(false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	table_close(rel, NoLock);
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	PG_RETURN_INT64(records);
 }

@@ -631,8 +631,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'capa'::regnamespace AND p.proisstrict
               AND p.prorettype <> 'trigger'::regtype AND p.proname LIKE 'capa\_%'
               AND p.proname !~ '_(eq|ne|lt|le|gt|ge|cmp|hash|hash_extended|sortsupport|out|send)$'),
-          ARRAY['capa_audit_bytes', 'capa_ref', 'capa_ref_in', 'capa_ref_number', 'capa_ref_recv',
-                'capa_ref_year', 'capa_severity_in', 'capa_severity_recv', 'capa_state_in',
+          ARRAY['capa_audit_bytes', 'capa_ref', 'capa_ref_in', 'capa_ref_larger', 'capa_ref_number',
+                'capa_ref_recv', 'capa_ref_smaller', 'capa_ref_year', 'capa_severity_in', 'capa_severity_recv', 'capa_state_in',
                 'capa_state_recv'],
           'the STRICT functions are the types'' input functions, the reference helpers and capa_audit_bytes; no lifecycle function is STRICT');
 SELECT is(ROW(capa.capa_audit_bytes(NULL), capa.capa_ref(NULL, 1), capa.capa_ref(2026, NULL),
