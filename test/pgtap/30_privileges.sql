@@ -22,16 +22,31 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_close(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_conformance(capa.capa_ref)', true, true, true, true),
+  ('capa.capa_dossier(capa.capa_ref)', true, true, true, true),
+  ('capa.capa_no_isms_change(text)', true, true, true, true),
+  ('capa.capa_review_snapshot_hash(capa.review_snapshot)', true, true, true, true),
+  ('capa.capa_review_snapshot(text)', false, false, false, true),
+  ('capa.capa_review_snapshot_fill()', false, false, false, false),
   ('capa.capa_register_trigger()', false, false, false, false),
   ('capa.capa_action_trigger()', false, false, false, false);
 
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO tbl_matrix
 SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
-  FROM unnest(ARRAY['capa.register', 'capa.action', 'capa.audit']) t,
+  FROM unnest(ARRAY['capa.register', 'capa.action', 'capa.audit', 'capa.review_snapshot',
+                    'capa.review_comparison', 'capa.closed_without_isms_change']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
-SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6);
+SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3);
+
+-- a review snapshot's label is the only column anyone may give
+SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'label', 'INSERT'), true,
+          'capa_admin may INSERT the label of a review snapshot');
+SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'kpis', 'INSERT'), false,
+          'capa_admin may not INSERT its KPIs');
+SELECT is(has_column_privilege('capa_verifier', 'capa.review_snapshot', 'label', 'INSERT'), false,
+          'capa_verifier may not INSERT a review snapshot');
 
 SELECT is(has_function_privilege(r.role, m.fn, 'EXECUTE'), r.expected,
           format('%s %s execute %s', r.role, CASE WHEN r.expected THEN 'may' ELSE 'may not' END, split_part(m.fn, '(', 1)))
