@@ -40,6 +40,7 @@ typedef struct CapaPlanDef
 } CapaPlanDef;
 
 #define REF_EQ "OPERATOR(capa.=)"
+#define KPI_ADD "OPERATOR(pg_catalog.+)"
 
 static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_AUDIT_INSERT] = {
@@ -137,6 +138,37 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_KIND_STATE] = {
 		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1",
 	"r"},
+	/* kpi.c: one shard's rollup rows; the column order is KpiMetric's */
+	[PLAN_KPI_UPSERT] = {
+		"INSERT INTO capa.kpi_rollup AS k (month, kind, org_unit, shard,"
+		" opened, contained, contain_seconds, analysed, analysed_related,"
+		" closed, close_seconds, closed_with_due, closed_on_time, closed_verified,"
+		" closed_first_time, cancelled, reopened, backlog_delta, overdue_delta)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+		" $15, $16, $17, $18, $19)"
+		" ON CONFLICT (month, kind, org_unit, shard) DO UPDATE SET"
+		" opened = k.opened " KPI_ADD " EXCLUDED.opened,"
+		" contained = k.contained " KPI_ADD " EXCLUDED.contained,"
+		" contain_seconds = k.contain_seconds " KPI_ADD " EXCLUDED.contain_seconds,"
+		" analysed = k.analysed " KPI_ADD " EXCLUDED.analysed,"
+		" analysed_related = k.analysed_related " KPI_ADD " EXCLUDED.analysed_related,"
+		" closed = k.closed " KPI_ADD " EXCLUDED.closed,"
+		" close_seconds = k.close_seconds " KPI_ADD " EXCLUDED.close_seconds,"
+		" closed_with_due = k.closed_with_due " KPI_ADD " EXCLUDED.closed_with_due,"
+		" closed_on_time = k.closed_on_time " KPI_ADD " EXCLUDED.closed_on_time,"
+		" closed_verified = k.closed_verified " KPI_ADD " EXCLUDED.closed_verified,"
+		" closed_first_time = k.closed_first_time " KPI_ADD " EXCLUDED.closed_first_time,"
+		" cancelled = k.cancelled " KPI_ADD " EXCLUDED.cancelled,"
+		" reopened = k.reopened " KPI_ADD " EXCLUDED.reopened,"
+		" backlog_delta = k.backlog_delta " KPI_ADD " EXCLUDED.backlog_delta,"
+		" overdue_delta = k.overdue_delta " KPI_ADD " EXCLUDED.overdue_delta",
+	"dttilllllllllllllll"},
+	[PLAN_KPI_DAYS_UPSERT] = {
+		"INSERT INTO capa.kpi_close_days AS k (days, kind, org_unit, shard, closed)"
+		" VALUES ($1, $2, $3, $4, $5)"
+		" ON CONFLICT (days, kind, org_unit, shard) DO UPDATE SET"
+		" closed = k.closed OPERATOR(pg_catalog.+) EXCLUDED.closed",
+	"ittil"},
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {
@@ -148,6 +180,7 @@ static const char *const register_column_names[REG_COLUMN_COUNT] = {
 	[REG_DESCRIPTION] = "description",
 	[REG_SOURCE] = "source",
 	[REG_OWNER] = "owner",
+	[REG_ORG_UNIT] = "org_unit",
 	[REG_CONTAIN_DUE] = "contain_due",
 	[REG_CLOSE_DUE] = "close_due",
 	[REG_EFFECTIVENESS_DUE] = "effectiveness_due",
@@ -335,6 +368,11 @@ rebuild(void)
 	check_column_type(cache.register_relid, cache.reg[REG_ID], cache.ref_type);
 	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_SEQ], INT4OID);
 	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_HEAD], BYTEAOID);
+	/* read as raw Datums by the KPI rollup (kpi.c) */
+	check_column_type(cache.register_relid, cache.reg[REG_KIND], TEXTOID);
+	check_column_type(cache.register_relid, cache.reg[REG_ORG_UNIT], TEXTOID);
+	check_column_type(cache.register_relid, cache.reg[REG_CLOSE_DUE], TIMESTAMPTZOID);
+	check_column_type(cache.register_relid, cache.reg[REG_INEFFECTIVE_COUNT], INT4OID);
 	check_column_type(cache.action_relid, cache.act[ACT_ID], INT8OID);
 	check_column_type(cache.action_relid, cache.act[ACT_CAPA_ID], cache.ref_type);
 	check_column_type(cache.action_relid, cache.act[ACT_CHAIN_SEQ], INT4OID);
@@ -347,6 +385,7 @@ rebuild(void)
 	{
 		snprintf(column, sizeof(column), "%s_at", capa_stamp_names[i]);
 		cache.stamp_at[i] = lookup_column(cache.register_relid, column);
+		check_column_type(cache.register_relid, cache.stamp_at[i], TIMESTAMPTZOID);
 		snprintf(column, sizeof(column), "%s_by", capa_stamp_names[i]);
 		cache.stamp_by[i] = lookup_column(cache.register_relid, column);
 	}

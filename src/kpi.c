@@ -1,8 +1,29 @@
 /*-------------------------------------------------------------------------
  *
  * kpi.c
- *	  The KPI rollup maintained by the register trigger (see kpi.h).
- *	  (Being written: the interface is fixed, the body is not yet.)
+ *	  The KPI rollup: capa.kpi_rollup (counters per month, kind, org unit
+ *	  and shard) and capa.kpi_close_days (closures per whole days taken),
+ *	  maintained by the register trigger.  The KPI views add up these few
+ *	  rows instead of scanning a register of a million records.
+ *
+ * What one change of a register row contributes:
+ *	  - events: each step stamp the change newly sets (opened_at,
+ *		contained_at, analysed_at, closed_at, cancelled_at, reopened_at)
+ *		counts once in the month (UTC) of its stamp, with its measures
+ *		(seconds to contain and to close, on time, first-time effective,
+ *		a similar record named by the analysis).  Stamps a step clears
+ *		(a reopen clears closed_at) take nothing back: the closure happened.
+ *	  - the open interval: a record is in the backlog from the month of its
+ *		last start (reopened_at, else opened_at) to the month it ended
+ *		(closed or cancelled), and overdue at the end of every month from
+ *		the month of its close_due while it is still open.  As running
+ *		sums: +1 at the start, -1 at the end.  A change replaces the old
+ *		row's interval by the new row's, except a reopen, which keeps the
+ *		ended interval (history) and starts a new one.
+ *
+ * No hot row: each backend writes the rows of its own shard (its backend
+ * id, unique among running backends), so two transactions never wait for
+ * each other here.  capa_kpi_compact() folds the shards together.
  *
  * IDENTIFICATION
  *	  src/kpi.c
@@ -11,19 +32,522 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/backendid.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "catalog.h"
 #include "kpi.h"
+#include "rules.h"
+
+/* The counters of a rollup row, in PLAN_KPI_UPSERT's column order */
+typedef enum KpiMetric
+{
+	KPI_OPENED,
+	KPI_CONTAINED,
+	KPI_CONTAIN_SECONDS,
+	KPI_ANALYSED,
+	KPI_ANALYSED_RELATED,
+	KPI_CLOSED,
+	KPI_CLOSE_SECONDS,
+	KPI_CLOSED_WITH_DUE,
+	KPI_CLOSED_ON_TIME,
+	KPI_CLOSED_VERIFIED,
+	KPI_CLOSED_FIRST_TIME,
+	KPI_CANCELLED,
+	KPI_REOPENED,
+	KPI_BACKLOG_DELTA,
+	KPI_OVERDUE_DELTA,
+	KPI_METRIC_COUNT
+} KpiMetric;
+
+/* A rollup row's key: a month row, or (is_days) a kpi_close_days row */
+typedef struct KpiKey
+{
+	bool		is_days;
+	int32		bucket;			/* DateADT of the month's first day, or days */
+	const char *kind;
+	const char *org_unit;		/* NULL: no org unit */
+} KpiKey;
+
+typedef struct KpiEntry
+{
+	KpiKey		key;			/* first: the hash table's key */
+	int64		v[KPI_METRIC_COUNT];	/* days rows use v[0] (closures) */
+} KpiEntry;
+
+/* What the rollup reads of a register row */
+typedef struct KpiRecord
+{
+	const char *kind;
+	const char *org_unit;
+	CapaState	state;
+	bool		has[CAPA_STAMP_COUNT];
+	TimestampTz at[CAPA_STAMP_COUNT];
+	bool		has_close_due;
+	TimestampTz close_due;
+	int32		ineffective_count;
+	bool		names_related;
+} KpiRecord;
+
+/* The contribution of one change: a few entries, merged by key */
+#define KPI_MAX_ENTRIES 16
+typedef struct KpiChange
+{
+	int			count;
+	KpiEntry	entries[KPI_MAX_ENTRIES];
+} KpiChange;
+
+/* Batching (capa_kpi_batch_begin/end): totals by key, until written */
+static MemoryContext batch_cxt = NULL;
+static HTAB *batch_totals = NULL;
+
+static DateADT
+month_of(TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	/* in UTC: the month of an event does not depend on the session */
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range for a KPI month")));
+	return date2j(tm.tm_year, tm.tm_mon, 1) - POSTGRES_EPOCH_JDATE;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+same_key(const KpiKey *a, const KpiKey *b)
+{
+	return a->is_days == b->is_days && a->bucket == b->bucket &&
+		same_text(a->kind, b->kind) && same_text(a->org_unit, b->org_unit);
+}
+
+/* The entry of a key in this change, added if new */
+static int64 *
+change_entry(KpiChange *change, bool is_days, int32 bucket, const KpiRecord *rec)
+{
+	KpiKey		key = {is_days, bucket, rec->kind, rec->org_unit};
+	int			i;
+
+	for (i = 0; i < change->count; i++)
+	{
+		if (same_key(&change->entries[i].key, &key))
+			return change->entries[i].v;
+	}
+	if (change->count >= KPI_MAX_ENTRIES)
+		elog(ERROR, "capa: too many KPI rollup entries for one change");
+	memset(&change->entries[i], 0, sizeof(KpiEntry));
+	change->entries[i].key = key;
+	change->count++;
+	return change->entries[i].v;
+}
+
+static void
+read_record(TupleDesc tupdesc, HeapTuple tuple, KpiRecord *rec)
+{
+	CapaCatalog *cat = capa_catalog();
+	bool		isnull;
+	Datum		d;
+	int			s;
+
+	memset(rec, 0, sizeof(*rec));
+	d = heap_getattr(tuple, cat->reg[REG_KIND], tupdesc, &isnull);
+	rec->kind = isnull ? "" : TextDatumGetCString(d);
+	d = heap_getattr(tuple, cat->reg[REG_ORG_UNIT], tupdesc, &isnull);
+	rec->org_unit = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tuple, cat->reg[REG_STATE], tupdesc, &isnull);
+	rec->state = isnull ? CAPA_STATE_INVALID : (CapaState) DatumGetInt16(d);
+	for (s = 1; s < CAPA_STAMP_COUNT; s++)
+	{
+		d = heap_getattr(tuple, cat->stamp_at[s], tupdesc, &isnull);
+		/* an infinite stamp has no month: it counts as no stamp */
+		rec->has[s] = !isnull && !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d));
+		rec->at[s] = rec->has[s] ? DatumGetTimestampTz(d) : 0;
+	}
+	d = heap_getattr(tuple, cat->reg[REG_CLOSE_DUE], tupdesc, &isnull);
+	rec->has_close_due = !isnull && !TIMESTAMP_IS_NOEND(DatumGetTimestampTz(d));
+	rec->close_due = rec->has_close_due ? DatumGetTimestampTz(d) : 0;
+	d = heap_getattr(tuple, cat->reg[REG_INEFFECTIVE_COUNT], tupdesc, &isnull);
+	rec->ineffective_count = isnull ? 0 : DatumGetInt32(d);
+	d = heap_getattr(tuple, cat->field[CAPA_F_RELATED], tupdesc, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+
+		rec->names_related = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > 0;
+	}
+}
+
+/* True if the step stamp s is set on rec and was not, or differed, on old */
+static bool
+newly_stamped(const KpiRecord *old, const KpiRecord *rec, CapaStamp s)
+{
+	if (!rec->has[s])
+		return false;
+	return old == NULL || !old->has[s] || old->at[s] != rec->at[s];
+}
+
+static int64
+seconds_between(TimestampTz from, TimestampTz to)
+{
+	return (to - from) / USECS_PER_SEC;
+}
+
+/* Events: the steps this change newly stamped */
+static void
+add_events(KpiChange *change, const KpiRecord *old, const KpiRecord *rec)
+{
+	int64	   *v;
+
+	if (newly_stamped(old, rec, CAPA_STAMP_OPENED))
+		change_entry(change, false, month_of(rec->at[CAPA_STAMP_OPENED]), rec)[KPI_OPENED]++;
+	if (newly_stamped(old, rec, CAPA_STAMP_CONTAINED))
+	{
+		v = change_entry(change, false, month_of(rec->at[CAPA_STAMP_CONTAINED]), rec);
+		v[KPI_CONTAINED]++;
+		v[KPI_CONTAIN_SECONDS] += seconds_between(rec->at[CAPA_STAMP_OPENED],
+												  rec->at[CAPA_STAMP_CONTAINED]);
+	}
+	if (newly_stamped(old, rec, CAPA_STAMP_ANALYSED))
+	{
+		v = change_entry(change, false, month_of(rec->at[CAPA_STAMP_ANALYSED]), rec);
+		v[KPI_ANALYSED]++;
+		if (rec->names_related)
+			v[KPI_ANALYSED_RELATED]++;
+	}
+	if (newly_stamped(old, rec, CAPA_STAMP_CLOSED))
+	{
+		TimestampTz closed = rec->at[CAPA_STAMP_CLOSED];
+		int64		seconds = seconds_between(rec->at[CAPA_STAMP_OPENED], closed);
+
+		v = change_entry(change, false, month_of(closed), rec);
+		v[KPI_CLOSED]++;
+		v[KPI_CLOSE_SECONDS] += seconds;
+		if (rec->has_close_due)
+		{
+			v[KPI_CLOSED_WITH_DUE]++;
+			if (closed <= rec->close_due)
+				v[KPI_CLOSED_ON_TIME]++;
+		}
+		/* closed after a verification of effectiveness (not "no action") */
+		if (rec->has[CAPA_STAMP_VERIFIED])
+		{
+			v[KPI_CLOSED_VERIFIED]++;
+			if (rec->ineffective_count == 0)
+				v[KPI_CLOSED_FIRST_TIME]++;
+		}
+		/* whole days taken, rounded down */
+		change_entry(change, true, (int32) (seconds / SECS_PER_DAY), rec)[0]++;
+	}
+	if (newly_stamped(old, rec, CAPA_STAMP_CANCELLED))
+		change_entry(change, false, month_of(rec->at[CAPA_STAMP_CANCELLED]), rec)[KPI_CANCELLED]++;
+	if (newly_stamped(old, rec, CAPA_STAMP_REOPENED))
+		change_entry(change, false, month_of(rec->at[CAPA_STAMP_REOPENED]), rec)[KPI_REOPENED]++;
+}
+
+static bool
+has_ended(const KpiRecord *rec, TimestampTz *end)
+{
+	if (rec->state == CAPA_STATE_CLOSED && rec->has[CAPA_STAMP_CLOSED])
+		*end = rec->at[CAPA_STAMP_CLOSED];
+	else if (rec->state == CAPA_STATE_CANCELLED && rec->has[CAPA_STAMP_CANCELLED])
+		*end = rec->at[CAPA_STAMP_CANCELLED];
+	else
+		return false;
+	return true;
+}
+
+/* The open interval of rec, added with sign +1 or -1 */
+static void
+add_interval(KpiChange *change, const KpiRecord *rec, int sign)
+{
+	TimestampTz start;
+	TimestampTz end;
+	bool		ended = has_ended(rec, &end);
+	DateADT		start_month;
+	DateADT		due_month;
+
+	if (rec->has[CAPA_STAMP_REOPENED])
+		start = rec->at[CAPA_STAMP_REOPENED];
+	else if (rec->has[CAPA_STAMP_OPENED])
+		start = rec->at[CAPA_STAMP_OPENED];
+	else
+		return;
+	start_month = month_of(start);
+	change_entry(change, false, start_month, rec)[KPI_BACKLOG_DELTA] += sign;
+	if (ended)
+		change_entry(change, false, month_of(end), rec)[KPI_BACKLOG_DELTA] -= sign;
+
+	if (!rec->has_close_due)
+		return;
+	/* overdue at a month's end: due in or before that month, still open */
+	due_month = TIMESTAMP_IS_NOBEGIN(rec->close_due) ? start_month : month_of(rec->close_due);
+	change_entry(change, false, Max(due_month, start_month), rec)[KPI_OVERDUE_DELTA] += sign;
+	if (ended)
+		change_entry(change, false, Max(due_month, month_of(end)), rec)[KPI_OVERDUE_DELTA] -= sign;
+}
+
+static bool
+entry_is_zero(const KpiEntry *e)
+{
+	int			i;
+
+	for (i = 0; i < KPI_METRIC_COUNT; i++)
+	{
+		if (e->v[i] != 0)
+			return false;
+	}
+	return true;
+}
+
+static Datum
+text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* Add one entry's counters to this backend's shard */
+static void
+write_entry(const KpiEntry *e)
+{
+	Datum		values[4 + KPI_METRIC_COUNT];
+	char		nulls[4 + KPI_METRIC_COUNT];
+	int			i;
+	int			rc;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = e->key.is_days ? Int32GetDatum(e->key.bucket) : DateADTGetDatum(e->key.bucket);
+	values[1] = CStringGetTextDatum(e->key.kind);
+	values[2] = text_or_null(e->key.org_unit, &nulls[2]);
+	values[3] = Int32GetDatum((int32) MyBackendId);
+	if (e->key.is_days)
+	{
+		values[4] = Int64GetDatum(e->v[0]);
+		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_DAYS_UPSERT), values, nulls, false, 0);
+	}
+	else
+	{
+		for (i = 0; i < KPI_METRIC_COUNT; i++)
+			values[4 + i] = Int64GetDatum(e->v[i]);
+		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_UPSERT), values, nulls, false, 0);
+	}
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "capa: KPI rollup upsert returned %s", SPI_result_code_string(rc));
+}
+
+/* Batch totals: hashed by the whole key, texts compared by value */
+static uint32
+batch_hash(const void *key, Size keysize)
+{
+	const KpiKey *k = key;
+	uint32		h = hash_uint32((uint32) k->bucket) ^ (k->is_days ? 0x9e3779b9 : 0);
+
+	h = hash_combine(h, hash_bytes((const unsigned char *) k->kind, strlen(k->kind)));
+	if (k->org_unit)
+		h = hash_combine(h, hash_bytes((const unsigned char *) k->org_unit,
+									   strlen(k->org_unit)));
+	return h;
+}
+
+static int
+batch_match(const void *a, const void *b, Size keysize)
+{
+	return same_key(a, b) ? 0 : 1;
+}
+
+static void
+batch_add(const KpiEntry *e)
+{
+	KpiEntry   *total;
+	bool		found;
+	int			i;
+
+	total = hash_search(batch_totals, &e->key, HASH_ENTER, &found);
+	if (!found)
+	{
+		/* the key's texts must outlive the row they came from */
+		total->key.kind = MemoryContextStrdup(batch_cxt, e->key.kind);
+		total->key.org_unit = e->key.org_unit ?
+			MemoryContextStrdup(batch_cxt, e->key.org_unit) : NULL;
+		memset(total->v, 0, sizeof(total->v));
+	}
+	for (i = 0; i < KPI_METRIC_COUNT; i++)
+		total->v[i] += e->v[i];
+}
 
 void
 capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 {
+	KpiChange	change;
+	KpiRecord	old;
+	KpiRecord	rec;
+	TimestampTz end;
+	int			i;
+
+	change.count = 0;
+	read_record(tupdesc, newtup, &rec);
+	if (oldtup)
+		read_record(tupdesc, oldtup, &old);
+	add_events(&change, oldtup ? &old : NULL, &rec);
+	add_interval(&change, &rec, +1);
+	/* a reopen keeps the ended interval: the record was closed meanwhile */
+	if (oldtup && !(has_ended(&old, &end) && !has_ended(&rec, &end)))
+		add_interval(&change, &old, -1);
+
+	for (i = 0; i < change.count; i++)
+	{
+		if (entry_is_zero(&change.entries[i]))
+			continue;
+		if (batch_totals)
+			batch_add(&change.entries[i]);
+		else
+			write_entry(&change.entries[i]);
+	}
+}
+
+/* The batch's memory went with its transaction: forget the batch */
+static void
+batch_forget(void *arg)
+{
+	batch_totals = NULL;
+	batch_cxt = NULL;
 }
 
 void
 capa_kpi_batch_begin(void)
 {
+	HASHCTL		ctl;
+	MemoryContextCallback *cb;
+
+	if (batch_totals)
+		elog(ERROR, "capa: a KPI batch is already open");
+	/* under the transaction: gone with it whatever happens */
+	batch_cxt = AllocSetContextCreate(TopTransactionContext, "capa KPI batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	cb = MemoryContextAlloc(batch_cxt, sizeof(MemoryContextCallback));
+	cb->func = batch_forget;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(batch_cxt, cb);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(KpiKey);
+	ctl.entrysize = sizeof(KpiEntry);
+	ctl.hash = batch_hash;
+	ctl.match = batch_match;
+	ctl.hcxt = batch_cxt;
+	batch_totals = hash_create("capa KPI batch", 256, &ctl,
+							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
 void
 capa_kpi_batch_end(bool flush)
 {
+	HTAB	   *totals = batch_totals;
+	MemoryContext cxt = batch_cxt;
+
+	/* forget the batch first: a failing write must not leave it open */
+	batch_totals = NULL;
+	batch_cxt = NULL;
+	if (totals == NULL)
+		return;
+	if (flush)
+	{
+		HASH_SEQ_STATUS status;
+		KpiEntry   *e;
+
+		hash_seq_init(&status, totals);
+		while ((e = hash_seq_search(&status)) != NULL)
+		{
+			if (!entry_is_zero(e))
+				write_entry(e);
+		}
+	}
+	MemoryContextDelete(cxt);
+}
+
+/*
+ * capa_kpi_rebuild(): recompute the rollup from the register, for a
+ * register that has none (restored from an older dump, upgraded) or whose
+ * rollup is in doubt.  Each record counts with the history its row holds;
+ * a reopened record's earlier closures are not on its row any more, so
+ * they are not counted again (the live rollup has them).  The register is
+ * locked against writers (SHARE) meanwhile; readers go on.
+ */
+PG_FUNCTION_INFO_V1(capa_kpi_rebuild);
+
+Datum
+capa_kpi_rebuild(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	int64		records = 0;
+	Oid			saved_user;
+	int			saved_sec;
+	MemoryContext per_row;
+	MemoryContext old;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rel = table_open(cat->register_relid, ShareLock);
+	if (SPI_execute("DELETE FROM capa.kpi_rollup", false, 0) != SPI_OK_DELETE ||
+		SPI_execute("DELETE FROM capa.kpi_close_days", false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "capa: could not empty the KPI rollup");
+
+	per_row = AllocSetContextCreate(CurrentMemoryContext, "capa KPI rebuild row",
+									ALLOCSET_DEFAULT_SIZES);
+	capa_kpi_batch_begin();
+	PG_TRY();
+	{
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(per_row);
+			capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(per_row);
+			records++;
+		}
+		table_endscan(scan);
+		capa_kpi_batch_end(true);
+	}
+	PG_CATCH();
+	{
+		capa_kpi_batch_end(false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	table_close(rel, NoLock);
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	PG_RETURN_INT64(records);
 }

@@ -37,6 +37,7 @@
 #include "audit.h"
 #include "capa.h"
 #include "events.h"
+#include "kpi.h"
 #include "catalog.h"
 #include "import.h"
 #include "ref_format.h"
@@ -801,6 +802,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.actor = row.actor;
 	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
 							  cat->reg[REG_CHAIN_HEAD], caller_cxt);
+	capa_kpi_track(row.tupdesc, row.oldtup, result);
 	/* an import is not a step: no NOTIFY per imported record */
 	if (entry.to_state != CAPA_STATE_INVALID && !importing)
 		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state);

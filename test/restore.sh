@@ -43,11 +43,14 @@ BEGIN
 END $$;
 SQL
 digest=$(q capa_src "SELECT capa.capa_digest()")
+q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
+q capa_src "SELECT capa.capa_review_snapshot('Review 2')" >/dev/null
 fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   SELECT r::text AS x FROM capa.register r UNION ALL SELECT a::text FROM capa.action a
   UNION ALL SELECT u::text FROM capa.audit u UNION ALL SELECT d::text FROM capa.digest d
   UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
-  UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin) t"
+  UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin
+  UNION ALL SELECT v::text FROM capa.review_snapshot v) t"
 src_print=$(q capa_src "$fingerprint")
 ok "$(q capa_src "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the source database verifies"
 
@@ -61,9 +64,11 @@ pg_restore --exit-on-error -d capa_custom "$work/capa.dump" >"$work/custom.log" 
 ok "$?" 0 "a custom-format dump restores with pg_restore, without errors"
 
 for db in capa_plain capa_custom; do
-    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests and added lookup rows"
+    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests, review snapshots and added lookup rows"
     ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
        "$db: the chains verify, also against the digest taken before the dump"
+    ok "$(q $db "SELECT count(*) || ' ' || bool_and(hash_ok AND link_ok) FROM capa.review_comparison")" "2 true" \
+       "$db: the review snapshots still give their hashes and links"
     ok "$(q $db "SELECT last_value FROM capa.register_number_seq") $(q $db "SELECT last_value FROM capa.audit_seq_seq")" \
        "$(q capa_src "SELECT last_value FROM capa.register_number_seq") $(q capa_src "SELECT last_value FROM capa.audit_seq_seq")" \
        "$db: the sequences continue where they stopped"

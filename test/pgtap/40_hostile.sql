@@ -193,6 +193,8 @@ INSERT INTO slot VALUES
   ('capa_cancel', 'id', 'ref', $t$SELECT capa.capa_cancel(%s, 'r')$t$),
   ('capa_reopen', 'id', 'ref', $t$SELECT capa.capa_reopen(%s, 'r')$t$),
   ('capa_next_states', 'id', 'ref', $t$SELECT capa.capa_next_states(%s)$t$),
+  ('capa_dossier', 'id', 'ref', $t$SELECT capa.capa_dossier(%s)$t$),
+  ('capa_conformance', 'id', 'ref', $t$SELECT * FROM capa.capa_conformance(%s)$t$),
   ('capa_audit_verify', 'record', 'refopt', $t$SELECT * FROM capa.capa_audit_verify(record => %s)$t$),
   ('capa_analyse', 'related[1]', 'refopt',
    $t$SELECT capa.capa_analyse(pg_temp.fx('c_contained'), 'r', '5whys', 'e', related => ARRAY[%s])$t$),
@@ -683,8 +685,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'capa'::regnamespace AND p.proisstrict
               AND p.prorettype <> 'trigger'::regtype AND p.proname LIKE 'capa\_%'
               AND p.proname !~ '_(eq|ne|lt|le|gt|ge|cmp|hash|hash_extended|sortsupport|out|send)$'),
-          ARRAY['capa_audit_bytes', 'capa_ref', 'capa_ref_in', 'capa_ref_number', 'capa_ref_recv',
-                'capa_ref_year', 'capa_severity_in', 'capa_severity_recv', 'capa_state_in',
+          ARRAY['capa_audit_bytes', 'capa_ref', 'capa_ref_in', 'capa_ref_larger', 'capa_ref_number',
+                'capa_ref_recv', 'capa_ref_smaller', 'capa_ref_year', 'capa_severity_in', 'capa_severity_recv', 'capa_state_in',
                 'capa_state_recv'],
           'the STRICT functions are the types'' input functions, the reference helpers and capa_audit_bytes; no lifecycle function is STRICT');
 SELECT is(ROW(capa.capa_audit_bytes(NULL), capa.capa_ref(NULL, 1), capa.capa_ref(2026, NULL),
