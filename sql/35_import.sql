@@ -179,6 +179,42 @@ SELECT bool_and(sha256(capa.capa_audit_bytes(seq)) = hash) AS rehashed
   FROM capa.audit WHERE seq > :audit_before;
 SELECT capa.capa_digest() LIKE 'capa-digest:v1:%' AS digest;
 
+-- the KPI rollup the import wrote in one batch is what a rebuild from the
+-- register gives
+CREATE TEMP TABLE kpi_live AS
+SELECT month, kind, org_unit, sum(opened) AS opened, sum(contained) AS contained,
+       sum(contain_seconds) AS contain_seconds, sum(analysed) AS analysed,
+       sum(analysed_related) AS analysed_related, sum(closed) AS closed,
+       sum(close_seconds) AS close_seconds, sum(closed_with_due) AS closed_with_due,
+       sum(closed_on_time) AS closed_on_time, sum(closed_verified) AS closed_verified,
+       sum(closed_first_time) AS closed_first_time, sum(cancelled) AS cancelled,
+       sum(reopened) AS reopened, sum(backlog_delta) AS backlog_delta,
+       sum(overdue_delta) AS overdue_delta
+  FROM capa.kpi_rollup GROUP BY month, kind, org_unit;
+CREATE TEMP TABLE days_live AS
+SELECT days, kind, org_unit, sum(closed) AS closed FROM capa.kpi_close_days GROUP BY 1, 2, 3;
+SELECT count(*) AS rollup_rows, sum(opened) AS opened, sum(closed) AS closed,
+       sum(cancelled) AS cancelled FROM kpi_live;
+SELECT capa.capa_kpi_rebuild() AS rebuilt;
+SELECT count(*) AS rollup_differences FROM (
+  (SELECT * FROM kpi_live EXCEPT
+   SELECT month, kind, org_unit, sum(opened), sum(contained), sum(contain_seconds), sum(analysed),
+          sum(analysed_related), sum(closed), sum(close_seconds), sum(closed_with_due),
+          sum(closed_on_time), sum(closed_verified), sum(closed_first_time), sum(cancelled),
+          sum(reopened), sum(backlog_delta), sum(overdue_delta)
+     FROM capa.kpi_rollup GROUP BY month, kind, org_unit)
+  UNION ALL
+  (SELECT month, kind, org_unit, sum(opened), sum(contained), sum(contain_seconds), sum(analysed),
+          sum(analysed_related), sum(closed), sum(close_seconds), sum(closed_with_due),
+          sum(closed_on_time), sum(closed_verified), sum(closed_first_time), sum(cancelled),
+          sum(reopened), sum(backlog_delta), sum(overdue_delta)
+     FROM capa.kpi_rollup GROUP BY month, kind, org_unit
+   EXCEPT SELECT * FROM kpi_live)) d;
+SELECT count(*) AS close_days_differences FROM (
+  (SELECT * FROM days_live EXCEPT SELECT days, kind, org_unit, sum(closed) FROM capa.kpi_close_days GROUP BY 1, 2, 3)
+  UNION ALL
+  (SELECT days, kind, org_unit, sum(closed) FROM capa.kpi_close_days GROUP BY 1, 2, 3 EXCEPT SELECT * FROM days_live)) d;
+
 -- imported records continue their lifecycle through the functions
 SELECT r.id AS c_impl FROM capa.register r JOIN capa.audit a ON a.record_id = r.id
  WHERE a.changed ->> 'legacy_id' = 'OLD-5' \gset
