@@ -99,6 +99,14 @@ bench: deps
 	$(MAKE) install
 	./bench/run.sh
 
+# A million records (IMPORT_ROWS) through capa_import: records per second,
+# then the KPI read latencies on them
+.PHONY: bench-import
+bench-import: deps
+	$(MAKE) all
+	$(MAKE) install
+	./bench/import.sh
+
 # A backend's memory over 100,000 lifecycles (LIFECYCLES): flat, or not
 .PHONY: bench-memory
 bench-memory: deps
