@@ -345,9 +345,28 @@ SELECT try($$SELECT capa.capa_import('no_such_table')$$) AS no_such_name;
 SELECT try($$SELECT capa.capa_import(NULL)$$) AS null_source;
 -- an empty source imports nothing; a view is a source
 SELECT capa.capa_import('imp_empty') AS from_empty;
+BEGIN;
 SELECT capa.capa_import('imp_view') AS from_view;
+-- the import checks the lookup codes itself, and holds them FOR KEY SHARE
+-- to the end of its transaction as the foreign keys' checks would
+SELECT (SELECT count(*) FROM capa.source WHERE xmax::text = pg_current_xact_id()::text) AS sources_held,
+       (SELECT count(*) FROM capa.rca_method WHERE xmax::text = pg_current_xact_id()::text) AS methods_held,
+       (SELECT count(*) FROM capa.cause_category WHERE xmax::text = pg_current_xact_id()::text) AS categories_held;
+COMMIT;
 RESET ROLE;
 SELECT count(*) - :records_before AS records_added FROM capa.register;
+
+-- a foreign key capa_import does not check itself keeps its trigger
+CREATE TABLE org_units (code text PRIMARY KEY);
+INSERT INTO org_units VALUES ('IT');
+ALTER TABLE capa.register ADD CONSTRAINT register_org_unit_fkey
+    FOREIGN KEY (org_unit) REFERENCES org_units (code);
+GRANT SELECT ON org_units TO regress_dave;
+SET ROLE regress_dave;
+SELECT imp_case('OLD-1', $$org_unit = 'HR'$$) AS unknown_org_unit;
+SELECT imp_case('OLD-1', NULL) AS known_org_unit;
+RESET ROLE;
+ALTER TABLE capa.register DROP CONSTRAINT register_org_unit_fkey;
 
 -- the import mode is capa_import's alone: a plain INSERT of a record with
 -- a history is still refused

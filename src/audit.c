@@ -105,23 +105,35 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 	JsonbValue	key;
 	JsonbValue	value;
 	JsonbValue *result;
+	Datum	   *newvals = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *newnulls = palloc(sizeof(bool) * tupdesc->natts);
+	Datum	   *oldvals = NULL;
+	bool	   *oldnulls = NULL;
 	int			i;
 
+	/* deformed once: heap_getattr per column is quadratic past a NULL */
+	heap_deform_tuple(newtup, tupdesc, newvals, newnulls);
+	if (oldtup != NULL)
+	{
+		oldvals = palloc(sizeof(Datum) * tupdesc->natts);
+		oldnulls = palloc(sizeof(bool) * tupdesc->natts);
+		heap_deform_tuple(oldtup, tupdesc, oldvals, oldnulls);
+	}
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		bool		newnull;
+		bool		newnull = newnulls[i];
 		bool		oldnull = true;
-		Datum		newval;
+		Datum		newval = newvals[i];
 		Datum		oldval = (Datum) 0;
 
 		if (att->attisdropped || (skip != NULL && skip[i]))
 			continue;
-		newval = heap_getattr(newtup, i + 1, tupdesc, &newnull);
 		if (oldtup != NULL)
 		{
-			oldval = heap_getattr(oldtup, i + 1, tupdesc, &oldnull);
+			oldval = oldvals[i];
+			oldnull = oldnulls[i];
 			if (oldnull == newnull &&
 				(newnull || datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
 				continue;

@@ -38,6 +38,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -54,6 +56,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "actor.h"
@@ -883,7 +886,7 @@ load_codes(ImportState *st, int lookup, const char *sql)
 
 	MemoryContext cxt = CurrentMemoryContext;
 
-	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(sql, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "capa: lookup query failed: %s", sql);
 	MemoryContextSwitchTo(cxt);
 	st->codes[lookup] = palloc(sizeof(char *) * (SPI_processed + 1));
@@ -901,9 +904,14 @@ load_lookups(ImportState *st, MemoryContext cxt)
 	int			rc;
 	bool		isnull;
 
-	load_codes(st, 0, "SELECT s.code FROM capa.source s");
-	load_codes(st, 1, "SELECT m.code FROM capa.rca_method m");
-	load_codes(st, 2, "SELECT c.code FROM capa.cause_category c");
+	/*
+	 * Held FOR KEY SHARE to the end of the transaction, as the foreign keys'
+	 * checks would hold the codes they find: none can go while the imported
+	 * records refer to them (see without_checked_keys)
+	 */
+	load_codes(st, 0, "SELECT s.code FROM capa.source s FOR KEY SHARE");
+	load_codes(st, 1, "SELECT m.code FROM capa.rca_method m FOR KEY SHARE");
+	load_codes(st, 2, "SELECT c.code FROM capa.cause_category c FOR KEY SHARE");
 
 	MemoryContextSwitchTo(cxt);
 	rc = SPI_execute_plan(capa_spi_plan(PLAN_SEGREGATION_POLICY), NULL, NULL, true, 1);
@@ -1173,6 +1181,107 @@ insert_row(ImportState *st, EState *estate, ResultRelInfo *rri, TupleTableSlot *
 			 RelationGetRelationName(rri->ri_RelationDesc));
 }
 
+/*
+ * True for the foreign key trigger of a key capa_import() checks itself:
+ * the register's source, rca_method and cause_category (against the codes
+ * it holds FOR KEY SHARE: need_code) and an action item's record (the row
+ * this statement inserted just before).  Any other foreign key, added
+ * later or by someone else, keeps its trigger.
+ */
+static bool
+checked_by_import(const Trigger *t, Oid relid, CapaCatalog *cat)
+{
+	static const struct
+	{
+		bool		action;
+		const char *table;
+		const char *column;
+	}			keys[] = {
+		{false, "source", "source"},
+		{false, "rca_method", "rca_method"},
+		{false, "cause_category", "cause_category"},
+		{true, "register", "capa_id"},
+	};
+	HeapTuple	tup;
+	Form_pg_constraint con;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	int			nkeys = 0;
+	bool		result = false;
+	int			i;
+
+	if (!t->tgisinternal || !OidIsValid(t->tgconstraint) ||
+		RI_FKey_trigger_type(t->tgfoid) != RI_TRIGGER_FK)
+		return false;
+	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(t->tgconstraint));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	con = (Form_pg_constraint) GETSTRUCT(tup);
+	if (con->contype == CONSTRAINT_FOREIGN)
+	{
+		Oid			pf[INDEX_MAX_KEYS];
+		Oid			pp[INDEX_MAX_KEYS];
+		Oid			ff[INDEX_MAX_KEYS];
+		int			nset = 0;
+		AttrNumber	set[INDEX_MAX_KEYS];
+
+		DeconstructFkConstraintRow(tup, &nkeys, conkey, confkey, pf, pp, ff, &nset, set);
+	}
+	for (i = 0; nkeys == 1 && i < (int) lengthof(keys); i++)
+	{
+		bool		on_action = relid == cat->action_relid;
+
+		if (keys[i].action != on_action)
+			continue;
+		if (con->confrelid == get_relname_relid(keys[i].table, cat->namespace_oid) &&
+			conkey[0] == get_attnum(relid, keys[i].column))
+			result = true;
+	}
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/*
+ * The relation's triggers less those foreign key triggers: they would
+ * re-check every imported row in a statement of its own at the end.
+ */
+static void
+without_checked_keys(ResultRelInfo *rri, CapaCatalog *cat)
+{
+	TriggerDesc *td = rri->ri_TrigDesc;
+	Oid			relid = RelationGetRelid(rri->ri_RelationDesc);
+	int			i;
+	int			n = 0;
+
+	if (td == NULL)
+		return;
+	td->trig_insert_before_row = td->trig_insert_after_row = false;
+	td->trig_insert_instead_row = td->trig_insert_new_table = false;
+	td->trig_insert_before_statement = td->trig_insert_after_statement = false;
+	for (i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+		int16		type = t->tgtype;
+
+		if (checked_by_import(t, relid, cat))
+			continue;
+		td->triggers[n++] = *t;
+		td->trig_insert_before_row |=
+			TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_BEFORE, TRIGGER_TYPE_INSERT);
+		td->trig_insert_after_row |=
+			TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_AFTER, TRIGGER_TYPE_INSERT);
+		td->trig_insert_instead_row |=
+			TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_INSTEAD, TRIGGER_TYPE_INSERT);
+		td->trig_insert_before_statement |=
+			TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, TRIGGER_TYPE_BEFORE, TRIGGER_TYPE_INSERT);
+		td->trig_insert_after_statement |=
+			TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, TRIGGER_TYPE_AFTER, TRIGGER_TYPE_INSERT);
+		td->trig_insert_new_table |=
+			(TRIGGER_FOR_INSERT(type) && TRIGGER_USES_TRANSITION_TABLE(t->tgnewtable));
+	}
+	td->numtriggers = n;
+}
+
 /* The executor state for inserting into the register and action items */
 static EState *
 begin_inserts(Relation reg, Relation act, ResultRelInfo **rri_reg, ResultRelInfo **rri_act)
@@ -1196,6 +1305,8 @@ begin_inserts(Relation reg, Relation act, ResultRelInfo **rri_reg, ResultRelInfo
 	{
 		rri[i] = makeNode(ResultRelInfo);
 		InitResultRelInfo(rri[i], rels[i], i + 1, NULL, 0);
+		/* ri_TrigDesc is InitResultRelInfo's copy: filtered, not shared */
+		without_checked_keys(rri[i], capa_catalog());
 		ExecOpenIndices(rri[i], false);
 		/* so ExecGetTriggerResultRel() finds them (as logical apply does) */
 		estate->es_opened_result_relations =
