@@ -8,8 +8,10 @@
  * columns are matched to the register's by name, plus legacy_id (the old
  * register's identifier, kept in the import audit row) and actions (a
  * jsonb array of action items).  Each row is inserted through the
- * executor as capa's owner, so capa's triggers, constraints and foreign
- * keys apply; the register trigger hands an imported row to
+ * executor as capa's owner, so capa's triggers and constraints apply
+ * (the foreign keys to the lookup codes and of action items to their
+ * record are checked here instead: without_checked_keys); the register
+ * trigger hands an imported row to
  * capa_import_judge_record(), which checks it against the paths of
  * rules.c: a record in state S of kind K has taken the steps of a path
  * from open to S, with their evidence and stamps (in order), and nothing
@@ -22,7 +24,7 @@
  *			 out of order or in the future
  *	  23503  an unknown source, rca_method or cause_category code
  *	  42501  segregation of duties (the verifier owns the record or an
- *			 action item)
+ *			 action item); a source the caller cannot read
  *	  42703  a source column capa does not import; 428C9 one capa maintains
  * One statement: any refusal undoes the whole import.
  *
