@@ -1179,8 +1179,11 @@ insert_row(ImportState *st, EState *estate, ResultRelInfo *rri, TupleTableSlot *
 	capa_audit_inserter = NULL;
 	capa_request = saved;
 	if (st->expect != CAPA_IMPORT_NONE)
-		elog(ERROR, "capa: the trigger of \"%s\" did not take the imported row",
-			 RelationGetRelationName(rri->ri_RelationDesc));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("capa_import: the trigger of \"%s\" did not judge the imported row",
+						RelationGetRelationName(rri->ri_RelationDesc)),
+				 errhint("capa's triggers are disabled (DISABLE TRIGGER, or session_replication_role = replica).")));
 }
 
 /*
