@@ -1,9 +1,9 @@
 -- bench/import_source.sql: a source table of :rows records for
 -- capa_import, typed as a staging table usually is (text and timestamptz),
--- with a typical history: a tenth each open, contained, analysed, planned
--- (one action item to do), implemented (one done), three tenths closed
--- (two done), and the rest preventive analysed or improvement closed.
--- Opened between 2019 and 2024, so the references span six years.
+-- with the history of a register kept for six years: 95% of the records
+-- closed (corrective with two action items done, improvements with one),
+-- 5% still open in every state (see b below).  Opened between 2019 and
+-- 2024, so the references span six years.
 CREATE TABLE bench_source (
     legacy_id text, kind text, state text, severity text, title text,
     description text, source text, owner text, org_unit text,
@@ -71,7 +71,14 @@ SELECT 'OLD-' || g,
                 'due', (t0 + interval '25 days')::date, 'done', true, 'evidence', 'Restore test passed',
                 'done_at', t0 + interval '9 days', 'done_by', 'ops_' || (g % 9)))
        END
-  FROM (SELECT g, g % 10 AS b,
+  -- b: the record's history, as the CASEs above read it; a register kept
+  -- for six years has most of its records closed: 1% each open,
+  -- contained, planned (one action item to do), implemented (one done),
+  -- analysed (0.5% each corrective and preventive: b 4 or 9), 85% closed
+  -- corrective (two done), 10% closed improvements
+  FROM (SELECT g, CASE g % 100 WHEN 0 THEN 0 WHEN 1 THEN 3 WHEN 2 THEN 5 WHEN 3 THEN 6
+                               WHEN 4 THEN CASE WHEN g % 200 = 4 THEN 4 ELSE 9 END
+                               ELSE CASE WHEN g % 100 < 90 THEN 7 ELSE 9 END END AS b,
                timestamptz '2019-01-01 09:00+00' + (g % 2000) * interval '1 day'
                  + (g % 600) * interval '1 minute' AS t0
           FROM generate_series(1, :rows) AS g) AS s;
