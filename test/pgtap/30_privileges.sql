@@ -22,6 +22,9 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_close(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_report_html(date,date,text)', true, true, true, true),
+  ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
+  ('capa.report_escape(text)', true, true, true, true),
   ('capa.capa_register_trigger()', false, false, false, false),
   ('capa.capa_action_trigger()', false, false, false, false);
 
