@@ -44,7 +44,8 @@ test: deps
 	./test/run.sh
 
 # Build, install, and walk a real corrective action through its lifecycle
-# on a throwaway cluster.
+# on a throwaway cluster; then the KPIs, and the management-review report
+# written to demo/capa-report.html.
 demo: deps
 	$(MAKE) all
 	$(MAKE) install

@@ -1007,13 +1007,13 @@ BEGIN
 
     -- the marks; each carries its exact value as a tooltip
     IF style = 'bars' THEN
-        bar := slot * 0.72 / ns;
+        bar := LEAST(slot * 0.72 / ns, 64);     -- a lone bar stays a bar
         FOR s IN 1 .. ns LOOP
             FOR i IN 1 .. n LOOP
                 v := vals[s][i];
                 -- a zero rate is a figure worth showing; a zero count is an empty slot
                 CONTINUE WHEN v IS NULL OR v < 0 OR (v = 0 AND NOT percent);
-                x := x0 + slot * (i - 1) + slot * 0.14 + bar * (s - 1);
+                x := x0 + slot * (i - 1) + (slot - bar * ns) / 2 + bar * (s - 1);
                 y := y0 - (y0 - y1) * LEAST(v, ymax) / ymax;
                 shown := CASE WHEN percent THEN pg_catalog.round(v * 100) || '%' ELSE pg_catalog.trim_scale(v)::text END;
                 IF v > 0 THEN
@@ -1209,13 +1209,14 @@ BEGIN
         (2, s.overdue_total::text, 'overdue records', pg_catalog.format('%s containment, %s closure, %s effectiveness check; %s action items overdue',
              s.overdue_contain, s.overdue_close, s.overdue_effectiveness, s.overdue_actions), s.overdue_total > 0),
         (3, COALESCE(s.mean_days_to_close::text || ' d', U&'\2013'), 'mean time to close',
-             COALESCE(pg_catalog.format('median %s days; %s closures', s.median_days_to_close, s.closed_total), 'no closure yet'), false),
+             CASE WHEN s.closed_total > 0 THEN pg_catalog.format('median %s days; closures to date: %s', s.median_days_to_close, s.closed_total)
+                  ELSE 'no closure yet' END, false),
         (4, COALESCE(pg_catalog.round(s.on_time_closure_rate * 100) || '%', U&'\2013'), 'closed on time',
              'closures by their close due date', false),
         (5, COALESCE(pg_catalog.round(s.first_time_effective_rate * 100) || '%', U&'\2013'), 'effective first time',
              'closures whose first effectiveness check succeeded', false),
         (6, COALESCE(pg_catalog.round(s.reopen_rate * 100) || '%', U&'\2013'), 'reopen rate',
-             pg_catalog.format('%s reopens per closure', s.reopened_total), false),
+             pg_catalog.format('reopens per closure; reopens to date: %s', s.reopened_total), false),
         (7, COALESCE(pg_catalog.round(s.recurrence_rate * 100) || '%', U&'\2013'), 'recurrence rate',
              'analyses that found a similar earlier nonconformity', false),
         (8, s.improvements_open::text, 'improvements open',
