@@ -900,9 +900,10 @@ CREATE FUNCTION @extschema@.report_chart(chart text, caption text, style text, l
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $chart$
 DECLARE
-    -- the canvas, and the plot area inside it (pixels)
+    -- the canvas, and the plot area inside it (pixels); turned x labels
+    -- get 40 more below
     w CONSTANT integer := 600;
-    h CONSTANT integer := 276;
+    h integer := 276;
     x0 CONSTANT integer := 52;
     x1 CONSTANT integer := 548;
     y0 CONSTANT integer := 236;     -- the zero line
@@ -944,16 +945,27 @@ BEGIN
     END IF;
     SELECT pg_catalog.max(u.v) INTO vmax FROM pg_catalog.unnest(vals) AS u(v);
 
+    -- x labels: at most about 12, cut at 20 characters, turned when they
+    -- would overlap
+    IF n > 0 THEN
+        slot := (x1 - x0)::numeric / n;
+        every := pg_catalog.ceil(n / 12.0)::integer;
+        rotate := (SELECT pg_catalog.max(LEAST(pg_catalog.length(u.l), 20)) FROM pg_catalog.unnest(labels) AS u(l))
+                  * 6.2 > slot * every;
+        h := h + CASE WHEN rotate THEN 40 ELSE 0 END;
+    END IF;
+
     svg := pg_catalog.format(
-        '<svg class="chart" data-chart="%s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-labelledby="chart-%s-title">'
+        '<svg class="chart" data-chart="%s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-labelledby="chart-%s-title"'
+        ' font-family="system-ui, &quot;Segoe UI&quot;, &quot;DejaVu Sans&quot;, Helvetica, Arial, sans-serif" font-size="11" fill="#4a5568">'
         '<title id="chart-%s-title">%s</title>'
-        '<text class="caption" x="%s" y="22">%s</text>',
+        '<text class="caption" x="%s" y="22" font-size="15" font-weight="600" fill="#1a202c">%s</text>',
         id, w, h, w, h, id, id, @extschema@.report_escape(caption), x0 - 40, @extschema@.report_escape(caption));
 
     IF n = 0 OR vmax IS NULL OR (style = 'bars' AND vmax <= 0) THEN
         RETURN svg || pg_catalog.format(
-            '<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/><line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/>'
-            '<text class="nodata" x="%s" y="%s" text-anchor="middle">No data</text></svg>',
+            '<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#4a5568"/><line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#4a5568"/>'
+            '<text class="nodata" x="%s" y="%s" text-anchor="middle" font-size="18" fill="#a0aec0">No data</text></svg>',
             x0, y0, x1, y0, x0, y1, x0, y0, (x0 + x1) / 2, (y0 + y1) / 2);
     END IF;
 
@@ -975,7 +987,7 @@ BEGIN
     FOR i IN 0 .. (ymax / step)::integer LOOP
         y := y0 - (y0 - y1) * i * step / ymax;
         svg := svg || pg_catalog.format(
-            '<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s"/><text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
+            '<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e2e8f0"/><text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
             x0, pg_catalog.round(y, 1), x1, pg_catalog.round(y, 1), x0 - 6, pg_catalog.round(y + 4, 1),
             CASE WHEN percent THEN pg_catalog.round(i * step * 100) || '%'
                  ELSE pg_catalog.trim_scale(i * step)::text END);
@@ -987,12 +999,6 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- x labels: at most about 12, cut at 20 characters, turned when they
-    -- would overlap
-    slot := (x1 - x0)::numeric / n;
-    every := pg_catalog.ceil(n / 12.0)::integer;
-    rotate := (SELECT pg_catalog.max(LEAST(pg_catalog.length(u.l), 20)) FROM pg_catalog.unnest(labels) AS u(l))
-              * 6.2 > slot * every;
     FOR i IN 1 .. n LOOP
         CONTINUE WHEN (i - 1) % every <> 0;
         x := x0 + slot * (i - 0.5);
@@ -1002,7 +1008,7 @@ BEGIN
             @extschema@.report_escape(CASE WHEN pg_catalog.length(labels[i]) > 20
                                            THEN pg_catalog.left(labels[i], 19) || U&'\2026' ELSE labels[i] END));
     END LOOP;
-    svg := svg || pg_catalog.format('<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/><line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/>',
+    svg := svg || pg_catalog.format('<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#4a5568"/><line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#4a5568"/>',
         x0, y0, x1, y0, x0, y1, x0, y0);
 
     -- the marks; each carries its exact value as a tooltip
@@ -1023,7 +1029,7 @@ BEGIN
                         colors[(s - 1) % 4 + 1], @extschema@.report_escape(labels[i]), @extschema@.report_escape(series[s]), shown);
                 END IF;
                 IF n * ns <= 24 THEN
-                    svg := svg || pg_catalog.format('<text class="value" x="%s" y="%s" text-anchor="middle">%s</text>',
+                    svg := svg || pg_catalog.format('<text class="value" x="%s" y="%s" text-anchor="middle" font-size="10" fill="#1a202c">%s</text>',
                         pg_catalog.round(x + bar / 2, 1), pg_catalog.round(y - 4, 1), shown);
                 END IF;
             END LOOP;
@@ -1036,7 +1042,7 @@ BEGIN
                 IF v IS NULL THEN
                     -- a gap or the end: draw the run of points so far
                     IF pg_catalog.strpos(pts, ' ') > 0 THEN
-                        svg := svg || pg_catalog.format('<polyline class="line" points="%s" stroke="%s"/>', pts, colors[(s - 1) % 4 + 1]);
+                        svg := svg || pg_catalog.format('<polyline class="line" points="%s" stroke="%s" stroke-width="2.5" fill="none"/>', pts, colors[(s - 1) % 4 + 1]);
                     END IF;
                     pts := '';
                     CONTINUE;
@@ -1064,7 +1070,7 @@ BEGIN
                 pg_catalog.round(x, 1), pg_catalog.round(y, 1), cum_color, @extschema@.report_escape(labels[i]),
                 pg_catalog.round(cumulative[i] * 100));
         END LOOP;
-        svg := svg || pg_catalog.format('<polyline class="line" points="%s" stroke="%s"/>', pts, cum_color);
+        svg := svg || pg_catalog.format('<polyline class="line" points="%s" stroke="%s" stroke-width="2.5" fill="none"/>', pts, cum_color);
     END IF;
 
     -- the legend, left to right under the caption
@@ -1177,22 +1183,23 @@ BEGIN
            pg_catalog.count(*), pg_catalog.max(o.total)
       INTO overdue_rows, overdue_shown, overdue_all
       FROM (SELECT r.id::text AS id, r.id AS ref, r.title, r.severity::text AS severity, r.severity AS sev, r.owner,
-                   pg_catalog.concat_ws(', ', CASE WHEN ct THEN 'containment' END, CASE WHEN cl THEN 'closure' END,
-                                        CASE WHEN ef THEN 'effectiveness check' END) AS missed,
-                   pg_catalog.timezone('UTC', LEAST(CASE WHEN ct THEN r.contain_due END,
-                                                               CASE WHEN cl THEN r.close_due END,
-                                                               CASE WHEN ef THEN r.effectiveness_due END))::date AS due,
-                   pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now() - LEAST(
-                       CASE WHEN ct THEN r.contain_due END, CASE WHEN cl THEN r.close_due END,
-                       CASE WHEN ef THEN r.effectiveness_due END)) / 86400)::bigint AS days,
+                   pg_catalog.concat_ws(', ', CASE WHEN x.contain IS NOT NULL THEN 'containment' END,
+                                        CASE WHEN x.close IS NOT NULL THEN 'closure' END,
+                                        CASE WHEN x.effectiveness IS NOT NULL THEN 'effectiveness check' END) AS missed,
+                   pg_catalog.timezone('UTC', x.first)::date AS due,
+                   pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now() - x.first) / 86400)::bigint AS days,
                    pg_catalog.count(*) OVER () AS total
               FROM @extschema@.kpi_record k
               JOIN @extschema@.register r ON r.id OPERATOR(@extschema@.=) k.id
-             CROSS JOIN LATERAL (SELECT
-                   r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state AND r.contain_due < pg_catalog.now() AS ct,
-                   r.close_due < pg_catalog.now() AS cl,
-                   r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
-                       AND r.effectiveness_due < pg_catalog.now() AS ef) AS why
+             -- the due dates missed, and the first of them
+             CROSS JOIN LATERAL (SELECT y.contain, y.close, y.effectiveness,
+                                        LEAST(y.contain, y.close, y.effectiveness) AS first
+                                   FROM (SELECT
+                       CASE WHEN r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                                 AND r.contain_due < pg_catalog.now() THEN r.contain_due END AS contain,
+                       CASE WHEN r.close_due < pg_catalog.now() THEN r.close_due END AS close,
+                       CASE WHEN r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                                 AND r.effectiveness_due < pg_catalog.now() THEN r.effectiveness_due END AS effectiveness) y) x
              WHERE k.is_open AND k.is_overdue
              ORDER BY due, sev DESC, ref
              LIMIT 50) o;
@@ -1245,14 +1252,7 @@ h2{font-size:17px;margin:28px 0 10px;border-bottom:2px solid #e2e8f0;padding-bot
 .charts{display:grid;grid-template-columns:repeat(2,1fr);gap:16px}
 figure{margin:0;border:1px solid #e2e8f0;border-radius:6px;padding:8px}
 figcaption{color:#4a5568;font-size:12px;margin-top:4px}
-svg.chart{width:100%%;height:auto;font-size:11px}
-svg .caption{font-size:15px;font-weight:600;fill:#1a202c}
-svg .grid{stroke:#e2e8f0}
-svg .axis{stroke:#4a5568}
-svg .tick,svg .label,svg .legend{fill:#4a5568}
-svg .value{fill:#1a202c;font-size:10px}
-svg .line{fill:none;stroke-width:2.5}
-svg .nodata{fill:#a0aec0;font-size:18px}
+svg.chart{width:100%%;height:auto}
 table{border-collapse:collapse;width:100%%}
 th,td{border-bottom:1px solid #e2e8f0;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f7fafc}
