@@ -9,7 +9,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
 REGRESS = 00_install 10_types 20_corrective 21_preventive 22_improvement \
-          30_evidence 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 56_report 99_uninstall
+          30_evidence 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 55_links 56_report 60_dossier 99_uninstall
 REGRESS_OPTS = --inputdir=. --launcher=$(CURDIR)/test/regress-launcher.sh
 
 # isolation specs: test/specs/NAME.spec against test/expected/NAME.out
@@ -44,8 +44,7 @@ test: deps
 	./test/run.sh
 
 # Build, install, and walk a real corrective action through its lifecycle
-# on a throwaway cluster; then the KPIs, and the management-review report
-# written to demo/capa-report.html.
+# on a throwaway cluster.
 demo: deps
 	$(MAKE) all
 	$(MAKE) install

@@ -866,6 +866,112 @@ COMMENT ON FUNCTION @extschema@.capa_kpi_compact() IS
     'folds the KPI rollup''s per-backend shards into one; returns the rows folded. Optional housekeeping (e.g. nightly with pg_cron): the KPIs are the same before and after';
 
 --
+-- Links from a record to rows of the user's own tables (controls, risks,
+-- assets, audits) by primary key: src/link.c.  The target is kept by OID
+-- (regclass), so a renamed table keeps its links, and by its qualified
+-- name at link time, for display after it is dropped.  An unlink keeps
+-- the row (unlinked_at, unlinked_by): the history stays.
+--
+CREATE TABLE @extschema@.link (
+    id              bigserial PRIMARY KEY,
+    capa_id         @extschema@.capa_ref NOT NULL REFERENCES @extschema@.register (id),
+    target          regclass NOT NULL,
+    target_name     text NOT NULL,
+    key             text NOT NULL,
+    linked_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    linked_by       name NOT NULL,
+    unlinked_at     timestamptz,
+    unlinked_by     name
+);
+COMMENT ON TABLE @extschema@.link IS
+    'links from records to rows of other tables by primary key, made with capa_link() (checked with the caller''s privileges) and ended with capa_unlink()';
+CREATE UNIQUE INDEX link_active_idx ON @extschema@.link (capa_id, target, key) WHERE unlinked_at IS NULL;
+CREATE INDEX link_target_idx ON @extschema@.link (target, key);
+
+CREATE FUNCTION @extschema@.capa_link(id @extschema@.capa_ref, target regclass, key text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text) IS
+    'links a record to the row of target whose one-column primary key is key; the row must exist and be visible to the caller; returns the link id (an existing link is kept)';
+CREATE FUNCTION @extschema@.capa_unlink(id @extschema@.capa_ref, target regclass, key text) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) IS
+    'ends a link (the row stays, with who ended it and when); false if there was none';
+
+-- Links whose target row (or table) has gone, checked with the caller's
+-- privileges: a table the caller cannot read is reported as not checked
+CREATE FUNCTION @extschema@.capa_broken_links()
+    RETURNS TABLE (link_id bigint, capa_id @extschema@.capa_ref, target_name text, key text, problem text)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $broken$
+DECLARE
+    t record;
+    pk_column name;
+    pk_count integer;
+BEGIN
+    FOR t IN SELECT DISTINCT l.target FROM @extschema@.link l WHERE l.unlinked_at IS NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.target::oid) THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'table dropped'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        IF NOT pg_catalog.has_table_privilege(t.target::oid, 'SELECT') THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'not checked: no SELECT privilege'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        SELECT pg_catalog.min(a.attname), pg_catalog.count(*) INTO pk_column, pk_count
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                      AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey)
+        WHERE i.indrelid OPERATOR(pg_catalog.=) t.target::oid AND i.indisprimary;
+        IF pk_count IS DISTINCT FROM 1 THEN
+            RETURN QUERY SELECT l.id, l.capa_id, l.target_name, l.key, 'primary key changed'::text
+                FROM @extschema@.link l
+                WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+            CONTINUE;
+        END IF;
+        -- compare as text: the key was checked against the column's type when linked
+        RETURN QUERY EXECUTE pg_catalog.format(
+            'SELECT l.id, l.capa_id, l.target_name, l.key, %L::text
+               FROM @extschema@.link l
+              WHERE l.target OPERATOR(pg_catalog.=) $1 AND l.unlinked_at IS NULL
+                AND NOT EXISTS (SELECT FROM %s x WHERE x.%I::text OPERATOR(pg_catalog.=) l.key)',
+            'row gone', t.target, pk_column)
+            USING t.target;
+    END LOOP;
+END
+$broken$;
+COMMENT ON FUNCTION @extschema@.capa_broken_links() IS
+    'active links whose target row or table has gone (with the caller''s privileges: tables the caller cannot read are reported as not checked)';
+
+CREATE VIEW @extschema@.broken_link WITH (security_invoker = true) AS
+    SELECT b.link_id, b.capa_id, b.target_name, b.key, b.problem FROM @extschema@.capa_broken_links() b;
+COMMENT ON VIEW @extschema@.broken_link IS 'active links whose target row or table has gone';
+
+-- The Pareto of linked rows (controls, and whatever else records link to)
+CREATE VIEW @extschema@.kpi_by_control WITH (security_invoker = true) AS
+SELECT l.target_name AS control_table, l.key AS control_key,
+       pg_catalog.count(*) AS records,
+       pg_catalog.count(*) FILTER (WHERE k.is_open) AS open,
+       pg_catalog.count(*) FILTER (WHERE k.is_overdue) AS overdue,
+       pg_catalog.count(*) FILTER (WHERE k.is_closed) AS closed,
+       pg_catalog.count(*) FILTER (WHERE k.is_cancelled) AS cancelled,
+       pg_catalog.round(pg_catalog.avg(k.days_to_close), 1) AS mean_days_to_close,
+       pg_catalog.round(pg_catalog.avg(CASE WHEN k.closed_on_time THEN 1 WHEN NOT k.closed_on_time THEN 0 END), 4) AS on_time_rate,
+       pg_catalog.round(pg_catalog.count(*) OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS share,
+       pg_catalog.round(pg_catalog.sum(pg_catalog.count(*)) OVER (ORDER BY pg_catalog.count(*) DESC, l.target_name, l.key ROWS UNBOUNDED PRECEDING)
+                        OPERATOR(pg_catalog./) (pg_catalog.sum(pg_catalog.count(*)) OVER ()), 4) AS cumulative_share
+FROM @extschema@.link l
+JOIN @extschema@.kpi_record k ON k.id OPERATOR(@extschema@.=) l.capa_id
+WHERE l.unlinked_at IS NULL
+GROUP BY l.target_name, l.key
+ORDER BY records DESC, l.target_name, l.key;
+COMMENT ON VIEW @extschema@.kpi_by_control IS
+    'records by linked row (capa_link): open, overdue, closed, cancelled, mean days to close, on-time rate, share and cumulative share (Pareto, largest first)';
+
+--
 -- Management-review report.  capa_report_html() writes one self-contained
 -- HTML page (inline SVG charts; no scripts, fonts, images or links) from
 -- the KPI views: the input on nonconformity and corrective-action trends
@@ -1367,6 +1473,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_rollup', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_close_days', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.link', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.link_id_seq', '');
 
 --
 -- Privileges.  Nothing for PUBLIC.  Tables are written only by the API
@@ -1433,7 +1541,11 @@ GRANT SELECT ON @extschema@.digest TO capa_reader;
 GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.kpi_record,
     @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
     @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
-    @extschema@.kpi_by_org_unit TO capa_reader;
+    @extschema@.kpi_by_org_unit, @extschema@.kpi_by_control, @extschema@.link,
+    @extschema@.broken_link TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_broken_links() TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text),
+    @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) TO capa_editor;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact(), @extschema@.capa_kpi_rebuild() TO capa_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_digest() TO capa_verifier;
 
@@ -1458,3 +1570,669 @@ GRANT INSERT (code, label) ON @extschema@.source, @extschema@.cause_category, @e
 GRANT INSERT (severity, contain_within, close_within, effectiveness_within) ON @extschema@.severity_policy TO capa_admin;
 GRANT INSERT (segregation_of_duties) ON @extschema@.policy TO capa_admin;
 GRANT USAGE ON SEQUENCE @extschema@.severity_policy_id_seq, @extschema@.policy_id_seq TO capa_admin;
+
+--
+-- ===================================================================
+-- The auditor's evidence pack (10.2 a-g) and management review
+-- snapshots.  Everything of this section is SECURITY INVOKER: readers
+-- see what they may already SELECT; search_path is pinned and every
+-- reference is schema-qualified (operators of capa's types too).
+-- ===================================================================
+--
+
+-- 10.2 e: isms_changes is required text at close, so "no change to the
+-- ISMS was necessary" is recorded as text.  The convention: the text
+-- begins with "none", "no change(s)", "no ISMS change(s)", "n/a" or "not
+-- applicable" (any case), followed by its end or by a character that is
+-- not a letter or digit ("None: BK-01 already covers it").  A standard SQL
+-- body: parsed once, here, so no search_path reaches it later.
+CREATE FUNCTION @extschema@.capa_no_isms_change(isms_changes text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN isms_changes OPERATOR(pg_catalog.~*)
+        '^[[:space:]]*(none|no (isms )?changes?|n/a|not applicable)([^[:alnum:]]|$)';
+COMMENT ON FUNCTION @extschema@.capa_no_isms_change(text) IS
+    '10.2 e: whether an isms_changes text records that no ISMS change was made (it begins with none, no change(s), no ISMS change(s), n/a or not applicable)';
+
+-- The clause 10.2 a-g checklist of one record: one row per item
+CREATE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
+    RETURNS TABLE (item text, requirement text, status text, evidence text, fields text[],
+                   action_ids bigint[], audit_seq bigint[], recorded_by name,
+                   recorded_at timestamptz, detail text)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $conformance$
+DECLARE
+    r           @extschema@.register;
+    src         jsonb;      -- field -> {seq, by, at} of the latest audit row that wrote it (not NULL)
+    cancelled   boolean;
+    why_cancel  text;
+    no_action   boolean;
+    n_actions   integer;
+    n_done      integer;
+    act_ids     bigint[];
+    act_text    text;
+    act_seqs    bigint[];
+    verify_seqs bigint[];
+    all_seqs    bigint[];
+    n_chains    integer;
+    first_by    name;
+    first_at    timestamptz;
+    problems    text;
+    n_problems  integer;
+    verifier_owns boolean;
+    f           text[];
+BEGIN
+    IF capa_conformance.id IS NULL THEN
+        RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT g.* INTO r FROM @extschema@.register g
+     WHERE g.id OPERATOR(@extschema@.=) capa_conformance.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'capa record % does not exist', capa_conformance.id USING ERRCODE = 'undefined_object';
+    END IF;
+
+    SELECT pg_catalog.jsonb_object_agg(x.key, pg_catalog.jsonb_build_object('seq', x.seq, 'by', x.actor, 'at', x.at))
+      INTO src
+      FROM (SELECT DISTINCT ON (e.key) e.key, a.seq, a.actor, a.at
+              FROM @extschema@.audit a, pg_catalog.jsonb_each(a.changed) e
+             WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+               AND e.value OPERATOR(pg_catalog.<>) 'null'::jsonb
+             ORDER BY e.key, a.seq DESC) x;
+    src := COALESCE(src, '{}'::jsonb);
+
+    cancelled := r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state;
+    why_cancel := 'the record was cancelled before this step: ' OPERATOR(pg_catalog.||)
+                  COALESCE(pg_catalog.left(r.cancel_reason, 200), '');
+    no_action := r.action_required IS FALSE;
+
+    SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE a.done),
+           pg_catalog.array_agg(a.id ORDER BY a.id),
+           pg_catalog.string_agg(pg_catalog.format('#%s (%s): %s', a.id, a.owner,
+                                 COALESCE(pg_catalog.left(a.evidence, 200), 'not done')), '; ' ORDER BY a.id)
+      INTO n_actions, n_done, act_ids, act_text
+      FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
+    -- each action item's completion (done is final: one row per item)
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO act_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'done') OPERATOR(pg_catalog.=) 'true'::jsonb;
+    -- every effectiveness review, ineffective ones included
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO verify_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'effective') OPERATOR(pg_catalog.<>) 'null'::jsonb;
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq),
+           pg_catalog.count(DISTINCT COALESCE(a.action_id, 0)),
+           (pg_catalog.array_agg(a.actor ORDER BY a.seq))[1],
+           (pg_catalog.array_agg(a.at ORDER BY a.seq))[1]
+      INTO all_seqs, n_chains, first_by, first_at
+      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+    SELECT pg_catalog.count(*), pg_catalog.string_agg(DISTINCT v.problem, ', ')
+      INTO n_problems, problems
+      FROM @extschema@.capa_audit_verify(record => r.id) v;
+
+    -- a) react: control and correct it, deal with the consequences
+    item := 'a';
+    requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
+    fields := ARRAY['containment', 'consequences'];
+    action_ids := NULL;
+    IF r.kind OPERATOR(pg_catalog.<>) 'corrective' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE r.kind WHEN 'preventive' THEN 'a preventive record: no nonconformity has occurred'
+                  ELSE 'an improvement (10.1): no nonconformity has occurred' END;
+    ELSIF r.containment OPERATOR(pg_catalog.~) '[^[:space:]]' AND r.consequences OPERATOR(pg_catalog.~) '[^[:space:]]' THEN
+        status := 'met';
+        evidence := pg_catalog.format('containment: %s; consequences: %s',
+                                      pg_catalog.left(r.containment, 200), pg_catalog.left(r.consequences, 200));
+        detail := 'contained by ' OPERATOR(pg_catalog.||) r.contained_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_contain' END;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+    ELSE
+        audit_seq := NULL;
+    END IF;
+    recorded_by := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'by')::name;
+    recorded_at := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+    IF status OPERATOR(pg_catalog.<>) 'met' THEN recorded_by := NULL; recorded_at := NULL; END IF;
+    RETURN NEXT;
+
+    -- b) evaluate the need for action: review, causes, similar nonconformities
+    item := 'b';
+    requirement := 'evaluate the need for action to eliminate the causes: review the nonconformity, determine its causes, and whether similar nonconformities exist or could occur';
+    action_ids := NULL;
+    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'cause_category', 'why_chain',
+               'related', 'action_required', 'no_action_justification'];
+    -- the columns that hold the analysis (once recorded), else those it needs
+    fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
+                     WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
+    IF fields OPERATOR(pg_catalog.=) '{}'::text[] THEN
+        fields := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'action_required'];
+    END IF;
+    IF r.kind OPERATOR(pg_catalog.=) 'improvement' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL;
+        detail := 'an improvement (10.1): no nonconformity whose causes need evaluating';
+    ELSIF r.root_cause OPERATOR(pg_catalog.~) '[^[:space:]]' AND r.rca_method IS NOT NULL
+          AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR r.extent_of_condition OPERATOR(pg_catalog.~) '[^[:space:]]')
+          AND r.action_required IS NOT NULL
+          AND (r.action_required OR r.no_action_justification OPERATOR(pg_catalog.~) '[^[:space:]]') THEN
+        status := 'met';
+        evidence := pg_catalog.concat_ws('; ',
+            'root cause: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.root_cause, 200),
+            'method: ' OPERATOR(pg_catalog.||) r.rca_method,
+            'extent of condition: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_of_condition, 200),
+            'related: ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(r.related::text[], ', '),
+            CASE WHEN r.action_required THEN 'action required'
+                 ELSE 'no action required: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.no_action_justification, 200) END);
+        detail := 'analysed by ' OPERATOR(pg_catalog.||) r.analysed_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN no_action THEN 'no action required, but the justification is not recorded yet (capa_close records it)'
+                       ELSE 'awaiting capa_analyse' END;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+        SELECT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'by')::name,
+               (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'at')::timestamptz
+          INTO recorded_by, recorded_at
+          FROM pg_catalog.unnest(fields) x
+         ORDER BY (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint DESC LIMIT 1;
+    ELSE
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- c) implement any action needed
+    item := 'c';
+    requirement := 'implement any action needed';
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        action_ids := NULL;
+        detail := 'the analysis decided that no action is required' OPERATOR(pg_catalog.||)
+                  CASE WHEN r.no_action_justification IS NULL THEN ' (justification not recorded yet)' ELSE '' END;
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.state OPERATOR(@extschema@.=) ANY (ARRAY['implemented', 'verified', 'closed']::@extschema@.capa_state[])
+          AND n_actions OPERATOR(pg_catalog.>) 0 AND n_done OPERATOR(pg_catalog.=) n_actions THEN
+        status := 'met';
+        evidence := pg_catalog.format('%s action item(s), all done: %s', n_actions, act_text);
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence', 'implemented_at'];
+        action_ids := act_ids;
+        audit_seq := act_seqs OPERATOR(pg_catalog.||) (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'seq')::bigint;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'implemented by ' OPERATOR(pg_catalog.||) r.implemented_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := CASE WHEN n_actions OPERATOR(pg_catalog.>) 0 THEN act_text END;
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence'];
+        action_ids := act_ids; audit_seq := act_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN n_actions OPERATOR(pg_catalog.=) 0 THEN 'no action items yet: awaiting capa_add_action'
+                       ELSE pg_catalog.format('%s of %s action item(s) done; awaiting capa_implement', n_done, n_actions) END;
+    END IF;
+    RETURN NEXT;
+
+    -- d) review the effectiveness of any action taken
+    item := 'd';
+    requirement := 'review the effectiveness of any corrective action taken';
+    action_ids := NULL;
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        detail := 'no action was taken, so there is no effectiveness to review';
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.effective IS TRUE AND r.verification_evidence OPERATOR(pg_catalog.~) '[^[:space:]]' THEN
+        status := 'met';
+        evidence := 'effective: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.verification_evidence, 200);
+        fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        verifier_owns := r.verified_by::text OPERATOR(pg_catalog.=) r.owner
+            OR EXISTS (SELECT FROM @extschema@.action a
+                        WHERE a.capa_id OPERATOR(@extschema@.=) r.id
+                          AND a.owner OPERATOR(pg_catalog.=) r.verified_by::text);
+        detail := pg_catalog.format('verified by %s, who %s', r.verified_by,
+                  CASE WHEN verifier_owns THEN 'owns the record or one of its action items (segregation of duties was off)'
+                       ELSE 'owns neither the record nor its action items' END)
+                  OPERATOR(pg_catalog.||)
+                  CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0 AND r.effective IS FALSE
+                       THEN pg_catalog.format('the last review found the action ineffective (%s time(s)): new action, then capa_verify', r.ineffective_count)
+                       ELSE 'awaiting capa_verify' END;
+    END IF;
+    RETURN NEXT;
+
+    -- e) make changes to the ISMS, if necessary
+    item := 'e';
+    requirement := 'make changes to the information security management system, if necessary';
+    action_ids := NULL;
+    IF r.isms_changes OPERATOR(pg_catalog.~) '[^[:space:]]' THEN
+        status := 'met';
+        evidence := pg_catalog.left(r.isms_changes, 200);
+        fields := ARRAY['isms_changes'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := CASE WHEN @extschema@.capa_no_isms_change(r.isms_changes)
+                       THEN 'no ISMS change made (listed in capa.closed_without_isms_change)'
+                       ELSE 'ISMS changes recorded' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['isms_changes']; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_close' END;
+    END IF;
+    RETURN NEXT;
+
+    -- f) documented information: the nature of the nonconformity and the actions taken
+    item := 'f';
+    requirement := 'retain documented information as evidence of the nature of the nonconformities and any subsequent actions taken';
+    action_ids := act_ids;
+    fields := ARRAY['title', 'description', 'source', 'severity', 'audit'];
+    evidence := pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
+                                  n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]);
+    audit_seq := all_seqs;
+    recorded_by := first_by;
+    recorded_at := first_at;
+    IF n_problems OPERATOR(pg_catalog.=) 0 THEN
+        status := 'met';
+        detail := 'capa_audit_verify finds the record''s chains intact';
+    ELSE
+        status := 'not_met';
+        detail := pg_catalog.format('capa_audit_verify finds %s problem(s): %s', n_problems, problems);
+    END IF;
+    RETURN NEXT;
+
+    -- g) documented information: the results of any corrective action
+    item := 'g';
+    requirement := 'retain documented information as evidence of the results of any corrective action';
+    action_ids := NULL;
+    IF no_action THEN
+        status := CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state OR cancelled
+                       THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification', 'closed_at'];
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN status OPERATOR(pg_catalog.=) 'not_yet'
+                       THEN 'no action required; awaiting capa_close with the justification'
+                       ELSE 'no corrective action was taken: closed with the justification' END;
+    ELSIF r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AND r.effective IS TRUE THEN
+        status := 'met';
+        evidence := pg_catalog.format('closed; effective at the review%s: %s',
+                    CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                         THEN pg_catalog.format(' after %s ineffective one(s)', r.ineffective_count) ELSE '' END,
+                    pg_catalog.left(r.verification_evidence, 200));
+        fields := ARRAY['effective', 'verification_evidence', 'ineffective_count', 'closed_at'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'verification_evidence' OPERATOR(pg_catalog.->>) 'seq')::bigint,
+                           (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'closed by ' OPERATOR(pg_catalog.||) r.closed_by::text
+                  OPERATOR(pg_catalog.||) CASE WHEN r.reopen_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; reopened %s time(s) before', r.reopen_count) ELSE '' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'closed_at'];
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       ELSE 'awaiting the effectiveness review and capa_close' END;
+    END IF;
+    RETURN NEXT;
+END
+$conformance$;
+COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
+    'the clause 10.2 a-g checklist of one record: for each item its status (met, not_yet, not_applicable; f: not_met when the trail does not verify), the evidence, the columns, action items and audit rows that hold it, who recorded it and when';
+
+-- The auditor's evidence pack of one record
+CREATE FUNCTION @extschema@.capa_dossier(id @extschema@.capa_ref) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $dossier$
+DECLARE
+    r           @extschema@.register;
+    last_seq    bigint;
+    result      jsonb;
+BEGIN
+    IF capa_dossier.id IS NULL THEN
+        RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT g.* INTO r FROM @extschema@.register g
+     WHERE g.id OPERATOR(@extschema@.=) capa_dossier.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'capa record % does not exist', capa_dossier.id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT pg_catalog.max(a.seq) INTO last_seq
+      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+
+    SELECT pg_catalog.jsonb_build_object(
+        'dossier_version', 1,
+        'generated_at', pg_catalog.now(),
+        'generated_by', CURRENT_USER,
+        'record', pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.||)
+                  pg_catalog.jsonb_build_object('chain_head', pg_catalog.encode(r.chain_head, 'hex')),
+        'related', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                               'id', x.ref, 'exists', g.id IS NOT NULL, 'kind', g.kind,
+                               'state', g.state, 'title', g.title) ORDER BY x.n), '[]'::jsonb)
+                      FROM pg_catalog.unnest(r.related) WITH ORDINALITY x(ref, n)
+                      LEFT JOIN @extschema@.register g ON g.id OPERATOR(@extschema@.=) x.ref),
+        'actions', (SELECT COALESCE(pg_catalog.jsonb_agg(
+                               pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.||)
+                               pg_catalog.jsonb_build_object('chain_head', pg_catalog.encode(a.chain_head, 'hex'))
+                               ORDER BY a.id), '[]'::jsonb)
+                      FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id),
+        'audit', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                             'seq', a.seq, 'action_id', a.action_id, 'chain_seq', a.chain_seq,
+                             'step', a.step, 'from_state', a.from_state, 'to_state', a.to_state,
+                             'changed', a.changed, 'actor', a.actor, 'session_actor', a.session_actor,
+                             'app_user', a.app_user, 'application_name', a.application_name,
+                             'client_addr', a.client_addr, 'xid', a.xid::text, 'at', a.at)
+                             ORDER BY a.seq), '[]'::jsonb)
+                    FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id),
+        'chain_proof', pg_catalog.jsonb_build_object(
+            'findings', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(v)
+                                    ORDER BY v.seq, v.action_id, v.problem), '[]'::jsonb)
+                           FROM @extschema@.capa_audit_verify(record => r.id) v),
+            'chains', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                  'action_id', c.action_id,
+                                  'head_chain_seq', c.head_seq,
+                                  'head_hash', pg_catalog.encode(c.head, 'hex'),
+                                  'head_matches', c.head_seq OPERATOR(pg_catalog.=) c.rows_n
+                                      AND c.head OPERATOR(pg_catalog.=) c.last_hash,
+                                  'rows', c.rows)
+                                  ORDER BY c.action_id NULLS FIRST)
+                         FROM (SELECT a.action_id,
+                                      pg_catalog.count(*) AS rows_n,
+                                      (pg_catalog.array_agg(a.hash ORDER BY a.chain_seq DESC))[1] AS last_hash,
+                                      CASE WHEN a.action_id IS NULL THEN r.chain_seq
+                                           ELSE (SELECT t.chain_seq FROM @extschema@.action t WHERE t.id OPERATOR(pg_catalog.=) a.action_id) END AS head_seq,
+                                      CASE WHEN a.action_id IS NULL THEN r.chain_head
+                                           ELSE (SELECT t.chain_head FROM @extschema@.action t WHERE t.id OPERATOR(pg_catalog.=) a.action_id) END AS head,
+                                      pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                          'seq', a.seq, 'chain_seq', a.chain_seq, 'step', a.step,
+                                          'prev_hash', pg_catalog.encode(a.prev_hash, 'hex'),
+                                          'row_hash', pg_catalog.encode(a.row_hash, 'hex'),
+                                          'hash', pg_catalog.encode(a.hash, 'hex'),
+                                          'encoding', a.encoding) ORDER BY a.chain_seq) AS rows
+                                 FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id
+                                GROUP BY a.action_id) c),
+            'digest', (SELECT pg_catalog.jsonb_build_object('id', d.id, 'digest', d.digest, 'max_seq', d.max_seq,
+                                                            'issued_at', d.issued_at, 'issued_by', d.issued_by)
+                         FROM @extschema@.digest d WHERE d.max_seq OPERATOR(pg_catalog.>=) last_seq
+                        ORDER BY d.id LIMIT 1),
+            'how_to_check', pg_catalog.jsonb_build_array(
+                'each row: SELECT seq, pg_catalog.sha256(capa.capa_audit_bytes(seq)) = hash FROM capa.audit WHERE seq = <seq>; or hash the bytes of capa_audit_bytes(seq) with any SHA-256 tool and compare with hash',
+                'each link: prev_hash of a row is the hash of the row before it in its chain (chain_seq - 1); the first has none',
+                'each head: head_hash is chain_head on the register or action row, the hash of its chain''s last row',
+                'everything at once: SELECT * FROM capa.capa_audit_verify(record => ''' OPERATOR(pg_catalog.||) r.id::text OPERATOR(pg_catalog.||) ''') returns no rows when intact',
+                'against a digest kept outside: SELECT * FROM capa.capa_audit_verify(digest => ''<digest>'', record => ''' OPERATOR(pg_catalog.||) r.id::text OPERATOR(pg_catalog.||) ''')')),
+        'checklist', (SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) ORDER BY c.item)
+                        FROM @extschema@.capa_conformance(r.id) c))
+      INTO result;
+    result := result OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'chain_proof', (result OPERATOR(pg_catalog.->) 'chain_proof') OPERATOR(pg_catalog.||)
+            pg_catalog.jsonb_build_object('intact',
+                pg_catalog.jsonb_array_length(result OPERATOR(pg_catalog.->) 'chain_proof' OPERATOR(pg_catalog.->) 'findings') OPERATOR(pg_catalog.=) 0),
+        'summary', pg_catalog.jsonb_build_object(
+            'id', r.id, 'kind', r.kind, 'state', r.state, 'severity', r.severity, 'title', r.title,
+            'checklist', (SELECT pg_catalog.jsonb_object_agg(e OPERATOR(pg_catalog.->>) 'item', e OPERATOR(pg_catalog.->>) 'status')
+                            FROM pg_catalog.jsonb_array_elements(result OPERATOR(pg_catalog.->) 'checklist') e)));
+    RETURN result;
+END
+$dossier$;
+COMMENT ON FUNCTION @extschema@.capa_dossier(@extschema@.capa_ref) IS
+    'the auditor''s evidence pack of one record as jsonb: the record, related records, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
+
+-- 10.2 e for the reviewer: closed records whose isms_changes says no change was made
+CREATE VIEW @extschema@.closed_without_isms_change WITH (security_invoker = true) AS
+SELECT g.id, g.kind, g.severity, g.title, g.owner, g.org_unit, g.source,
+       g.closed_at, g.closed_by, g.isms_changes,
+       g.action_required, g.no_action_justification, g.root_cause, g.cause_category,
+       g.reopen_count,
+       (SELECT pg_catalog.max(a.seq) FROM @extschema@.audit a
+         WHERE a.record_id OPERATOR(@extschema@.=) g.id AND a.action_id IS NULL
+           AND a.to_state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state) AS close_seq
+  FROM @extschema@.register g
+ WHERE g.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+   AND @extschema@.capa_no_isms_change(g.isms_changes);
+COMMENT ON VIEW @extschema@.closed_without_isms_change IS
+    '10.2 e: closed records whose isms_changes records that no ISMS change was made (capa_no_isms_change), for the reviewer; close_seq is the audit row of the close';
+
+-- Privileges of this section: functions are executable by PUBLIC when
+-- created, so revoke first; readers may use everything read-only here.
+REVOKE ALL ON FUNCTION
+    @extschema@.capa_no_isms_change(text),
+    @extschema@.capa_conformance(@extschema@.capa_ref),
+    @extschema@.capa_dossier(@extschema@.capa_ref)
+    FROM PUBLIC;
+REVOKE ALL ON @extschema@.closed_without_isms_change FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_no_isms_change(text),
+    @extschema@.capa_conformance(@extschema@.capa_ref),
+    @extschema@.capa_dossier(@extschema@.capa_ref)
+    TO capa_reader;
+GRANT SELECT ON @extschema@.closed_without_isms_change TO capa_reader;
+
+--
+-- Management review snapshots (ISO 27001 9.3, 10.1): the KPIs and the open
+-- items frozen at one moment, tied to a digest of the audit trail taken in
+-- the same transaction, hash-chained snapshot to snapshot, append-only.
+--
+CREATE TABLE @extschema@.review_snapshot (
+    id              bigserial PRIMARY KEY,
+    label           text NOT NULL CHECK (label OPERATOR(pg_catalog.~) '[^[:space:]]'),
+    taken_at        timestamptz NOT NULL,
+    taken_by        name NOT NULL,
+    app_user        text,
+    kpis            jsonb NOT NULL,
+    monthly         jsonb NOT NULL,
+    breakdowns      jsonb NOT NULL,
+    open_items      jsonb NOT NULL,
+    digest          text NOT NULL,
+    digest_id       bigint NOT NULL,
+    prev_hash       bytea,
+    content_hash    bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.review_snapshot IS
+    'management review snapshots: kpi_summary, kpi_monthly, breakdowns and the open items at taken_at, with the capa_digest() of that moment; append-only, hash-chained (prev_hash, content_hash); take one with capa_review_snapshot(label)';
+COMMENT ON COLUMN @extschema@.review_snapshot.kpis IS 'the row of capa.kpi_summary, whole';
+COMMENT ON COLUMN @extschema@.review_snapshot.monthly IS 'the rows of capa.kpi_monthly, whole, oldest month first';
+COMMENT ON COLUMN @extschema@.review_snapshot.breakdowns IS 'rows of capa.kpi_by_severity, kpi_by_source and kpi_by_cause (Pareto of causes)';
+COMMENT ON COLUMN @extschema@.review_snapshot.open_items IS 'the records open at taken_at (ref, kind, severity, state, title, owner, org unit, due dates, overdue flag, days open, action items pending)';
+COMMENT ON COLUMN @extschema@.review_snapshot.digest IS 'the capa_digest() taken in the same transaction, before the KPIs were read: the trail state the snapshot describes';
+COMMENT ON COLUMN @extschema@.review_snapshot.content_hash IS 'capa_review_snapshot_hash(row): SHA-256 over the snapshot''s content and prev_hash';
+COMMENT ON COLUMN @extschema@.review_snapshot.prev_hash IS 'content_hash of the previous snapshot; NULL for the first';
+CREATE UNIQUE INDEX review_snapshot_chain_idx ON @extschema@.review_snapshot (prev_hash) NULLS NOT DISTINCT;
+
+-- What content_hash covers: a jsonb document of every column but the hash
+-- itself, taken_at as microseconds since 1970 (UTC), prev_hash as hex; its
+-- text form (jsonb's, which no setting changes) in UTF-8, hashed with SHA-256
+CREATE FUNCTION @extschema@.capa_review_snapshot_hash(s @extschema@.review_snapshot) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.jsonb_build_object(
+        'v', 1, 'id', s.id, 'label', s.label,
+        'taken_at', (EXTRACT(epoch FROM s.taken_at) OPERATOR(pg_catalog.*) 1000000)::bigint,
+        'taken_by', s.taken_by, 'app_user', s.app_user,
+        'kpis', s.kpis, 'monthly', s.monthly, 'breakdowns', s.breakdowns, 'open_items', s.open_items,
+        'digest', s.digest, 'digest_id', s.digest_id,
+        'prev_hash', pg_catalog.encode(s.prev_hash, 'hex'))::text, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.capa_review_snapshot_hash(@extschema@.review_snapshot) IS
+    'the SHA-256 a review snapshot''s content_hash must equal: over every column but content_hash (and the previous snapshot''s hash)';
+
+-- Fills a new snapshot: everything but the label is computed here, as the
+-- inserting role (SECURITY INVOKER), so it reads only what that role may
+CREATE FUNCTION @extschema@.capa_review_snapshot_fill() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $fill$
+BEGIN
+    IF NEW.content_hash IS NOT NULL THEN
+        -- a restored row (pg_restore; only the owner may write this column):
+        -- taken as it is, if its content still gives its hash
+        IF @extschema@.capa_review_snapshot_hash(NEW) OPERATOR(pg_catalog.<>) NEW.content_hash THEN
+            RAISE EXCEPTION 'review snapshot % does not match its content_hash', NEW.id
+                USING ERRCODE = 'data_corrupted';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.label IS NULL THEN
+        RAISE EXCEPTION 'a review snapshot needs a label' USING ERRCODE = 'not_null_violation',
+            COLUMN = 'label';
+    END IF;
+    IF NEW.label OPERATOR(pg_catalog.!~) '[^[:space:]]' THEN
+        RAISE EXCEPTION 'the label of a review snapshot must not be blank' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- one snapshot at a time, so each links to the one before
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('capa.review_snapshot'));
+    -- the digest first: it waits for the audit writers in flight and holds
+    -- new ones back until this transaction ends, so the KPIs read below
+    -- (each statement a new snapshot at READ COMMITTED) describe exactly the
+    -- trail the digest covers
+    NEW.digest := @extschema@.capa_digest();
+    SELECT pg_catalog.max(d.id) INTO NEW.digest_id FROM @extschema@.digest d
+     WHERE d.digest OPERATOR(pg_catalog.=) NEW.digest;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.app_user := NULLIF(pg_catalog.current_setting('capa.app_user', true), '');
+    SELECT pg_catalog.to_jsonb(k) INTO NEW.kpis FROM @extschema@.kpi_summary k;
+    SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m) ORDER BY m.month), '[]'::jsonb)
+      INTO NEW.monthly FROM @extschema@.kpi_monthly m;
+    NEW.breakdowns := pg_catalog.jsonb_build_object(
+        'by_severity', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.severity), '[]'::jsonb)
+                          FROM @extschema@.kpi_by_severity b),
+        'by_source', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.records DESC, b.source), '[]'::jsonb)
+                        FROM @extschema@.kpi_by_source b),
+        'by_cause', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.records DESC, b.cause_category), '[]'::jsonb)
+                       FROM @extschema@.kpi_by_cause b));
+    SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'id', r.id, 'kind', r.kind, 'severity', r.severity, 'state', r.state, 'title', r.title,
+               'owner', r.owner, 'org_unit', r.org_unit, 'opened_at', r.opened_at,
+               'contain_due', r.contain_due, 'close_due', r.close_due, 'effectiveness_due', r.effectiveness_due,
+               'overdue', k.is_overdue,
+               'days_open', pg_catalog.round(EXTRACT(epoch FROM NEW.taken_at OPERATOR(pg_catalog.-) r.opened_at)
+                                             OPERATOR(pg_catalog./) 86400, 1),
+               'actions_pending', (SELECT pg_catalog.count(*) FROM @extschema@.action a
+                                    WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND NOT a.done),
+               'reopen_count', r.reopen_count, 'ineffective_count', r.ineffective_count)
+               ORDER BY r.id), '[]'::jsonb)
+      INTO NEW.open_items
+      FROM @extschema@.register r
+      JOIN @extschema@.kpi_record k ON k.id OPERATOR(@extschema@.=) r.id
+     WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
+    SELECT s.content_hash INTO NEW.prev_hash FROM @extschema@.review_snapshot s ORDER BY s.id DESC LIMIT 1;
+    NEW.content_hash := @extschema@.capa_review_snapshot_hash(NEW);
+    RETURN NEW;
+END
+$fill$;
+COMMENT ON FUNCTION @extschema@.capa_review_snapshot_fill() IS
+    'fills a new capa.review_snapshot row (digest, KPIs, open items, hash chain) as the inserting role; a restored row is checked against its hash';
+CREATE TRIGGER capa_fill BEFORE INSERT ON @extschema@.review_snapshot
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_review_snapshot_fill();
+CREATE TRIGGER capa_append_only BEFORE UPDATE OR DELETE ON @extschema@.review_snapshot
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_audit_guard();
+CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.review_snapshot
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capa_audit_guard();
+ALTER TABLE @extschema@.review_snapshot ENABLE ALWAYS TRIGGER capa_append_only;
+ALTER TABLE @extschema@.review_snapshot ENABLE ALWAYS TRIGGER capa_no_truncate;
+
+CREATE FUNCTION @extschema@.capa_review_snapshot(label text) RETURNS bigint
+    LANGUAGE sql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $snapshot$
+    INSERT INTO @extschema@.review_snapshot (label) VALUES (capa_review_snapshot.label) RETURNING id
+$snapshot$;
+COMMENT ON FUNCTION @extschema@.capa_review_snapshot(text) IS
+    'freezes the KPIs and the open items now, with a capa_digest(), into capa.review_snapshot; returns its id. Run it in a READ COMMITTED transaction of its own';
+
+-- Each snapshot beside the one before: the main KPIs with their change,
+-- the open items that appeared and went, every numeric KPI's change in
+-- deltas (columns added to kpi_summary later are compared too), and
+-- whether the snapshot still gives its hash and links to the one before
+CREATE VIEW @extschema@.review_comparison WITH (security_invoker = true) AS
+SELECT s.id, s.label, s.taken_at, s.taken_by,
+       p.id AS prev_id, p.label AS prev_label, p.taken_at AS prev_taken_at,
+       pg_catalog.round(EXTRACT(epoch FROM s.taken_at OPERATOR(pg_catalog.-) p.taken_at) OPERATOR(pg_catalog./) 86400, 1) AS days_between,
+       v.open_total, v.open_total OPERATOR(pg_catalog.-) w.open_total AS open_total_delta,
+       v.open_critical, v.open_critical OPERATOR(pg_catalog.-) w.open_critical AS open_critical_delta,
+       v.open_major, v.open_major OPERATOR(pg_catalog.-) w.open_major AS open_major_delta,
+       v.overdue_total, v.overdue_total OPERATOR(pg_catalog.-) w.overdue_total AS overdue_total_delta,
+       v.overdue_actions, v.overdue_actions OPERATOR(pg_catalog.-) w.overdue_actions AS overdue_actions_delta,
+       v.closed_total OPERATOR(pg_catalog.-) w.closed_total AS closed_between,
+       v.reopened_total OPERATOR(pg_catalog.-) w.reopened_total AS reopened_between,
+       v.mean_days_to_contain, v.mean_days_to_contain OPERATOR(pg_catalog.-) w.mean_days_to_contain AS mean_days_to_contain_delta,
+       v.mean_days_to_close, v.mean_days_to_close OPERATOR(pg_catalog.-) w.mean_days_to_close AS mean_days_to_close_delta,
+       v.median_days_to_close, v.median_days_to_close OPERATOR(pg_catalog.-) w.median_days_to_close AS median_days_to_close_delta,
+       v.on_time_closure_rate, v.on_time_closure_rate OPERATOR(pg_catalog.-) w.on_time_closure_rate AS on_time_closure_rate_delta,
+       v.first_time_effective_rate, v.first_time_effective_rate OPERATOR(pg_catalog.-) w.first_time_effective_rate AS first_time_effective_rate_delta,
+       v.reopen_rate, v.reopen_rate OPERATOR(pg_catalog.-) w.reopen_rate AS reopen_rate_delta,
+       v.recurrence_rate, v.recurrence_rate OPERATOR(pg_catalog.-) w.recurrence_rate AS recurrence_rate_delta,
+       v.improvements_open, v.improvements_open OPERATOR(pg_catalog.-) w.improvements_open AS improvements_open_delta,
+       v.improvements_closed_12m, v.improvements_closed_12m OPERATOR(pg_catalog.-) w.improvements_closed_12m AS improvements_closed_12m_delta,
+       (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_array_elements(s.open_items) o
+         WHERE p.id IS NOT NULL
+           AND NOT p.open_items OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_array(
+                   pg_catalog.jsonb_build_object('id', o OPERATOR(pg_catalog.->) 'id'))) AS open_items_new,
+       (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_array_elements(p.open_items) o
+         WHERE NOT s.open_items OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_array(
+                   pg_catalog.jsonb_build_object('id', o OPERATOR(pg_catalog.->) 'id'))) AS open_items_gone,
+       (SELECT pg_catalog.jsonb_object_agg(e.key,
+                   (e.value OPERATOR(pg_catalog.#>>) '{}')::numeric OPERATOR(pg_catalog.-)
+                   (p.kpis OPERATOR(pg_catalog.->>) e.key)::numeric)
+          FROM pg_catalog.jsonb_each(s.kpis) e
+         WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'number'
+           AND pg_catalog.jsonb_typeof(p.kpis OPERATOR(pg_catalog.->) e.key) OPERATOR(pg_catalog.=) 'number') AS deltas,
+       @extschema@.capa_review_snapshot_hash(s) OPERATOR(pg_catalog.=) s.content_hash AS hash_ok,
+       s.prev_hash IS NOT DISTINCT FROM p.content_hash AS link_ok
+  FROM @extschema@.review_snapshot s
+  LEFT JOIN LATERAL (SELECT q.* FROM @extschema@.review_snapshot q
+                      WHERE q.id OPERATOR(pg_catalog.<) s.id ORDER BY q.id DESC LIMIT 1) p ON true
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(s.kpis) AS v(
+       open_total bigint, open_critical bigint, open_major bigint, overdue_total bigint, overdue_actions bigint,
+       closed_total bigint, reopened_total bigint, mean_days_to_contain numeric, mean_days_to_close numeric,
+       median_days_to_close numeric, on_time_closure_rate numeric, first_time_effective_rate numeric,
+       reopen_rate numeric, recurrence_rate numeric, improvements_open bigint, improvements_closed_12m bigint)
+  LEFT JOIN LATERAL pg_catalog.jsonb_to_record(p.kpis) AS w(
+       open_total bigint, open_critical bigint, open_major bigint, overdue_total bigint, overdue_actions bigint,
+       closed_total bigint, reopened_total bigint, mean_days_to_contain numeric, mean_days_to_close numeric,
+       median_days_to_close numeric, on_time_closure_rate numeric, first_time_effective_rate numeric,
+       reopen_rate numeric, recurrence_rate numeric, improvements_open bigint, improvements_closed_12m bigint) ON true;
+COMMENT ON VIEW @extschema@.review_comparison IS
+    'each review snapshot beside the previous one: main KPIs with deltas, open items new and gone, deltas of every numeric KPI, hash_ok and link_ok';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.review_snapshot', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.review_snapshot_id_seq', '');
+
+REVOKE ALL ON @extschema@.review_snapshot, @extschema@.review_comparison FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.review_snapshot_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    @extschema@.capa_review_snapshot_hash(@extschema@.review_snapshot),
+    @extschema@.capa_review_snapshot_fill(),
+    @extschema@.capa_review_snapshot(text)
+    FROM PUBLIC;
+-- append-only for its owner too (the triggers are the second lock)
+REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.review_snapshot FROM CURRENT_USER;
+GRANT SELECT ON @extschema@.review_snapshot, @extschema@.review_comparison TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_review_snapshot_hash(@extschema@.review_snapshot) TO capa_reader;
+-- the ISMS manager takes snapshots: only the label is theirs to give
+GRANT EXECUTE ON FUNCTION @extschema@.capa_review_snapshot(text) TO capa_admin;
+GRANT INSERT (label) ON @extschema@.review_snapshot TO capa_admin;
+GRANT USAGE ON SEQUENCE @extschema@.review_snapshot_id_seq TO capa_admin;

@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "actor.h"
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
@@ -245,9 +246,12 @@ capa_digest(PG_FUNCTION_ARGS)
 	char	   *digest;
 	bool		isnull;
 	int			rc;
-	Datum		args[3];
-	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		args[4];
+	Oid			argtypes[4] = {INT8OID, INT8OID, TEXTOID, TEXTOID};
 	text	   *result;
+	Oid			caller = GetUserId();
+	Oid			saved_user;
+	int			saved_sec;
 
 	/* a transaction snapshot would predate the lock and miss rows */
 	if (IsolationUsesXactSnapshot())
@@ -283,8 +287,18 @@ capa_digest(PG_FUNCTION_ARGS)
 	args[0] = Int64GetDatum(max_seq);
 	args[1] = Int64GetDatum(chains);
 	args[2] = CStringGetTextDatum(digest);
-	rc = SPI_execute_with_args("INSERT INTO capa.digest (max_seq, chains, digest) VALUES ($1, $2, $3)",
-							   3, argtypes, args, NULL, false, 0);
+	args[3] = CStringGetTextDatum(GetUserNameFromId(caller, false));
+
+	/*
+	 * Recorded as the owner of capa's tables (nobody else may insert into
+	 * capa.digest), with the caller as issued_by; an error on the way
+	 * restores the user with the (sub)transaction's abort.
+	 */
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rc = SPI_execute_with_args("INSERT INTO capa.digest (max_seq, chains, digest, issued_by) "
+							   "VALUES ($1, $2, $3, $4::pg_catalog.name)",
+							   4, argtypes, args, NULL, false, 0);
+	capa_restore_user(saved_user, saved_sec);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "capa: recording the digest returned %s", SPI_result_code_string(rc));
 	result = (text *) SPI_palloc(VARHDRSZ + strlen(digest));

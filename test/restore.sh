@@ -42,13 +42,26 @@ BEGIN
     END LOOP;
 END $$;
 SQL
+# a link into a table of the database's own: restored by name, after that table
+q capa_src "CREATE TABLE public.controls (code text PRIMARY KEY);
+            INSERT INTO public.controls VALUES ('A.8.13');
+            SELECT capa.capa_link(id, 'public.controls', 'A.8.13') FROM capa.register WHERE title = 'Finding 1'" >/dev/null
 digest=$(q capa_src "SELECT capa.capa_digest()")
+q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
+q capa_src "SELECT capa.capa_review_snapshot('Review 2')" >/dev/null
 fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   SELECT r::text AS x FROM capa.register r UNION ALL SELECT a::text FROM capa.action a
   UNION ALL SELECT u::text FROM capa.audit u UNION ALL SELECT d::text FROM capa.digest d
   UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
-  UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin) t"
+  UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin
+  UNION ALL SELECT v::text FROM capa.review_snapshot v) t"
 src_print=$(q capa_src "$fingerprint")
+# the KPIs (without as_of) and the links: derived data that must come back too
+kpis="SELECT md5(row(s.*)::text || (SELECT string_agg(m::text, '|' ORDER BY m.month) FROM capa.kpi_monthly m)
+                 || coalesce((SELECT string_agg(l::text, '|' ORDER BY l.id) FROM capa.link l), ''))
+        FROM (SELECT open_total, overdue_total, closed_total, mean_days_to_close, median_days_to_close,
+                     on_time_closure_rate, first_time_effective_rate FROM capa.kpi_summary) s"
+src_kpis=$(q capa_src "$kpis")
 ok "$(q capa_src "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the source database verifies"
 
 pg_dump -d capa_src -f "$work/capa.sql"
@@ -61,9 +74,12 @@ pg_restore --exit-on-error -d capa_custom "$work/capa.dump" >"$work/custom.log" 
 ok "$?" 0 "a custom-format dump restores with pg_restore, without errors"
 
 for db in capa_plain capa_custom; do
-    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests and added lookup rows"
+    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests, review snapshots and added lookup rows"
+    ok "$(q $db "$kpis")" "$src_kpis" "$db: the same KPIs (the rollup is restored, not recomputed) and links"
     ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
        "$db: the chains verify, also against the digest taken before the dump"
+    ok "$(q $db "SELECT count(*) || ' ' || bool_and(hash_ok AND link_ok) FROM capa.review_comparison")" "2 true" \
+       "$db: the review snapshots still give their hashes and links"
     ok "$(q $db "SELECT last_value FROM capa.register_number_seq") $(q $db "SELECT last_value FROM capa.audit_seq_seq")" \
        "$(q capa_src "SELECT last_value FROM capa.register_number_seq") $(q capa_src "SELECT last_value FROM capa.audit_seq_seq")" \
        "$db: the sequences continue where they stopped"

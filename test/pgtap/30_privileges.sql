@@ -22,6 +22,17 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_close(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_conformance(capa.capa_ref)', true, true, true, true),
+  ('capa.capa_dossier(capa.capa_ref)', true, true, true, true),
+  ('capa.capa_no_isms_change(text)', true, true, true, true),
+  ('capa.capa_review_snapshot_hash(capa.review_snapshot)', true, true, true, true),
+  ('capa.capa_review_snapshot(text)', false, false, false, true),
+  ('capa.capa_review_snapshot_fill()', false, false, false, false),
+  ('capa.capa_kpi_compact()', false, false, false, true),
+  ('capa.capa_kpi_rebuild()', false, false, false, true),
+  ('capa.capa_link(capa.capa_ref,regclass,text)', false, true, false, true),
+  ('capa.capa_unlink(capa.capa_ref,regclass,text)', false, true, false, true),
+  ('capa.capa_broken_links()', true, true, true, true),
   ('capa.capa_report_html(date,date,text)', true, true, true, true),
   ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
   ('capa.report_escape(text)', true, true, true, true),
@@ -31,10 +42,37 @@ INSERT INTO fn_matrix VALUES
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO tbl_matrix
 SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
-  FROM unnest(ARRAY['capa.register', 'capa.action', 'capa.audit']) t,
+  FROM unnest(ARRAY['capa.register', 'capa.action', 'capa.audit', 'capa.review_snapshot',
+                    'capa.review_comparison', 'capa.closed_without_isms_change',
+                    'capa.kpi_rollup', 'capa.kpi_close_days', 'capa.kpi_record', 'capa.kpi_summary',
+                    'capa.kpi_monthly', 'capa.kpi_by_source', 'capa.kpi_by_severity', 'capa.kpi_by_cause',
+                    'capa.kpi_by_owner', 'capa.kpi_by_org_unit', 'capa.kpi_by_control',
+                    'capa.link', 'capa.broken_link', 'capa.digest']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
-SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6);
+SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2);
+
+-- the matrices are complete: a new function or relation must be added to them
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+            WHERE p.pronamespace = 'capa'::regnamespace AND p.prokind = 'f'
+              AND p.proname !~ '^capa_(state|severity|ref)_'
+              AND p.proname NOT IN ('capa_ref', 'min', 'max', 'capa_audit_bytes', 'capa_audit_verify',
+                                    'capa_digest', 'capa_audit_guard', 'capa_truncate_guard')
+              AND NOT EXISTS (SELECT FROM fn_matrix m WHERE m.fn::regprocedure = p.oid)),
+          NULL, 'every capa function is in the privilege matrix (or is a type, chain or guard function tested elsewhere)');
+SELECT is((SELECT array_agg(c.oid::regclass::text ORDER BY 1) FROM pg_class c
+            WHERE c.relnamespace = 'capa'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+              AND c.relname NOT IN ('source', 'cause_category', 'rca_method', 'severity_policy', 'policy')
+              AND NOT EXISTS (SELECT FROM tbl_matrix m WHERE m.tbl::regclass = c.oid)),
+          NULL, 'every capa table and view is in the privilege matrix (but the lookups and policies, with admin INSERT)');
+
+-- a review snapshot's label is the only column anyone may give
+SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'label', 'INSERT'), true,
+          'capa_admin may INSERT the label of a review snapshot');
+SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'kpis', 'INSERT'), false,
+          'capa_admin may not INSERT its KPIs');
+SELECT is(has_column_privilege('capa_verifier', 'capa.review_snapshot', 'label', 'INSERT'), false,
+          'capa_verifier may not INSERT a review snapshot');
 
 SELECT is(has_function_privilege(r.role, m.fn, 'EXECUTE'), r.expected,
           format('%s %s execute %s', r.role, CASE WHEN r.expected THEN 'may' ELSE 'may not' END, split_part(m.fn, '(', 1)))

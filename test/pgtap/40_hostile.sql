@@ -171,6 +171,8 @@ INSERT INTO slot VALUES
   ('capa_cancel', 'id', 'ref', $t$SELECT capa.capa_cancel(%s, 'r')$t$),
   ('capa_reopen', 'id', 'ref', $t$SELECT capa.capa_reopen(%s, 'r')$t$),
   ('capa_next_states', 'id', 'ref', $t$SELECT capa.capa_next_states(%s)$t$),
+  ('capa_dossier', 'id', 'ref', $t$SELECT capa.capa_dossier(%s)$t$),
+  ('capa_conformance', 'id', 'ref', $t$SELECT * FROM capa.capa_conformance(%s)$t$),
   ('capa_audit_verify', 'record', 'refopt', $t$SELECT * FROM capa.capa_audit_verify(record => %s)$t$),
   ('capa_analyse', 'related[1]', 'refopt',
    $t$SELECT capa.capa_analyse(pg_temp.fx('c_contained'), 'r', '5whys', 'e', related => ARRAY[%s])$t$),

@@ -1,0 +1,1 @@
+SELECT * FROM capa.kpi_summary;

@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * link.c
+ *	  capa_link() and capa_unlink(): a record's links to rows of the user's
+ *	  own tables (controls, risks, assets, audits), by primary key.
+ *
+ * The target row is looked up as the caller, with the caller's privileges
+ * and row-level security, before anything is written: a link proves the
+ * caller could see that row, and cannot be used to probe tables the caller
+ * cannot read (no SELECT privilege: 42501 before any lookup).  The link is
+ * then written as capa's owner (callers have no privilege on capa.link)
+ * and names the target by OID (regclass), so a renamed table keeps its
+ * links; the qualified name at link time is kept for display.
+ *
+ * IDENTIFICATION
+ *	  src/link.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "actor.h"
+#include "capa.h"
+#include "catalog.h"
+
+PG_FUNCTION_INFO_V1(capa_link);
+PG_FUNCTION_INFO_V1(capa_unlink);
+
+/* The arguments of both functions: record, target table, key */
+typedef struct LinkArgs
+{
+	Datum		record;
+	Oid			target;
+	text	   *key;
+} LinkArgs;
+
+static void
+link_args(FunctionCallInfo fcinfo, const char *funcname, LinkArgs *args)
+{
+	static const char *const names[] = {"record reference", "target table", "key"};
+	int			i;
+
+	for (i = 0; i < 3; i++)
+	{
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s: the %s must not be NULL", funcname, names[i])));
+	}
+	args->record = PG_GETARG_DATUM(0);
+	args->target = PG_GETARG_OID(1);
+	args->key = PG_GETARG_TEXT_PP(2);
+}
+
+/* OPERATOR(schema.name) of an operator, for a query text */
+static char *
+qualified_operator(Oid opno)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Form_pg_operator op;
+	char	   *result;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "capa: cache lookup failed for operator %u", opno);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	result = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)),
+					  NameStr(op->oprname));
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/* 42704 unless the record exists (read as capa's owner) */
+static void
+require_record(Datum record)
+{
+	Oid			argtypes[1] = {capa_catalog()->ref_type};
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT FROM capa.register r WHERE r.id OPERATOR(capa.=) $1",
+							   1, argtypes, &record, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: record lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
+}
+
+/*
+ * Look the target row up as the caller: SELECT privilege first (42501),
+ * then a one-column primary key (42P10 / 0A000), the key converted to its
+ * type (22P02 and friends), and the row visible to the caller (23503).
+ */
+static void
+require_target_row(Oid target, text *key)
+{
+	Relation	rel;
+	Oid			pkey;
+	HeapTuple	indtup;
+	Form_pg_index index;
+	AttrNumber	attnum;
+	Oid			keytype;
+	Oid			opfamily;
+	Oid			eqop;
+	Oid			typinput;
+	Oid			typioparam;
+	Datum		value;
+	char	   *relname;
+	char	   *keystr = text_to_cstring(key);
+	StringInfoData sql;
+	int			rc;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", target)));
+	if (pg_class_aclcheck(target, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(target)),
+				 errhint("A link needs SELECT on the table it points into.")));
+
+	rel = table_open(target, AccessShareLock);
+	relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+										 RelationGetRelationName(rel));
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
+				 errdetail("A link points at a table row by its primary key.")));
+	pkey = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pkey))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+				 errmsg("table \"%s\" has no primary key", RelationGetRelationName(rel)),
+				 errdetail("A link points at a table row by its primary key.")));
+	indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pkey));
+	if (!HeapTupleIsValid(indtup))
+		elog(ERROR, "capa: cache lookup failed for index %u", pkey);
+	index = (Form_pg_index) GETSTRUCT(indtup);
+	if (index->indnkeyatts != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table \"%s\" has a primary key of %d columns",
+						RelationGetRelationName(rel), index->indnkeyatts),
+				 errdetail("capa links rows by a one-column primary key.")));
+	attnum = index->indkey.values[0];
+	ReleaseSysCache(indtup);
+	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
+
+	/* the key as the primary key's type, compared with its own equality */
+	opfamily = get_opclass_family(get_index_column_opclass(pkey, 1));
+	eqop = get_opfamily_member(opfamily, keytype, keytype, BTEqualStrategyNumber);
+	if (!OidIsValid(eqop))
+		elog(ERROR, "capa: no equality operator for the primary key of %s", relname);
+	getTypeInputInfo(keytype, &typinput, &typioparam);
+	value = OidInputFunctionCall(typinput, keystr, typioparam, -1);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT FROM %s t WHERE t.%s %s $1 LIMIT 1",
+					 relname,
+					 quote_identifier(get_attname(target, attnum, false)),
+					 qualified_operator(eqop));
+	rc = SPI_execute_with_args(sql.data, 1, &keytype, &value, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: target lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("no row of %s has key \"%s\"", relname, keystr),
+				 errdetail("A link points at an existing row the caller can see.")));
+	table_close(rel, AccessShareLock);
+}
+
+Datum
+capa_link(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	LinkArgs	args;
+	Oid			actor = capa_actor();
+	Oid			saved_user;
+	int			saved_sec;
+	Datum		values[5];
+	Oid			argtypes[5] = {cat->ref_type, REGCLASSOID, TEXTOID, TEXTOID, NAMEOID};
+	int64		id;
+	bool		isnull;
+	int			rc;
+
+	link_args(fcinfo, "capa_link", &args);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+
+	/* as the caller: the row must exist for them */
+	require_target_row(args.target, args.key);
+
+	/* as capa's owner: the record, then the link (an existing one is kept) */
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	require_record(args.record);
+	values[0] = args.record;
+	values[1] = ObjectIdGetDatum(args.target);
+	values[2] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(args.target)),
+															   get_rel_name(args.target)));
+	values[3] = PointerGetDatum(args.key);
+	values[4] = capa_role_name_datum(actor);
+	rc = SPI_execute_with_args(
+		"WITH existing AS ("
+		"  SELECT l.id FROM capa.link l"
+		"  WHERE l.capa_id OPERATOR(capa.=) $1 AND l.target OPERATOR(pg_catalog.=) $2"
+		"    AND l.key OPERATOR(pg_catalog.=) $4 AND l.unlinked_at IS NULL"
+		"), added AS ("
+		"  INSERT INTO capa.link (capa_id, target, target_name, key, linked_by)"
+		"  SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT FROM existing)"
+		"  RETURNING id"
+		") SELECT id FROM existing UNION ALL SELECT id FROM added",
+		5, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: link insert returned %s", SPI_result_code_string(rc));
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	PG_RETURN_INT64(id);
+}
+
+Datum
+capa_unlink(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+	LinkArgs	args;
+	Oid			actor = capa_actor();
+	Oid			saved_user;
+	int			saved_sec;
+	Datum		values[4];
+	Oid			argtypes[4] = {cat->ref_type, REGCLASSOID, TEXTOID, NAMEOID};
+	int			rc;
+	bool		removed;
+
+	link_args(fcinfo, "capa_unlink", &args);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	require_record(args.record);
+	values[0] = args.record;
+	values[1] = ObjectIdGetDatum(args.target);
+	values[2] = PointerGetDatum(args.key);
+	values[3] = capa_role_name_datum(actor);
+	rc = SPI_execute_with_args(
+		"UPDATE capa.link l SET unlinked_at = pg_catalog.clock_timestamp(), unlinked_by = $4"
+		" WHERE l.capa_id OPERATOR(capa.=) $1 AND l.target OPERATOR(pg_catalog.=) $2"
+		"   AND l.key OPERATOR(pg_catalog.=) $3 AND l.unlinked_at IS NULL",
+		4, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "capa: unlink returned %s", SPI_result_code_string(rc));
+	removed = SPI_processed > 0;
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	PG_RETURN_BOOL(removed);
+}
