@@ -1213,7 +1213,6 @@ DECLARE
     m record;           -- the period's months, as arrays
     c record;           -- the Pareto of causes, as arrays
     d record;           -- the latest digest
-    unanalysed bigint;
     overdue_rows text;
     overdue_shown integer;
     overdue_all bigint;
@@ -1259,28 +1258,27 @@ BEGIN
       LEFT JOIN @extschema@.kpi_monthly k ON k.month OPERATOR(pg_catalog.=) g.month::date;
 
     -- causes of analysed records, largest first (at most 10 bars; the
-    -- cumulative share counts them all)
-    SELECT pg_catalog.array_agg(p.cause_category ORDER BY p.rank) AS labels,
-           pg_catalog.array_agg(p.records::numeric ORDER BY p.rank) AS records,
-           pg_catalog.array_agg(p.cumulative ORDER BY p.rank) AS cumulative,
-           pg_catalog.max(p.causes) AS causes
+    -- cumulative share counts them all), and the records without a cause
+    SELECT pg_catalog.array_agg(p.cause_category ORDER BY p.rank) FILTER (WHERE p.shown) AS labels,
+           pg_catalog.array_agg(p.records::numeric ORDER BY p.rank) FILTER (WHERE p.shown) AS records,
+           pg_catalog.array_agg(p.cumulative ORDER BY p.rank) FILTER (WHERE p.shown) AS cumulative,
+           pg_catalog.count(*) FILTER (WHERE p.cause_category IS NOT NULL) AS causes,
+           COALESCE(pg_catalog.sum(p.records) FILTER (WHERE p.cause_category IS NULL), 0) AS unanalysed
       INTO c
       FROM (SELECT b.cause_category, b.records,
+                   b.cause_category IS NOT NULL AND pg_catalog.row_number() OVER w OPERATOR(pg_catalog.<=) 10 AS shown,
                    pg_catalog.row_number() OVER w AS rank,
-                   pg_catalog.count(*) OVER () AS causes,
-                   pg_catalog.sum(b.records) OVER w OPERATOR(pg_catalog./) pg_catalog.sum(b.records) OVER () AS cumulative
+                   pg_catalog.sum(b.records) OVER w OPERATOR(pg_catalog./) pg_catalog.sum(b.records) OVER all_of AS cumulative
               FROM @extschema@.kpi_by_cause b
-             WHERE b.cause_category IS NOT NULL
-            WINDOW w AS (ORDER BY b.records DESC, b.cause_category ROWS UNBOUNDED PRECEDING)) p
-     WHERE p.rank OPERATOR(pg_catalog.<=) 10;
-    SELECT COALESCE(pg_catalog.sum(b.records), 0) INTO unanalysed
-      FROM @extschema@.kpi_by_cause b WHERE b.cause_category IS NULL;
+            WINDOW all_of AS (PARTITION BY b.cause_category IS NULL),
+                   w AS (all_of ORDER BY b.records DESC, b.cause_category ROWS UNBOUNDED PRECEDING)) p;
 
     SELECT g.digest, g.issued_at, g.issued_by INTO d
       FROM @extschema@.digest g ORDER BY g.id DESC LIMIT 1;
 
-    -- the overdue records, longest overdue first; the due date shown is the
-    -- earliest one missed (the definition of overdue is kpi_record's)
+    -- the overdue records, longest overdue first: open, with a due date
+    -- missed, as kpi_record defines it (test/report.sh checks they agree);
+    -- the due date shown is the earliest one missed
     SELECT pg_catalog.string_agg(pg_catalog.format(
                '<tr><td>%s</td><td>%s</td><td class="sev-%s">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>',
                @extschema@.report_escape(o.id), @extschema@.report_escape(o.title), @extschema@.report_escape(o.severity),
@@ -1295,8 +1293,7 @@ BEGIN
                    pg_catalog.timezone('UTC', x.first)::date AS due,
                    pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now() - x.first) / 86400)::bigint AS days,
                    pg_catalog.count(*) OVER () AS total
-              FROM @extschema@.kpi_record k
-              JOIN @extschema@.register r ON r.id OPERATOR(@extschema@.=) k.id
+              FROM @extschema@.register r
              -- the due dates missed, and the first of them
              CROSS JOIN LATERAL (SELECT y.contain, y.close, y.effectiveness,
                                         LEAST(y.contain, y.close, y.effectiveness) AS first
@@ -1306,7 +1303,7 @@ BEGIN
                        CASE WHEN r.close_due < pg_catalog.now() THEN r.close_due END AS close,
                        CASE WHEN r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
                                  AND r.effectiveness_due < pg_catalog.now() THEN r.effectiveness_due END AS effectiveness) y) x
-             WHERE k.is_open AND k.is_overdue
+             WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state AND x.first IS NOT NULL
              ORDER BY due, sev DESC, ref
              LIMIT 50) o;
 
@@ -1425,10 +1422,10 @@ $page$,
                                  ARRAY[s.aging_0_30, s.aging_31_90, s.aging_91_180, s.aging_over_180]::numeric[]),
         @extschema@.report_chart('causes', 'Pareto of causes', 'bars', c.labels, ARRAY['records'], c.records,
                                  cumulative => c.cumulative),
-        CASE WHEN unanalysed > 0 OR c.causes > 10
+        CASE WHEN c.unanalysed > 0 OR c.causes > 10
              THEN pg_catalog.format('; not shown: %s', pg_catalog.concat_ws(' and ',
                       CASE WHEN c.causes > 10 THEN pg_catalog.format('%s smaller categories', c.causes - 10) END,
-                      CASE WHEN unanalysed > 0 THEN pg_catalog.format('%s records without a cause category (not analysed yet, analysed without one, or improvements)', unanalysed) END))
+                      CASE WHEN c.unanalysed > 0 THEN pg_catalog.format('%s records without a cause category (not analysed yet, analysed without one, or improvements)', c.unanalysed) END))
         END,
         @extschema@.report_chart('effectiveness', 'Effectiveness of corrective actions', 'bars',
                                  ARRAY['closed on time', 'effective first time', 'reopened', 'recurrence'], ARRAY['rate'],
