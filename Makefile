@@ -9,7 +9,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
 REGRESS = 00_install 10_types 20_corrective 21_preventive 22_improvement \
-          30_evidence 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 55_links 56_report 60_dossier 99_uninstall
+          30_evidence 35_import 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 55_links 56_report 57_kpi_history 60_dossier 99_uninstall
 REGRESS_OPTS = --inputdir=. --launcher=$(CURDIR)/test/regress-launcher.sh
 
 # isolation specs: test/specs/NAME.spec against test/expected/NAME.out
@@ -98,6 +98,14 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	./bench/run.sh
+
+# A million records (IMPORT_ROWS) through capa_import: records per second,
+# then the KPI read latencies on them
+.PHONY: bench-import
+bench-import: deps
+	$(MAKE) all
+	$(MAKE) install
+	./bench/import.sh
 
 # A backend's memory over 100,000 lifecycles (LIFECYCLES): flat, or not
 .PHONY: bench-memory

@@ -11,6 +11,13 @@ SELECT try('SELECT count(*) FROM capa.register') AS eve_reads;
 SELECT try($$SELECT capa.capa_open('x', 'd', 'minor', 'other')$$) AS eve_opens;
 RESET ROLE;
 
+-- a source any role may read, so the import's row is about EXECUTE alone
+CREATE TABLE public.priv_import_src AS
+SELECT 'Imported' AS title, 'd' AS description, 'minor' AS severity, 'other' AS source,
+       'regress_alice' AS owner, timestamptz '2020-01-01 00:00+00' AS opened_at,
+       'regress_alice' AS opened_by;
+GRANT SELECT ON public.priv_import_src TO PUBLIC;
+
 -- the matrix: each role against each kind of call
 CREATE TEMP TABLE calls (call text, sql text);
 INSERT INTO calls VALUES
@@ -21,6 +28,7 @@ INSERT INTO calls VALUES
   ('add_action', format($$SELECT capa.capa_add_action(%L, 'a', 'regress_ops', current_date)$$, :'id')),
   ('verify', format($$SELECT capa.capa_verify(%L, true, 'e')$$, :'id')),
   ('cancel', format($$SELECT capa.capa_cancel(%L, 'r')$$, :'id')),
+  ('import', $$SELECT capa.capa_import('public.priv_import_src')$$),
   ('insert register', $$INSERT INTO capa.register (title, description, severity, source) VALUES ('t','d','minor','other')$$),
   ('update register', format($$UPDATE capa.register SET title = 'x' WHERE id = %L$$, :'id')),
   ('insert source', $$INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test')$$),
@@ -95,3 +103,4 @@ SELECT proname, prosecdef, proconfig FROM pg_proc
 DROP OPERATOR public.= (capa.capa_ref, capa.capa_ref);
 DROP FUNCTION public.hostile_eq(capa.capa_ref, capa.capa_ref);
 DROP FUNCTION public.count(anyelement);
+DROP TABLE public.priv_import_src;

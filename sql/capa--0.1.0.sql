@@ -542,6 +542,15 @@ CREATE FUNCTION @extschema@.capa_next_states(id @extschema@.capa_ref)
 COMMENT ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) IS
     'the states the record''s path allows next, for a user interface';
 
+-- Import of an existing register (src/import.c): capa_admin only
+CREATE FUNCTION @extschema@.capa_import(source regclass)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_import(regclass) IS
+    'imports the records (and their action items) of a table or view whose columns are named like the register''s, with their history; each is judged against its kind''s path and audited as step import; all or nothing; returns the number of records';
+REVOKE ALL ON FUNCTION @extschema@.capa_import(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_import(regclass) TO capa_admin;
+
 --
 -- The audit chain
 --

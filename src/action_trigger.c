@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "capa.h"
 #include "catalog.h"
+#include "import.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
@@ -170,6 +171,9 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		if (capa_is_restored_row(rel, newtup, cat->act[ACT_CHAIN_SEQ],
 								 cat->act[ACT_CHAIN_HEAD]))
 			return PointerGetDatum(newtup);
+		/* an action item capa_import() judged with its record */
+		if (capa_import_claim(CAPA_IMPORT_ACTION))
+			return PointerGetDatum(capa_import_action_row(rel, newtup, caller_cxt));
 	}
 
 	check_action_managed(rel, oldtup, newtup);

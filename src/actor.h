@@ -28,6 +28,7 @@ typedef struct CapaRequest
 	Oid			caller;			/* effective role of the caller */
 	CapaState	target;			/* requested transition, or INVALID */
 	bool		complete_action;	/* capa_complete_action() */
+	bool		import;			/* capa_import() is inserting a row (import.h) */
 } CapaRequest;
 
 /* The request of the running capa_*() call (active = false if none) */

@@ -43,6 +43,20 @@ typedef struct CapaAuditEntry
 extern Datum capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup,
 								  HeapTuple newtup, const bool *skip);
 
+/* The same, with one more string member extra_key (if not NULL) */
+extern Datum capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup,
+									   HeapTuple newtup, const bool *skip,
+									   const char *extra_key,
+									   const char *extra_value);
+
+/*
+ * Where audit rows go when not NULL: the values of one row in table order
+ * (nulls 'n' or ' ', as for SPI).  capa_import() sets it while it inserts
+ * a row, to insert the trail without a statement per audit row.
+ */
+typedef void (*CapaAuditInserter) (Datum *values, const char *nulls);
+extern CapaAuditInserter capa_audit_inserter;
+
 /* The chain head column value (bytea) of a hash */
 extern Datum capa_hash_datum(const uint8 *hash);
 

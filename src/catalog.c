@@ -60,9 +60,12 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" FROM capa.action a WHERE a.capa_id " REF_EQ " $1",
 	"r"},
 	/* step names as the triggers write them: rules.c "verify", and
-	 * action_trigger.c "complete_action" */
+	 * action_trigger.c "complete_action"; an action item imported done
+	 * (import.c) was completed before any verification capa saw */
 	[PLAN_FRESH_ACTION] = {
-		"SELECT COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.step OPERATOR(pg_catalog.=) 'complete_action'), 0)"
+		"SELECT COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.step OPERATOR(pg_catalog.=) 'complete_action'"
+		"  OR (a.step OPERATOR(pg_catalog.=) 'import' AND a.action_id IS NOT NULL"
+		"   AND (a.changed OPERATOR(pg_catalog.->>) 'done') OPERATOR(pg_catalog.=) 'true')), 0)"
 		" OPERATOR(pg_catalog.>)"
 		" COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.action_id IS NULL"
 		"  AND a.step OPERATOR(pg_catalog.=) 'verify'), 0)"

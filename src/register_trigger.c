@@ -39,6 +39,7 @@
 #include "events.h"
 #include "kpi.h"
 #include "catalog.h"
+#include "import.h"
 #include "ref_format.h"
 #include "rules.h"
 
@@ -710,6 +711,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	int			saved_sec;
 	bool	   *skip;
 	bool		isnull;
+	bool		importing = false;
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		ereport(ERROR,
@@ -735,7 +737,13 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		if (capa_is_restored_row(row.rel, row.newtup, cat->reg[REG_CHAIN_SEQ],
 								 cat->reg[REG_CHAIN_HEAD]))
 			return PointerGetDatum(row.newtup);
-		judge_insert(&row);
+		/* a row capa_import() is inserting: judged against its history */
+		importing = capa_import_claim(CAPA_IMPORT_REGISTER);
+		if (importing)
+			capa_import_judge_record(row.rel, row.newtup, &row.changes, &row.id,
+									 &row.kind, &row.to);
+		else
+			judge_insert(&row);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -755,7 +763,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
-	if (row.oldtup == NULL)
+	if (row.oldtup == NULL && !importing)
 		set_policy_due_dates(&row);
 	else if (edge)
 	{
@@ -786,15 +794,17 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.has_action = false;
 	entry.chain_seq = DatumGetInt32(heap_getattr(result, cat->reg[REG_CHAIN_SEQ],
 												 row.tupdesc, &isnull));
-	entry.step = row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
+	entry.step = importing ? "import" : row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
-	entry.changed = capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
+	entry.changed = importing ? capa_import_changed(row.tupdesc, result, skip) :
+		capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;
 	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
 							  cat->reg[REG_CHAIN_HEAD], caller_cxt);
 	capa_kpi_track(row.tupdesc, row.oldtup, result);
-	if (entry.to_state != CAPA_STATE_INVALID)
+	/* an import is not a step: no NOTIFY per imported record */
+	if (entry.to_state != CAPA_STATE_INVALID && !importing)
 		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state);
 
 	capa_restore_user(saved_user, saved_sec);

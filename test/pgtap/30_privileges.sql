@@ -22,6 +22,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_close(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_import(regclass)', false, false, false, true),
   ('capa.capa_conformance(capa.capa_ref)', true, true, true, true),
   ('capa.capa_dossier(capa.capa_ref)', true, true, true, true),
   ('capa.capa_no_isms_change(text)', true, true, true, true),

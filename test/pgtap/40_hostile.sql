@@ -147,6 +147,28 @@ INSERT INTO hv VALUES
   ('no-break space',         $v$E'\u00A0'$v$,                                      false),
   ('JSON and HTML',          $v$$${"a":"</script><script>x()</script>"}$$$v$,      false);
 
+-- capa_import's source: one valid open record, one column set to v
+CREATE FUNCTION pg_temp.import_src(col text, v text) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS hostile_src (legacy_id text, kind text, state text,
+        severity text, title text, description text, source text, owner text,
+        opened_at timestamptz, opened_by text, actions jsonb);
+    DELETE FROM hostile_src;
+    INSERT INTO hostile_src VALUES ('H-1', 'corrective', 'open', 'minor', 't', 'd', 'other',
+        'hostile_owner', '2020-01-01 00:00+00', 'hostile_owner', NULL);
+    EXECUTE format('UPDATE hostile_src SET %I = $1', col) USING v;
+    RETURN 'pg_temp.hostile_src'::regclass;
+END $$;
+CREATE FUNCTION pg_temp.import_actions(a jsonb) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_temp.import_src('state', 'open');
+    UPDATE hostile_src SET actions = a;
+    RETURN 'pg_temp.hostile_src'::regclass;
+END $$;
+CREATE TEMP TABLE hostile_extra (title text, colour text);
+CREATE TEMP TABLE hostile_id (id text);
+CREATE TYPE pg_temp.hostile_composite AS (a int);
+
 -- a slot of a function, with %s where the value goes; class decides the
 -- expected SQLSTATE per value:
 --   ref      capa_ref given as text        NULL 22004, anything else 22P02
@@ -209,6 +231,12 @@ INSERT INTO slot VALUES
   ('capa_reopen', 'reason', 'text', $t$SELECT capa.capa_reopen(pg_temp.fx('c_closed'), %s)$t$),
   -- capa_audit_verify
   ('capa_audit_verify', 'digest', 'digest', $t$SELECT * FROM capa.capa_audit_verify(digest => %s)$t$),
+  -- capa_import: a value in a column of the source (pg_temp.import_src)
+  ('capa_import', 'title', 'text', $t$SELECT capa.capa_import(pg_temp.import_src('title', %s))$t$),
+  ('capa_import', 'owner', 'text', $t$SELECT capa.capa_import(pg_temp.import_src('owner', %s))$t$),
+  ('capa_import', 'source', 'code', $t$SELECT capa.capa_import(pg_temp.import_src('source', %s))$t$),
+  ('capa_import', 'kind', 'kind', $t$SELECT capa.capa_import(pg_temp.import_src('kind', %s))$t$),
+  ('capa_import', 'state', 'type', $t$SELECT capa.capa_import(pg_temp.import_src('state', %s))$t$),
   -- the types' text input, as a cast and as the input function itself
   ('capa_state (text)', 'cast', 'type', $t$SELECT (%s)::text::capa.capa_state$t$),
   ('capa_severity (text)', 'cast', 'type', $t$SELECT (%s)::text::capa.capa_severity$t$),
@@ -507,6 +535,31 @@ SELECT 'binary input', b.fn, 'recv', b.label, pg_temp.copy_bin(b.tbl, b.payload)
     ('capa_ref_recv', 'bin_ref', '9 bytes', int8send((2026::bigint << 40) | 1) || '\x00'::bytea, '22P03', 'core')
   ) b(fn, tbl, label, payload, expected, layer);
 
+-- capa_import: sources that are not a readable table or view, columns it
+-- does not import, action items that are not what they should be
+INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
+  ('bad source', 'capa_import', 'source', 'NULL', $$SELECT capa.capa_import(NULL)$$, '22004', 'capa'),
+  ('bad source', 'capa_import', 'source', 'OID 0', $$SELECT capa.capa_import(0::oid::regclass)$$, '42P01', 'capa'),
+  ('bad source', 'capa_import', 'source', 'OID of no relation', $$SELECT capa.capa_import(4294967295::oid::regclass)$$, '42P01', 'capa'),
+  ('bad source', 'capa_import', 'source', 'an index', $$SELECT capa.capa_import('capa.register_pkey')$$, '42809', 'capa'),
+  ('bad source', 'capa_import', 'source', 'a sequence', $$SELECT capa.capa_import('capa.register_number_seq')$$, '42809', 'capa'),
+  ('bad source', 'capa_import', 'source', 'a composite type', $$SELECT capa.capa_import((SELECT t.typrelid FROM pg_type t WHERE t.oid = 'pg_temp.hostile_composite'::regtype)::regclass)$$, '42809', 'capa'),
+  ('bad source', 'capa_import', 'source', 'a name that does not exist', $$SELECT capa.capa_import('no_such_table')$$, '42P01', 'core'),
+  ('bad source', 'capa_import', 'source', 'SQL in the name', $$SELECT capa.capa_import('capa.register; DROP TABLE capa.audit')$$, '42602', 'core'),
+  ('bad source', 'capa_import', 'source', 'an unknown column', $$SELECT capa.capa_import('pg_temp.hostile_extra')$$, '42703', 'capa'),
+  ('bad source', 'capa_import', 'source', 'a column capa maintains', $$SELECT capa.capa_import('pg_temp.hostile_id')$$, '428C9', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'a string', $$SELECT capa.capa_import(pg_temp.import_actions('"x"'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'an object', $$SELECT capa.capa_import(pg_temp.import_actions('{"description": "x"}'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'a number in the array', $$SELECT capa.capa_import(pg_temp.import_actions('[1]'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'nested arrays', $$SELECT capa.capa_import(pg_temp.import_actions('[[{}]]'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'an unknown key', $$SELECT capa.capa_import(pg_temp.import_actions('[{"colour": "red"}]'))$$, '42703', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'a nested value', $$SELECT capa.capa_import(pg_temp.import_actions('[{"owner": {"a": 1}}]'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'done as a string', $$SELECT capa.capa_import(pg_temp.import_actions('[{"description": "a", "owner": "o", "due": "2020-02-01", "done": "yes"}]'))$$, '22023', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'an empty object', $$SELECT capa.capa_import(pg_temp.import_actions('[{}]'))$$, '23502', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'evidence without done', $$SELECT capa.capa_import(pg_temp.import_actions('[{"description": "a", "owner": "o", "due": "2020-02-01", "evidence": "e"}]'))$$, '55000', 'capa'),
+  ('bad source', 'capa_import', 'actions', 'a due date that is no date', $$SELECT capa.capa_import(pg_temp.import_actions('[{"description": "a", "owner": "o", "due": "1; DROP TABLE capa.audit"}]'))$$, '22007', 'core'),
+  ('bad source', 'capa_import', 'actions', '10 MB description, no owner', $$SELECT capa.capa_import(pg_temp.import_actions(jsonb_build_array(jsonb_build_object('description', repeat('x', 10000000)))))$$, '23502', 'capa');
+
 -- capa's trigger functions misused (a superuser's doing: nobody else may
 -- execute them): called directly, attached to another table, or attached
 -- to capa's own table at the wrong time.  Refused, never a crash.
@@ -597,7 +650,7 @@ SELECT is((SELECT string_agg(n || ':' || got, ', ') FROM outcome WHERE got LIKE 
 SELECT is((SELECT string_agg(n || ':' || got, ', ') FROM outcome
             WHERE layer = 'capa'
               AND got NOT IN ('55000', '23502', '22023', '428C9', '42501', '42704', '23503', '22004',
-                              '22P02', '22P03', '22003', '25000', '23514')), NULL,
+                              '22P02', '22P03', '22003', '25000', '23514', '42P01', '42809', '42703')), NULL,
           'every SQLSTATE capa raised for them is in README''s error table');
 SELECT is((SELECT count(*)::int FROM outcome), (SELECT count(*)::int FROM hcase),
           'the loop ran every case');
@@ -616,6 +669,7 @@ SELECT is((SELECT array_agg(f ORDER BY f) FROM unnest(ARRAY[
               'capa_open', 'capa_contain', 'capa_analyse', 'capa_add_action', 'capa_complete_action',
               'capa_plan', 'capa_implement', 'capa_verify', 'capa_close', 'capa_cancel', 'capa_reopen',
               'capa_next_states', 'capa_audit_bytes', 'capa_audit_verify', 'capa_digest', 'capa_ref',
+              'capa_import',
               'capa_state (text)', 'capa_severity (text)', 'capa_ref (text)',
               'capa_state_in', 'capa_severity_in', 'capa_ref_in',
               'capa_state_recv', 'capa_severity_recv', 'capa_ref_recv']) f
