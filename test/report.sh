@@ -1,9 +1,10 @@
 #!/bin/bash
 # The management-review report, as TAP: capa_report_html() on a small
-# register with seven months of history renders in headless Chromium with
-# its six charts, each drawn; the page is well-formed, self-contained, and a
-# hostile owner and title stay text; the screenshot has the requested size
-# and the charts' colours; an empty register still gives six (empty) charts.
+# register with seven months of history (imported) renders in headless
+# Chromium with its six charts, each drawn; the page is well-formed and
+# self-contained, and a hostile owner and title stay text; the screenshot
+# has the requested size and the charts' colours; an empty register still
+# gives six (empty) charts.
 # Needs a running server (PG* variables, as pg_virtualenv sets them), capa
 # installed, chromium and python3.
 set -u
@@ -26,6 +27,7 @@ createdb capa_report_empty
 psql -Xq -v ON_ERROR_STOP=1 -d capa_report_empty -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION capa' >/dev/null
 psql -Xq -v ON_ERROR_STOP=1 -d capa_report >/dev/null <<'SQL'
 SET client_min_messages = warning;
+SET search_path = public, capa;
 CREATE EXTENSION capa;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'capa_report_reader') THEN
@@ -33,70 +35,93 @@ DO $$ BEGIN
     END IF;
 END $$;
 INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
--- 36 records through every path; record 4, open and overdue, has a hostile
--- owner and title
+-- 36 records with up to seven months of history, through capa_import (the
+-- API stamps each step with the transaction's time): i picks the kind, the
+-- state, the severity and how long ago; record 4 (open, overdue) has a
+-- hostile owner and title
+CREATE TABLE staging AS
+WITH base AS (
+    SELECT i,
+           CASE WHEN i % 9 = 0 THEN 'improvement' ELSE 'corrective' END AS kind,
+           CASE WHEN i % 9 = 0 OR i % 4 = 0 THEN 'open'
+                WHEN i % 10 = 1 THEN 'contained'
+                WHEN i % 11 = 5 THEN 'cancelled'
+                WHEN i % 7 = 3 OR i % 6 = 1 THEN 'implemented'
+                ELSE 'closed' END AS state,
+           (ARRAY['minor', 'major', 'observation', 'critical', 'minor', 'major'])[i % 6 + 1] AS severity,
+           (ARRAY['process', 'technology', 'process', 'people', 'supplier', 'process', 'technology', 'governance'])[i % 8 + 1] AS cause,
+           date_trunc('second', now()) - make_interval(months => i % 7, days => 5 + (i * 13) % 75, hours => 1) AS t0,
+           date_trunc('second', now()) - make_interval(months => i % 7, hours => 1) AS t1
+      FROM generate_series(1, 36) AS i
+), steps AS (
+    SELECT b.*,
+           b.state IN ('contained', 'cancelled', 'implemented', 'closed') AS contained,
+           b.state IN ('implemented', 'closed') AS worked,
+           b.state = 'closed' AS closed
+      FROM base b
+)
+SELECT s.i AS legacy_id, s.kind, s.state, s.severity,
+       CASE WHEN s.i = 4 THEN 'Backups <b>failed</b> & "nobody" noticed' ELSE 'Finding ' || s.i END AS title,
+       'd' AS description, CASE WHEN s.i % 3 = 0 THEN 'pentest' ELSE 'internal_audit' END AS source,
+       CASE WHEN s.i = 4 THEN '<script>alert(1)</script>' ELSE 'owner_' || (s.i % 5) END AS owner,
+       s.t0 AS opened_at, 'importer' AS opened_by,
+       CASE WHEN s.kind = 'corrective' THEN s.t0 + interval '7 days' END AS contain_due,
+       s.t0 + CASE s.severity WHEN 'critical' THEN interval '30 days' WHEN 'major' THEN interval '60 days'
+                              WHEN 'minor' THEN interval '90 days' ELSE interval '180 days' END AS close_due,
+       CASE WHEN s.contained THEN 'contained' END AS containment,
+       CASE WHEN s.contained THEN 'none' END AS consequences,
+       CASE WHEN s.contained THEN s.t0 + interval '1 day' END AS contained_at,
+       CASE WHEN s.contained THEN 'owner_' || (s.i % 5) END AS contained_by,
+       CASE WHEN s.worked THEN 'cause' END AS root_cause,
+       CASE WHEN s.worked THEN '5whys' END AS rca_method,
+       CASE WHEN s.worked THEN 'extent' END AS extent_of_condition,
+       CASE WHEN s.worked THEN s.cause END AS cause_category,
+       CASE WHEN s.worked THEN true END AS action_required,
+       CASE WHEN s.worked THEN s.t0 + interval '2 days' END AS analysed_at,
+       CASE WHEN s.worked THEN 'owner_' || (s.i % 5) END AS analysed_by,
+       CASE WHEN s.worked THEN s.t0 + interval '3 days' END AS planned_at,
+       CASE WHEN s.worked THEN 'owner_' || (s.i % 5) END AS planned_by,
+       CASE WHEN s.worked THEN s.t1 - interval '2 days' END AS implemented_at,
+       CASE WHEN s.worked THEN 'ops' END AS implemented_by,
+       CASE WHEN s.worked THEN s.t1 + interval '28 days' END AS effectiveness_due,
+       CASE WHEN s.closed THEN true END AS effective,
+       CASE WHEN s.closed THEN 'works' END AS verification_evidence,
+       CASE WHEN s.closed THEN s.t1 - interval '1 day' END AS verified_at,
+       CASE WHEN s.closed THEN 'auditor' END AS verified_by,
+       CASE WHEN s.closed THEN 'procedure v2' END AS isms_changes,
+       CASE WHEN s.closed THEN s.t1 END AS closed_at,
+       CASE WHEN s.closed THEN 'isms_manager' END AS closed_by,
+       CASE WHEN s.state = 'cancelled' THEN 'duplicate' END AS cancel_reason,
+       CASE WHEN s.state = 'cancelled' THEN s.t0 + interval '2 days' END AS cancelled_at,
+       CASE WHEN s.state = 'cancelled' THEN 'isms_manager' END AS cancelled_by,
+       CASE WHEN s.worked THEN jsonb_build_array(jsonb_build_object(
+           'description', 'fix', 'owner', 'ops', 'due', to_char(s.t0 + interval '20 days', 'YYYY-MM-DD'),
+           'done', true, 'evidence', 'done', 'done_at', s.t1 - interval '3 days', 'done_by', 'ops')) END AS actions
+  FROM steps s
+ ORDER BY s.i;
+SELECT capa.capa_import('staging');
+DROP TABLE staging;
+-- and steps taken now: a reopen, and verifications that found the first
+-- action ineffective before a second one worked
 DO $$
 DECLARE
     r capa.capa_ref;
     a bigint;
-    i int;
-    sev text[] := ARRAY['minor', 'major', 'observation', 'critical', 'minor', 'major'];
-    cause text[] := ARRAY['process', 'technology', 'process', 'people', 'supplier', 'process', 'technology', 'governance'];
 BEGIN
-    FOR i IN 1..36 LOOP
-        r := capa.capa_open(CASE WHEN i = 4 THEN 'Backups <b>failed</b> & "nobody" noticed' ELSE 'Finding ' || i END,
-                            'd', sev[i % 6 + 1]::capa.capa_severity,
-                            CASE WHEN i % 3 = 0 THEN 'pentest' ELSE 'internal_audit' END,
-                            kind => CASE WHEN i % 9 = 0 THEN 'improvement' ELSE 'corrective' END,
-                            owner => CASE WHEN i = 4 THEN '<script>alert(1)</script>' ELSE 'owner_' || (i % 5) END);
-        CONTINUE WHEN i % 9 = 0 OR i % 4 = 0;       -- stays open
-        PERFORM capa.capa_contain(r, 'contained', 'none');
-        CONTINUE WHEN i % 10 = 1;                   -- stays contained
-        IF i % 11 = 5 THEN
-            PERFORM capa.capa_cancel(r, 'duplicate');
-            CONTINUE;
-        END IF;
-        PERFORM capa.capa_analyse(r, 'cause', '5whys', 'extent', cause_category => cause[i % 8 + 1]);
-        a := capa.capa_add_action(r, 'fix', 'ops', current_date + 7);
-        PERFORM capa.capa_plan(r);
+    FOR r IN SELECT id FROM capa.register
+              WHERE state = 'implemented' AND substring(title FROM '^Finding (\d+)$')::int % 6 = 1 LOOP
+        PERFORM capa.capa_verify(r, false, 'still failing');
+        a := capa.capa_add_action(r, 'fix again', 'ops', current_date);
         PERFORM capa.capa_complete_action(a, 'done');
         PERFORM capa.capa_implement(r);
-        CONTINUE WHEN i % 7 = 3;                    -- waits for its effectiveness check
-        IF i % 6 = 1 THEN                           -- found ineffective first
-            PERFORM capa.capa_verify(r, false, 'still failing');
-            a := capa.capa_add_action(r, 'fix again', 'ops', current_date + 7);
-            PERFORM capa.capa_complete_action(a, 'done');
-            PERFORM capa.capa_implement(r);
-        END IF;
-        PERFORM capa.capa_verify(r, true, 'works');
-        PERFORM capa.capa_close(r, 'procedure v2');
-        IF i = 2 THEN
-            PERFORM capa.capa_reopen(r, 'came back');
-        END IF;
+        PERFORM capa.capa_verify(r, true, 'works now');
+        PERFORM capa.capa_close(r, 'procedure v3');
     END LOOP;
+    PERFORM capa.capa_reopen(id, 'came back') FROM capa.register WHERE title = 'Finding 2';
 END $$;
--- History.  Each step above is stamped with this transaction's time, and
--- the API has no way to record the past, so spread the records over the
--- last seven months (opened 0 to 79 days before they were worked on) with
--- the register trigger off, then rebuild the KPI rollup from the rows.
--- (The audit trail no longer matches; this test does not verify it.)
-BEGIN;
-SET LOCAL session_replication_role = replica;
-UPDATE capa.register r SET
-    opened_at = r.opened_at - sh.early, contained_at = r.contained_at - sh.early,
-    analysed_at = r.analysed_at - sh.early, planned_at = r.planned_at - sh.early,
-    contain_due = r.contain_due - sh.early, close_due = r.close_due - sh.early,
-    implemented_at = r.implemented_at - sh.late, verified_at = r.verified_at - sh.late,
-    closed_at = r.closed_at - sh.late, cancelled_at = r.cancelled_at - sh.late,
-    reopened_at = r.reopened_at - sh.late, effectiveness_due = r.effectiveness_due - sh.late
-  FROM (SELECT x.id, make_interval(months => x.n % 7) AS late,
-               make_interval(months => x.n % 7, days => (x.n * 13) % 80) AS early
-          FROM (SELECT id, capa.capa_ref_number(id)::int AS n FROM capa.register) x) sh
- WHERE sh.id OPERATOR(capa.=) r.id;
-COMMIT;
-SELECT capa.capa_kpi_rebuild();
 SQL
-ok "$?" 0 "a register of 36 records with seven months of history"
+ok "$?" 0 "a register of 36 records with seven months of history (capa_import, then steps now)"
+ok "$(q capa_report "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "its audit trail verifies"
 
 # the report as a member of capa_reader, in a read-only transaction
 report() {
