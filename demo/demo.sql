@@ -238,3 +238,33 @@ RESET ROLE;
 SELECT id, kind, state, severity, title, owner
   FROM capa.register
  ORDER BY id;
+
+-- ---------------------------------------------------------------------
+\echo
+\echo '== KPIs for dashboards: capa.kpi_summary (one row: the register now)'
+\x on
+SELECT * FROM capa.kpi_summary;
+\x off
+
+\echo
+\echo '== capa.kpi_monthly: one row per month (UTC); closures count in their own month'
+SELECT * FROM capa.kpi_monthly;
+
+\echo
+\echo '== capa.kpi_by_cause: the Pareto of causes (NULL: not analysed, or an improvement)'
+SELECT * FROM capa.kpi_by_cause;
+
+\echo
+\echo '== The management-review report: capa_report_html(), read by the auditor (a capa_reader)'
+SET ROLE demo_bob;
+\pset format unaligned
+\pset tuples_only on
+\o demo/capa-report.html
+SELECT capa.capa_report_html(title => 'Demo Ltd: nonconformities, corrective actions and improvement');
+\o
+\pset tuples_only off
+\pset format aligned
+RESET ROLE;
+\getenv pwd PWD
+\echo 'Written to' :pwd'/demo/capa-report.html: one self-contained page (inline SVG charts),'
+\echo 'to open in any browser or print for the management review.'

@@ -69,6 +69,9 @@ run_tap pg_prove --ext .sql -v -d capa_tap test/pgtap/
 # dump and restore round trip
 run_tap ./test/restore.sh
 
+# the management-review report, rendered in headless Chromium
+run_tap ./test/report.sh
+
 # kill -9 crash recovery, a short run, and the libFuzzer harnesses, briefly;
 # not under make sanitize, which tests the suite against its own server
 # (they bring their own cluster and build)

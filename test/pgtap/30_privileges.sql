@@ -34,6 +34,9 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_link(capa.capa_ref,regclass,text)', false, true, false, true),
   ('capa.capa_unlink(capa.capa_ref,regclass,text)', false, true, false, true),
   ('capa.capa_broken_links()', true, true, true, true),
+  ('capa.capa_report_html(date,date,text)', true, true, true, true),
+  ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
+  ('capa.report_escape(text)', true, true, true, true),
   ('capa.capa_register_trigger()', false, false, false, false),
   ('capa.capa_action_trigger()', false, false, false, false);
 

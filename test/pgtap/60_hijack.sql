@@ -1,10 +1,10 @@
 -- pgTAP: a hostile user plants look-alike functions, an aggregate and
 -- operators in public, puts public before pg_catalog on the search_path,
--- and drives capa through a whole lifecycle: none of the look-alikes is
--- ever called (capa's functions pin search_path = pg_catalog, pg_temp and
--- every statement capa runs, in the functions and the triggers, is
--- schema-qualified down to its operators).  In the style of PostgreSQL's
--- contrib/seg/sql/security.sql.
+-- and drives capa through a whole lifecycle and the management-review
+-- report: none of the look-alikes is ever called (capa's functions pin
+-- search_path = pg_catalog, pg_temp and every statement capa runs, in the
+-- functions and the triggers, is schema-qualified down to its operators).
+-- In the style of PostgreSQL's contrib/seg/sql/security.sql.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
@@ -82,6 +82,7 @@ BEGIN
     PERFORM capa.capa_close(r, 'procedure v2');
     PERFORM capa.capa_reopen(r, 'again');
     PERFORM capa.capa_next_states(r);
+    PERFORM capa.capa_report_html();        -- a reader's report, on the same path
     INSERT INTO pg_temp.outcome VALUES ('lifecycle', 'done');
     INSERT INTO pg_temp.outcome SELECT 'verify', pg_catalog.count(*)::text FROM capa.capa_audit_verify();
 EXCEPTION WHEN OTHERS THEN
