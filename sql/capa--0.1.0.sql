@@ -634,6 +634,26 @@ COMMENT ON TABLE @extschema@.kpi_close_days IS
     'closures by whole days from opening to closure, for the median; maintained by the register trigger';
 CREATE UNIQUE INDEX kpi_close_days_key ON @extschema@.kpi_close_days (days, kind, org_unit, shard) NULLS NOT DISTINCT;
 
+-- The rollup as this transaction sees it: the committed rows and the
+-- transaction's own changes, which are written only when it commits
+-- (src/kpi.c), so a transaction reads its own changes in the KPIs
+CREATE FUNCTION @extschema@.capa_kpi_pending_rollup() RETURNS SETOF @extschema@.kpi_rollup
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_kpi_pending_rollup() IS
+    'this transaction''s KPI rollup changes, written at its commit (rows of capa.kpi_rollup)';
+CREATE FUNCTION @extschema@.capa_kpi_pending_close_days() RETURNS SETOF @extschema@.kpi_close_days
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_kpi_pending_close_days() IS
+    'this transaction''s capa.kpi_close_days changes, written at its commit';
+CREATE VIEW @extschema@.kpi_rollup_now WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.kpi_rollup
+    UNION ALL SELECT * FROM @extschema@.capa_kpi_pending_rollup();
+COMMENT ON VIEW @extschema@.kpi_rollup_now IS 'capa.kpi_rollup with this transaction''s own changes, not yet written';
+CREATE VIEW @extschema@.kpi_close_days_now WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.kpi_close_days
+    UNION ALL SELECT * FROM @extschema@.capa_kpi_pending_close_days();
+COMMENT ON VIEW @extschema@.kpi_close_days_now IS 'capa.kpi_close_days with this transaction''s own changes, not yet written';
+
 -- what is open now, read by index only: the summary's live part
 CREATE INDEX register_open_kpi_idx ON @extschema@.register (state)
     INCLUDE (severity, kind, opened_at, contain_due, close_due, effectiveness_due)
@@ -709,10 +729,10 @@ WITH open_now AS (
                  AND k.month OPERATOR(pg_catalog.>=) (pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now()))
                                                       OPERATOR(pg_catalog.-) '11 months'::interval)::date
                  AND k.month OPERATOR(pg_catalog.<=) pg_catalog.timezone('UTC', pg_catalog.now())::date) AS improvements_closed_12m
-    FROM @extschema@.kpi_rollup k
+    FROM @extschema@.kpi_rollup_now k
 ), close_days AS (
     SELECT d.days, pg_catalog.sum(d.closed) AS closed
-    FROM @extschema@.kpi_close_days d
+    FROM @extschema@.kpi_close_days_now d
     GROUP BY d.days
 ), median AS (
     -- the lower median: the first whole-day value reaching half the closures
@@ -753,7 +773,7 @@ WITH by_month AS (
            pg_catalog.sum(k.cancelled) AS cancelled, pg_catalog.sum(k.reopened) AS reopened,
            pg_catalog.sum(k.backlog_delta) AS backlog_delta, pg_catalog.sum(k.overdue_delta) AS overdue_delta,
            pg_catalog.sum(k.closed) FILTER (WHERE k.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_closed
-    FROM @extschema@.kpi_rollup k
+    FROM @extschema@.kpi_rollup_now k
     GROUP BY k.month
 ), months AS (
     -- every month from the first with data to this one (UTC), gaps included
@@ -1545,11 +1565,13 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO 
 GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
 GRANT SELECT ON @extschema@.digest TO capa_reader;
 GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.kpi_record,
+    @extschema@.kpi_rollup_now, @extschema@.kpi_close_days_now,
     @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
     @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
     @extschema@.kpi_by_org_unit, @extschema@.kpi_by_control, @extschema@.link,
     @extschema@.broken_link TO capa_reader;
-GRANT EXECUTE ON FUNCTION @extschema@.capa_broken_links() TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_broken_links(), @extschema@.capa_kpi_pending_rollup(),
+    @extschema@.capa_kpi_pending_close_days() TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text),
     @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) TO capa_editor;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact(), @extschema@.capa_kpi_rebuild() TO capa_admin;

@@ -38,7 +38,10 @@
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "access/xact.h"
 #include "executor/spi.h"
+#include "funcapi.h"
+#include "nodes/pg_list.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "utils/array.h"
@@ -50,6 +53,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "actor.h"
 #include "catalog.h"
@@ -114,9 +118,25 @@ typedef struct KpiChange
 	KpiEntry	entries[KPI_MAX_ENTRIES];
 } KpiChange;
 
-/* Batching (capa_kpi_batch_begin/end): totals by key, until written */
-static MemoryContext batch_cxt = NULL;
-static HTAB *batch_totals = NULL;
+/*
+ * This transaction's contributions, not yet written: totals by key and by
+ * the subtransaction that made them (a rolled-back subtransaction takes
+ * its own back), written once, just before the transaction commits.
+ */
+typedef struct KpiPendingKey
+{
+	KpiKey		key;
+	SubTransactionId subid;
+} KpiPendingKey;
+
+typedef struct KpiPending
+{
+	KpiPendingKey pkey;			/* first: the hash table's key */
+	int64		v[KPI_METRIC_COUNT];
+} KpiPending;
+
+static MemoryContext pending_cxt = NULL;
+static HTAB *pending = NULL;
 
 static DateADT
 month_of(TimestampTz t)
@@ -361,13 +381,15 @@ write_entry(const KpiEntry *e)
 		elog(ERROR, "capa: KPI rollup upsert returned %s", SPI_result_code_string(rc));
 }
 
-/* Batch totals: hashed by the whole key, texts compared by value */
+/* Pending totals: hashed by the whole key, texts compared by value */
 static uint32
-batch_hash(const void *key, Size keysize)
+pending_hash(const void *key, Size keysize)
 {
-	const KpiKey *k = key;
+	const KpiPendingKey *p = key;
+	const KpiKey *k = &p->key;
 	uint32		h = hash_uint32((uint32) k->bucket) ^ (k->is_days ? 0x9e3779b9 : 0);
 
+	h = hash_combine(h, hash_uint32((uint32) p->subid));
 	h = hash_combine(h, hash_bytes((const unsigned char *) k->kind, strlen(k->kind)));
 	if (k->org_unit)
 		h = hash_combine(h, hash_bytes((const unsigned char *) k->org_unit,
@@ -376,29 +398,69 @@ batch_hash(const void *key, Size keysize)
 }
 
 static int
-batch_match(const void *a, const void *b, Size keysize)
+pending_match(const void *a, const void *b, Size keysize)
 {
-	return same_key(a, b) ? 0 : 1;
+	const KpiPendingKey *x = a;
+	const KpiPendingKey *y = b;
+
+	return (x->subid == y->subid && same_key(&x->key, &y->key)) ? 0 : 1;
+}
+
+/* The transaction's memory went with it: so did its pending totals */
+static void
+pending_forget(void *arg)
+{
+	pending = NULL;
+	pending_cxt = NULL;
 }
 
 static void
-batch_add(const KpiEntry *e)
+pending_create(void)
 {
-	KpiEntry   *total;
+	HASHCTL		ctl;
+	MemoryContextCallback *cb;
+
+	pending_cxt = AllocSetContextCreate(TopTransactionContext, "capa KPI pending",
+										ALLOCSET_SMALL_SIZES);
+	cb = MemoryContextAlloc(pending_cxt, sizeof(MemoryContextCallback));
+	cb->func = pending_forget;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(pending_cxt, cb);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(KpiPendingKey);
+	ctl.entrysize = sizeof(KpiPending);
+	ctl.hash = pending_hash;
+	ctl.match = pending_match;
+	ctl.hcxt = pending_cxt;
+	pending = hash_create("capa KPI pending", 64, &ctl,
+						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* Add counters to the pending total of (key, subid) */
+static void
+pending_add(const KpiKey *key, SubTransactionId subid, const int64 *v)
+{
+	KpiPendingKey pkey;
+	KpiPending *total;
 	bool		found;
 	int			i;
 
-	total = hash_search(batch_totals, &e->key, HASH_ENTER, &found);
+	if (pending == NULL)
+		pending_create();
+	memset(&pkey, 0, sizeof(pkey));
+	pkey.key = *key;
+	pkey.subid = subid;
+	total = hash_search(pending, &pkey, HASH_ENTER, &found);
 	if (!found)
 	{
 		/* the key's texts must outlive the row they came from */
-		total->key.kind = MemoryContextStrdup(batch_cxt, e->key.kind);
-		total->key.org_unit = e->key.org_unit ?
-			MemoryContextStrdup(batch_cxt, e->key.org_unit) : NULL;
+		total->pkey.key.kind = MemoryContextStrdup(pending_cxt, key->kind);
+		total->pkey.key.org_unit = key->org_unit ?
+			MemoryContextStrdup(pending_cxt, key->org_unit) : NULL;
 		memset(total->v, 0, sizeof(total->v));
 	}
 	for (i = 0; i < KPI_METRIC_COUNT; i++)
-		total->v[i] += e->v[i];
+		total->v[i] += v[i];
 }
 
 void
@@ -408,6 +470,7 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 	KpiRecord	old;
 	KpiRecord	rec;
 	TimestampTz end;
+	SubTransactionId subid = GetCurrentSubTransactionId();
 	int			i;
 
 	change.count = 0;
@@ -422,72 +485,208 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 
 	for (i = 0; i < change.count; i++)
 	{
-		if (entry_is_zero(&change.entries[i]))
-			continue;
-		if (batch_totals)
-			batch_add(&change.entries[i]);
-		else
-			write_entry(&change.entries[i]);
+		if (!entry_is_zero(&change.entries[i]))
+			pending_add(&change.entries[i].key, subid, change.entries[i].v);
 	}
 }
 
-/* The batch's memory went with its transaction: forget the batch */
-static void
-batch_forget(void *arg)
+/*
+ * The pending totals of this transaction, summed over its subtransactions,
+ * in one hash table keyed by KpiKey (subid 0); NULL if there are none.
+ */
+static HTAB *
+pending_by_key(void)
 {
-	batch_totals = NULL;
-	batch_cxt = NULL;
+	HTAB	   *sums;
+	HASHCTL		ctl;
+	HASH_SEQ_STATUS status;
+	KpiPending *p;
+
+	if (pending == NULL || hash_get_num_entries(pending) == 0)
+		return NULL;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(KpiPendingKey);
+	ctl.entrysize = sizeof(KpiPending);
+	ctl.hash = pending_hash;
+	ctl.match = pending_match;
+	ctl.hcxt = CurrentMemoryContext;
+	sums = hash_create("capa KPI pending sums", 64, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	hash_seq_init(&status, pending);
+	while ((p = hash_seq_search(&status)) != NULL)
+	{
+		KpiPendingKey pkey = p->pkey;
+		KpiPending *sum;
+		bool		found;
+		int			i;
+
+		pkey.subid = InvalidSubTransactionId;
+		sum = hash_search(sums, &pkey, HASH_ENTER, &found);
+		if (!found)
+			memset(sum->v, 0, sizeof(sum->v));
+		for (i = 0; i < KPI_METRIC_COUNT; i++)
+			sum->v[i] += p->v[i];
+	}
+	return sums;
+}
+
+/* Just before commit (or PREPARE): write the pending totals, once */
+static void
+pending_write(void)
+{
+	CapaCatalog *cat;
+	HTAB	   *sums = pending_by_key();
+	HASH_SEQ_STATUS status;
+	KpiPending *p;
+	Oid			saved_user;
+	int			saved_sec;
+
+	if (sums == NULL)
+		return;
+	cat = capa_catalog();
+	/* at commit no statement is running: the writes need a snapshot */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	hash_seq_init(&status, sums);
+	while ((p = hash_seq_search(&status)) != NULL)
+	{
+		KpiEntry	e;
+
+		e.key = p->pkey.key;
+		memcpy(e.v, p->v, sizeof(e.v));
+		if (!entry_is_zero(&e))
+			write_entry(&e);
+	}
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	PopActiveSnapshot();
+	hash_destroy(sums);
+	/* written: nothing is pending any more */
+	if (pending_cxt)
+		MemoryContextDelete(pending_cxt);
+}
+
+static void
+kpi_xact_callback(XactEvent event, void *arg)
+{
+	if (pending == NULL)
+		return;
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+		pending_write();
+}
+
+/*
+ * A subtransaction's totals: taken back when it rolls back, handed to its
+ * parent when it commits.
+ */
+static void
+kpi_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	KpiPending *p;
+	List	   *moved = NIL;
+	ListCell   *lc;
+
+	if (pending == NULL ||
+		(event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB))
+		return;
+	hash_seq_init(&status, pending);
+	while ((p = hash_seq_search(&status)) != NULL)
+	{
+		if (p->pkey.subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+		{
+			KpiPending *copy = MemoryContextAlloc(pending_cxt, sizeof(KpiPending));
+
+			memcpy(copy, p, sizeof(KpiPending));
+			moved = lappend(moved, copy);
+		}
+		hash_search(pending, &p->pkey, HASH_REMOVE, NULL);
+	}
+	foreach(lc, moved)
+	{
+		KpiPending *copy = lfirst(lc);
+
+		pending_add(&copy->pkey.key, parentSubid, copy->v);
+	}
 }
 
 void
+capa_kpi_init(void)
+{
+	RegisterXactCallback(kpi_xact_callback, NULL);
+	RegisterSubXactCallback(kpi_subxact_callback, NULL);
+}
+
+/* Kept for bulk loads (capa_import): every change now waits for the commit */
+void
 capa_kpi_batch_begin(void)
 {
-	HASHCTL		ctl;
-	MemoryContextCallback *cb;
-
-	if (batch_totals)
-		elog(ERROR, "capa: a KPI batch is already open");
-	/* under the transaction: gone with it whatever happens */
-	batch_cxt = AllocSetContextCreate(TopTransactionContext, "capa KPI batch",
-									  ALLOCSET_DEFAULT_SIZES);
-	cb = MemoryContextAlloc(batch_cxt, sizeof(MemoryContextCallback));
-	cb->func = batch_forget;
-	cb->arg = NULL;
-	MemoryContextRegisterResetCallback(batch_cxt, cb);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(KpiKey);
-	ctl.entrysize = sizeof(KpiEntry);
-	ctl.hash = batch_hash;
-	ctl.match = batch_match;
-	ctl.hcxt = batch_cxt;
-	batch_totals = hash_create("capa KPI batch", 256, &ctl,
-							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
 void
 capa_kpi_batch_end(bool flush)
 {
-	HTAB	   *totals = batch_totals;
-	MemoryContext cxt = batch_cxt;
+}
 
-	/* forget the batch first: a failing write must not leave it open */
-	batch_totals = NULL;
-	batch_cxt = NULL;
-	if (totals == NULL)
+/*
+ * capa_kpi_pending_rollup() and capa_kpi_pending_close_days(): this
+ * transaction's pending totals as rows of kpi_rollup and kpi_close_days
+ * (shard: this backend), so the KPI views see the transaction's own
+ * changes before it commits.
+ */
+static void
+pending_rows(FunctionCallInfo fcinfo, bool days)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HTAB	   *sums;
+	HASH_SEQ_STATUS status;
+	KpiPending *p;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sums = pending_by_key();
+	if (sums == NULL)
 		return;
-	if (flush)
+	hash_seq_init(&status, sums);
+	while ((p = hash_seq_search(&status)) != NULL)
 	{
-		HASH_SEQ_STATUS status;
-		KpiEntry   *e;
+		Datum		values[4 + KPI_METRIC_COUNT];
+		bool		nulls[4 + KPI_METRIC_COUNT];
+		int			i;
 
-		hash_seq_init(&status, totals);
-		while ((e = hash_seq_search(&status)) != NULL)
-		{
-			if (!entry_is_zero(e))
-				write_entry(e);
-		}
+		if (p->pkey.key.is_days != days)
+			continue;
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = days ? Int32GetDatum(p->pkey.key.bucket) : DateADTGetDatum(p->pkey.key.bucket);
+		values[1] = CStringGetTextDatum(p->pkey.key.kind);
+		nulls[2] = p->pkey.key.org_unit == NULL;
+		values[2] = nulls[2] ? (Datum) 0 : CStringGetTextDatum(p->pkey.key.org_unit);
+		values[3] = Int32GetDatum((int32) MyBackendId);
+		for (i = 0; i < (days ? 1 : KPI_METRIC_COUNT); i++)
+			values[4 + i] = Int64GetDatum(p->v[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	MemoryContextDelete(cxt);
+}
+
+PG_FUNCTION_INFO_V1(capa_kpi_pending_rollup);
+PG_FUNCTION_INFO_V1(capa_kpi_pending_close_days);
+
+Datum
+capa_kpi_pending_rollup(PG_FUNCTION_ARGS)
+{
+	pending_rows(fcinfo, false);
+	return (Datum) 0;
+}
+
+Datum
+capa_kpi_pending_close_days(PG_FUNCTION_ARGS)
+{
+	pending_rows(fcinfo, true);
+	return (Datum) 0;
 }
 
 /*
@@ -513,6 +712,20 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	MemoryContext per_row;
 	MemoryContext old;
 
+	/*
+	 * The rows it reads include this transaction's own changes, so their
+	 * pending totals go.  Not inside a subtransaction: were it rolled back,
+	 * the rollup would come back without them.
+	 */
+	if (pending != NULL && hash_get_num_entries(pending) > 0)
+	{
+		if (GetCurrentTransactionNestLevel() > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+					 errmsg("capa_kpi_rebuild() cannot run in a subtransaction after capa changes"),
+					 errhint("Run it in a transaction of its own.")));
+		MemoryContextDelete(pending_cxt);
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
@@ -523,28 +736,18 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 
 	per_row = AllocSetContextCreate(CurrentMemoryContext, "capa KPI rebuild row",
 									ALLOCSET_DEFAULT_SIZES);
-	capa_kpi_batch_begin();
-	PG_TRY();
+	/* each record's contribution, written when the transaction commits */
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-		while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
-		{
-			CHECK_FOR_INTERRUPTS();
-			old = MemoryContextSwitchTo(per_row);
-			capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(per_row);
-			records++;
-		}
-		table_endscan(scan);
-		capa_kpi_batch_end(true);
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(per_row);
+		capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_row);
+		records++;
 	}
-	PG_CATCH();
-	{
-		capa_kpi_batch_end(false);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	table_endscan(scan);
 
 	table_close(rel, NoLock);
 	capa_restore_user(saved_user, saved_sec);

@@ -6,8 +6,9 @@
  *
  * Each change of a register row adds its contribution (events newly
  * stamped, the open interval of the record) to the rollup rows of this
- * backend's shard, so writers never wait for each other on a rollup row.
- * A bulk import batches the contributions in memory and writes them once.
+ * backend's shard, so writers never wait for each other on a rollup row;
+ * the contributions of a transaction are added up in memory and written
+ * once, at its commit.
  *
  * IDENTIFICATION
  *	  src/kpi.h
@@ -24,17 +25,20 @@
 
 /*
  * Add the KPI contribution of one change of a register row (oldtup NULL
- * for a new or imported row).  Call as capa's owner, inside SPI.
+ * for a new or imported row) to this transaction's pending totals.
  */
 extern void capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup);
 
 /*
- * Batching for bulk loads: between begin and end, capa_kpi_track()
- * accumulates in memory; capa_kpi_batch_end(true) writes the totals
- * (inside SPI, as capa's owner), capa_kpi_batch_end(false) drops them
- * (call it on the error path too).
+ * Every change's contribution waits in memory, by subtransaction, and is
+ * written once just before its transaction commits: a transaction of a
+ * million changes updates each rollup row once.  These two remain for bulk
+ * loads written against the earlier interface; they do nothing now.
  */
 extern void capa_kpi_batch_begin(void);
 extern void capa_kpi_batch_end(bool flush);
+
+/* Register the transaction callbacks (from _PG_init) */
+extern void capa_kpi_init(void);
 
 #endif							/* CAPA_KPI_H */
