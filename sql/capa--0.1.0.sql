@@ -634,6 +634,15 @@ COMMENT ON TABLE @extschema@.kpi_close_days IS
     'closures by whole days from opening to closure, for the median; maintained by the register trigger';
 CREATE UNIQUE INDEX kpi_close_days_key ON @extschema@.kpi_close_days (days, kind, org_unit, shard) NULLS NOT DISTINCT;
 
+CREATE TABLE @extschema@.kpi_action_due (
+    due                 date NOT NULL,
+    shard               integer NOT NULL,
+    pending             bigint NOT NULL,
+    PRIMARY KEY (due, shard)
+);
+COMMENT ON TABLE @extschema@.kpi_action_due IS
+    'action items not done, of records not cancelled, by due date: overdue_actions without reading the items; maintained by the triggers';
+
 -- The rollup as this transaction sees it: the committed rows and the
 -- transaction's own changes, which are written only when it commits
 -- (src/kpi.c), so a transaction reads its own changes in the KPIs
@@ -649,6 +658,14 @@ CREATE VIEW @extschema@.kpi_rollup_now WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.kpi_rollup
     UNION ALL SELECT * FROM @extschema@.capa_kpi_pending_rollup();
 COMMENT ON VIEW @extschema@.kpi_rollup_now IS 'capa.kpi_rollup with this transaction''s own changes, not yet written';
+CREATE FUNCTION @extschema@.capa_kpi_pending_action_due() RETURNS SETOF @extschema@.kpi_action_due
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_kpi_pending_action_due() IS
+    'this transaction''s capa.kpi_action_due changes, written at its commit';
+CREATE VIEW @extschema@.kpi_action_due_now WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.kpi_action_due
+    UNION ALL SELECT * FROM @extschema@.capa_kpi_pending_action_due();
+COMMENT ON VIEW @extschema@.kpi_action_due_now IS 'capa.kpi_action_due with this transaction''s own changes, not yet written';
 CREATE VIEW @extschema@.kpi_close_days_now WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.kpi_close_days
     UNION ALL SELECT * FROM @extschema@.capa_kpi_pending_close_days();
@@ -710,13 +727,10 @@ WITH open_now AS (
     FROM @extschema@.register r
     WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state
 ), pending_actions AS (
-    SELECT pg_catalog.count(*) AS overdue_actions
-    FROM @extschema@.action a
-    WHERE NOT a.done
-      AND a.due OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
-      AND EXISTS (SELECT FROM @extschema@.register r
-                  WHERE r.id OPERATOR(@extschema@.=) a.capa_id
-                    AND r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state)
+    -- items of a closed record are all done; a cancelled record's do not count
+    SELECT COALESCE(pg_catalog.sum(d.pending), 0)::bigint AS overdue_actions
+    FROM @extschema@.kpi_action_due_now d
+    WHERE d.due OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
 ), history AS (
     SELECT pg_catalog.sum(k.contained) AS contained, pg_catalog.sum(k.contain_seconds) AS contain_seconds,
            pg_catalog.sum(k.analysed) AS analysed, pg_catalog.sum(k.analysed_related) AS analysed_related,
@@ -888,8 +902,19 @@ WITH gone AS (
     ON CONFLICT (days, kind, org_unit, shard) DO UPDATE SET
         closed = d.closed OPERATOR(pg_catalog.+) EXCLUDED.closed
     RETURNING 1
+), gone_due AS (
+    DELETE FROM @extschema@.kpi_action_due a WHERE a.shard OPERATOR(pg_catalog.<>) 0 RETURNING a.*
+), folded_due AS (
+    INSERT INTO @extschema@.kpi_action_due AS a (due, shard, pending)
+    SELECT g.due, 0, pg_catalog.sum(g.pending)
+    FROM gone_due g
+    GROUP BY g.due
+    ON CONFLICT (due, shard) DO UPDATE SET
+        pending = a.pending OPERATOR(pg_catalog.+) EXCLUDED.pending
+    RETURNING 1
 )
 SELECT (SELECT pg_catalog.count(*) FROM gone) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM gone_days)
+       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM gone_due)
 $compact$;
 COMMENT ON FUNCTION @extschema@.capa_kpi_compact() IS
     'folds the KPI rollup''s per-backend shards into one; returns the rows folded. Optional housekeeping (e.g. nightly with pg_cron): the KPIs are the same before and after';
@@ -1499,6 +1524,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_rollup', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_close_days', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_action_due', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.link', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.link_id_seq', '');
 
@@ -1565,13 +1591,14 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO 
 GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
 GRANT SELECT ON @extschema@.digest TO capa_reader;
 GRANT SELECT ON @extschema@.kpi_rollup, @extschema@.kpi_close_days, @extschema@.kpi_record,
-    @extschema@.kpi_rollup_now, @extschema@.kpi_close_days_now,
+    @extschema@.kpi_rollup_now, @extschema@.kpi_close_days_now, @extschema@.kpi_action_due,
+    @extschema@.kpi_action_due_now,
     @extschema@.kpi_summary, @extschema@.kpi_monthly, @extschema@.kpi_by_source,
     @extschema@.kpi_by_severity, @extschema@.kpi_by_cause, @extschema@.kpi_by_owner,
     @extschema@.kpi_by_org_unit, @extschema@.kpi_by_control, @extschema@.link,
     @extschema@.broken_link TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_broken_links(), @extschema@.capa_kpi_pending_rollup(),
-    @extschema@.capa_kpi_pending_close_days() TO capa_reader;
+    @extschema@.capa_kpi_pending_close_days(), @extschema@.capa_kpi_pending_action_due() TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_link(@extschema@.capa_ref, regclass, text),
     @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text) TO capa_editor;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_kpi_compact(), @extschema@.capa_kpi_rebuild() TO capa_admin;

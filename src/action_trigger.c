@@ -28,6 +28,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "import.h"
+#include "kpi.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
@@ -258,6 +259,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	entry.actor = actor;
 	result = capa_audit_chain(&entry, tupdesc, oldtup, result,
 							  cat->act[ACT_CHAIN_HEAD], caller_cxt);
+	/* the record is being worked (checked above): not cancelled */
+	capa_kpi_track_action(tupdesc, oldtup, result, false);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

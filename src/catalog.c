@@ -169,6 +169,12 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" ON CONFLICT (days, kind, org_unit, shard) DO UPDATE SET"
 		" closed = k.closed OPERATOR(pg_catalog.+) EXCLUDED.closed",
 	"ittil"},
+	[PLAN_KPI_ACTION_UPSERT] = {
+		"INSERT INTO capa.kpi_action_due AS k (due, shard, pending)"
+		" VALUES ($1, $2, $3)"
+		" ON CONFLICT (due, shard) DO UPDATE SET"
+		" pending = k.pending " KPI_ADD " EXCLUDED.pending",
+	"dil"},
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {

@@ -81,11 +81,19 @@ typedef enum KpiMetric
 	KPI_METRIC_COUNT
 } KpiMetric;
 
-/* A rollup row's key: a month row, or (is_days) a kpi_close_days row */
+/* The table a rollup row belongs to */
+typedef enum KpiTable
+{
+	KPI_MONTH,					/* capa.kpi_rollup: bucket is the month */
+	KPI_CLOSE_DAYS,				/* capa.kpi_close_days: bucket is whole days */
+	KPI_ACTION_DUE				/* capa.kpi_action_due: bucket is the due date */
+} KpiTable;
+
+/* A rollup row's key */
 typedef struct KpiKey
 {
-	bool		is_days;
-	int32		bucket;			/* DateADT of the month's first day, or days */
+	KpiTable	table;
+	int32		bucket;			/* see KpiTable */
 	const char *kind;
 	const char *org_unit;		/* NULL: no org unit */
 } KpiKey;
@@ -138,6 +146,11 @@ typedef struct KpiPending
 static MemoryContext pending_cxt = NULL;
 static HTAB *pending = NULL;
 
+/* capa_kpi_rebuild() is counting every row again */
+static bool kpi_rebuilding = false;
+
+static void kpi_cancelled_record(Datum record_id);
+
 static DateADT
 month_of(TimestampTz t)
 {
@@ -163,15 +176,15 @@ same_text(const char *a, const char *b)
 static bool
 same_key(const KpiKey *a, const KpiKey *b)
 {
-	return a->is_days == b->is_days && a->bucket == b->bucket &&
+	return a->table == b->table && a->bucket == b->bucket &&
 		same_text(a->kind, b->kind) && same_text(a->org_unit, b->org_unit);
 }
 
 /* The entry of a key in this change, added if new */
 static int64 *
-change_entry(KpiChange *change, bool is_days, int32 bucket, const KpiRecord *rec)
+change_entry(KpiChange *change, KpiTable table, int32 bucket, const KpiRecord *rec)
 {
-	KpiKey		key = {is_days, bucket, rec->kind, rec->org_unit};
+	KpiKey		key = {table, bucket, rec->kind, rec->org_unit};
 	int			i;
 
 	for (i = 0; i < change->count; i++)
@@ -245,17 +258,17 @@ add_events(KpiChange *change, const KpiRecord *old, const KpiRecord *rec)
 	int64	   *v;
 
 	if (newly_stamped(old, rec, CAPA_STAMP_OPENED))
-		change_entry(change, false, month_of(rec->at[CAPA_STAMP_OPENED]), rec)[KPI_OPENED]++;
+		change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_OPENED]), rec)[KPI_OPENED]++;
 	if (newly_stamped(old, rec, CAPA_STAMP_CONTAINED))
 	{
-		v = change_entry(change, false, month_of(rec->at[CAPA_STAMP_CONTAINED]), rec);
+		v = change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_CONTAINED]), rec);
 		v[KPI_CONTAINED]++;
 		v[KPI_CONTAIN_SECONDS] += seconds_between(rec->at[CAPA_STAMP_OPENED],
 												  rec->at[CAPA_STAMP_CONTAINED]);
 	}
 	if (newly_stamped(old, rec, CAPA_STAMP_ANALYSED))
 	{
-		v = change_entry(change, false, month_of(rec->at[CAPA_STAMP_ANALYSED]), rec);
+		v = change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_ANALYSED]), rec);
 		v[KPI_ANALYSED]++;
 		if (rec->names_related)
 			v[KPI_ANALYSED_RELATED]++;
@@ -265,7 +278,7 @@ add_events(KpiChange *change, const KpiRecord *old, const KpiRecord *rec)
 		TimestampTz closed = rec->at[CAPA_STAMP_CLOSED];
 		int64		seconds = seconds_between(rec->at[CAPA_STAMP_OPENED], closed);
 
-		v = change_entry(change, false, month_of(closed), rec);
+		v = change_entry(change, KPI_MONTH, month_of(closed), rec);
 		v[KPI_CLOSED]++;
 		v[KPI_CLOSE_SECONDS] += seconds;
 		if (rec->has_close_due)
@@ -282,12 +295,12 @@ add_events(KpiChange *change, const KpiRecord *old, const KpiRecord *rec)
 				v[KPI_CLOSED_FIRST_TIME]++;
 		}
 		/* whole days taken, rounded down */
-		change_entry(change, true, (int32) (seconds / SECS_PER_DAY), rec)[0]++;
+		change_entry(change, KPI_CLOSE_DAYS, (int32) (seconds / SECS_PER_DAY), rec)[0]++;
 	}
 	if (newly_stamped(old, rec, CAPA_STAMP_CANCELLED))
-		change_entry(change, false, month_of(rec->at[CAPA_STAMP_CANCELLED]), rec)[KPI_CANCELLED]++;
+		change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_CANCELLED]), rec)[KPI_CANCELLED]++;
 	if (newly_stamped(old, rec, CAPA_STAMP_REOPENED))
-		change_entry(change, false, month_of(rec->at[CAPA_STAMP_REOPENED]), rec)[KPI_REOPENED]++;
+		change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_REOPENED]), rec)[KPI_REOPENED]++;
 }
 
 static bool
@@ -319,17 +332,17 @@ add_interval(KpiChange *change, const KpiRecord *rec, int sign)
 	else
 		return;
 	start_month = month_of(start);
-	change_entry(change, false, start_month, rec)[KPI_BACKLOG_DELTA] += sign;
+	change_entry(change, KPI_MONTH, start_month, rec)[KPI_BACKLOG_DELTA] += sign;
 	if (ended)
-		change_entry(change, false, month_of(end), rec)[KPI_BACKLOG_DELTA] -= sign;
+		change_entry(change, KPI_MONTH, month_of(end), rec)[KPI_BACKLOG_DELTA] -= sign;
 
 	if (!rec->has_close_due)
 		return;
 	/* overdue at a month's end: due in or before that month, still open */
 	due_month = TIMESTAMP_IS_NOBEGIN(rec->close_due) ? start_month : month_of(rec->close_due);
-	change_entry(change, false, Max(due_month, start_month), rec)[KPI_OVERDUE_DELTA] += sign;
+	change_entry(change, KPI_MONTH, Max(due_month, start_month), rec)[KPI_OVERDUE_DELTA] += sign;
 	if (ended)
-		change_entry(change, false, Max(due_month, month_of(end)), rec)[KPI_OVERDUE_DELTA] -= sign;
+		change_entry(change, KPI_MONTH, Max(due_month, month_of(end)), rec)[KPI_OVERDUE_DELTA] -= sign;
 }
 
 static bool
@@ -362,11 +375,19 @@ write_entry(const KpiEntry *e)
 	int			rc;
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = e->key.is_days ? Int32GetDatum(e->key.bucket) : DateADTGetDatum(e->key.bucket);
+	values[0] = e->key.table == KPI_CLOSE_DAYS ? Int32GetDatum(e->key.bucket) :
+		DateADTGetDatum(e->key.bucket);
 	values[1] = CStringGetTextDatum(e->key.kind);
 	values[2] = text_or_null(e->key.org_unit, &nulls[2]);
 	values[3] = Int32GetDatum((int32) MyBackendId);
-	if (e->key.is_days)
+	if (e->key.table == KPI_ACTION_DUE)
+	{
+		/* due, shard, pending */
+		values[1] = values[3];
+		values[2] = Int64GetDatum(e->v[0]);
+		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_ACTION_UPSERT), values, NULL, false, 0);
+	}
+	else if (e->key.table == KPI_CLOSE_DAYS)
 	{
 		values[4] = Int64GetDatum(e->v[0]);
 		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_DAYS_UPSERT), values, nulls, false, 0);
@@ -387,7 +408,7 @@ pending_hash(const void *key, Size keysize)
 {
 	const KpiPendingKey *p = key;
 	const KpiKey *k = &p->key;
-	uint32		h = hash_uint32((uint32) k->bucket) ^ (k->is_days ? 0x9e3779b9 : 0);
+	uint32		h = hash_uint32((uint32) k->bucket) ^ hash_uint32((uint32) k->table);
 
 	h = hash_combine(h, hash_uint32((uint32) p->subid));
 	h = hash_combine(h, hash_bytes((const unsigned char *) k->kind, strlen(k->kind)));
@@ -471,6 +492,7 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 	KpiRecord	rec;
 	TimestampTz end;
 	SubTransactionId subid = GetCurrentSubTransactionId();
+	bool		isnull;
 	int			i;
 
 	change.count = 0;
@@ -488,6 +510,14 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 		if (!entry_is_zero(&change.entries[i]))
 			pending_add(&change.entries[i].key, subid, change.entries[i].v);
 	}
+
+	/*
+	 * Cancelled now: its pending action items no longer count (a new row,
+	 * imported, has none yet; a rebuild counts every item, then this)
+	 */
+	if (rec.state == CAPA_STATE_CANCELLED &&
+		(oldtup ? old.state != CAPA_STATE_CANCELLED : kpi_rebuilding))
+		kpi_cancelled_record(heap_getattr(newtup, capa_catalog()->reg[REG_ID], tupdesc, &isnull));
 }
 
 /*
@@ -640,7 +670,7 @@ capa_kpi_batch_end(bool flush)
  * changes before it commits.
  */
 static void
-pending_rows(FunctionCallInfo fcinfo, bool days)
+pending_rows(FunctionCallInfo fcinfo, KpiTable table)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	HTAB	   *sums;
@@ -658,15 +688,25 @@ pending_rows(FunctionCallInfo fcinfo, bool days)
 		bool		nulls[4 + KPI_METRIC_COUNT];
 		int			i;
 
-		if (p->pkey.key.is_days != days)
+		if (p->pkey.key.table != table)
 			continue;
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = days ? Int32GetDatum(p->pkey.key.bucket) : DateADTGetDatum(p->pkey.key.bucket);
+		if (table == KPI_ACTION_DUE)
+		{
+			/* due, shard, pending */
+			values[0] = DateADTGetDatum(p->pkey.key.bucket);
+			values[1] = Int32GetDatum((int32) MyBackendId);
+			values[2] = Int64GetDatum(p->v[0]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		values[0] = table == KPI_CLOSE_DAYS ? Int32GetDatum(p->pkey.key.bucket) :
+			DateADTGetDatum(p->pkey.key.bucket);
 		values[1] = CStringGetTextDatum(p->pkey.key.kind);
 		nulls[2] = p->pkey.key.org_unit == NULL;
 		values[2] = nulls[2] ? (Datum) 0 : CStringGetTextDatum(p->pkey.key.org_unit);
 		values[3] = Int32GetDatum((int32) MyBackendId);
-		for (i = 0; i < (days ? 1 : KPI_METRIC_COUNT); i++)
+		for (i = 0; i < (table == KPI_CLOSE_DAYS ? 1 : KPI_METRIC_COUNT); i++)
 			values[4 + i] = Int64GetDatum(p->v[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -674,19 +714,103 @@ pending_rows(FunctionCallInfo fcinfo, bool days)
 
 PG_FUNCTION_INFO_V1(capa_kpi_pending_rollup);
 PG_FUNCTION_INFO_V1(capa_kpi_pending_close_days);
+PG_FUNCTION_INFO_V1(capa_kpi_pending_action_due);
 
 Datum
 capa_kpi_pending_rollup(PG_FUNCTION_ARGS)
 {
-	pending_rows(fcinfo, false);
+	pending_rows(fcinfo, KPI_MONTH);
 	return (Datum) 0;
 }
 
 Datum
 capa_kpi_pending_close_days(PG_FUNCTION_ARGS)
 {
-	pending_rows(fcinfo, true);
+	pending_rows(fcinfo, KPI_CLOSE_DAYS);
 	return (Datum) 0;
+}
+
+Datum
+capa_kpi_pending_action_due(PG_FUNCTION_ARGS)
+{
+	pending_rows(fcinfo, KPI_ACTION_DUE);
+	return (Datum) 0;
+}
+
+/*
+ * Pending action items by due date (capa.kpi_action_due), for
+ * overdue_actions: an item counts while it is not done and its record is
+ * not cancelled.  Action items change only while their record is worked
+ * (open to planned), so the record's cancel is the one other change that
+ * takes items out: kpi_cancelled_record() below.
+ */
+static void
+action_contribution(TupleDesc tupdesc, HeapTuple tuple, bool record_cancelled, int sign)
+{
+	CapaCatalog *cat = capa_catalog();
+	bool		isnull;
+	Datum		d;
+	KpiKey		key;
+	int64		v[KPI_METRIC_COUNT];
+
+	if (record_cancelled)
+		return;
+	d = heap_getattr(tuple, cat->act[ACT_DONE], tupdesc, &isnull);
+	if (!isnull && DatumGetBool(d))
+		return;
+	d = heap_getattr(tuple, cat->act[ACT_DUE], tupdesc, &isnull);
+	if (isnull || DATE_NOT_FINITE(DatumGetDateADT(d)))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.table = KPI_ACTION_DUE;
+	key.bucket = DatumGetDateADT(d);
+	key.kind = "";
+	memset(v, 0, sizeof(v));
+	v[0] = sign;
+	pending_add(&key, GetCurrentSubTransactionId(), v);
+}
+
+void
+capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
+					  bool record_cancelled)
+{
+	action_contribution(tupdesc, newtup, record_cancelled, +1);
+	if (oldtup)
+		action_contribution(tupdesc, oldtup, record_cancelled, -1);
+}
+
+/* A record was cancelled: its pending action items stop counting */
+static void
+kpi_cancelled_record(Datum record_id)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtypes[1] = {cat->ref_type};
+	uint64		i;
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT a.due, pg_catalog.count(*) FROM capa.action a"
+							   " WHERE a.capa_id OPERATOR(capa.=) $1 AND NOT a.done"
+							   " GROUP BY a.due",
+							   1, argtypes, &record_id, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: pending action count returned %s", SPI_result_code_string(rc));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		KpiKey		key;
+		int64		v[KPI_METRIC_COUNT];
+		Datum		due = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (isnull || DATE_NOT_FINITE(DatumGetDateADT(due)))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.table = KPI_ACTION_DUE;
+		key.bucket = DatumGetDateADT(due);
+		key.kind = "";
+		memset(v, 0, sizeof(v));
+		v[0] = -DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		pending_add(&key, GetCurrentSubTransactionId(), v);
+	}
 }
 
 /*
@@ -704,6 +828,7 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 {
 	CapaCatalog *cat = capa_catalog();
 	Relation	rel;
+	Relation	actions;
 	TableScanDesc scan;
 	HeapTuple	tuple;
 	int64		records = 0;
@@ -736,18 +861,44 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 
 	per_row = AllocSetContextCreate(CurrentMemoryContext, "capa KPI rebuild row",
 									ALLOCSET_DEFAULT_SIZES);
-	/* each record's contribution, written when the transaction commits */
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (SPI_execute("DELETE FROM capa.kpi_action_due", false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "capa: could not empty the KPI rollup");
+
+	/*
+	 * Every action item counts while not done; then each cancelled record
+	 * takes its own back, as when it was cancelled.  Each contribution is
+	 * written when the transaction commits.
+	 */
+	actions = table_open(cat->action_relid, ShareLock);
+	scan = table_beginscan(actions, GetActiveSnapshot(), 0, NULL);
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
-		old = MemoryContextSwitchTo(per_row);
-		capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(per_row);
-		records++;
+		capa_kpi_track_action(RelationGetDescr(actions), NULL, tuple, false);
 	}
 	table_endscan(scan);
+	table_close(actions, NoLock);
+
+	kpi_rebuilding = true;
+	PG_TRY();
+	{
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(per_row);
+			capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(per_row);
+			records++;
+		}
+		table_endscan(scan);
+	}
+	PG_FINALLY();
+	{
+		kpi_rebuilding = false;
+	}
+	PG_END_TRY();
 
 	table_close(rel, NoLock);
 	capa_restore_user(saved_user, saved_sec);
