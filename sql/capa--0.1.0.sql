@@ -701,31 +701,53 @@ COMMENT ON VIEW @extschema@.kpi_record IS
     'one row per record with its KPI measures (open, overdue, days to close, on time): the drill-down behind the kpi_by_* views';
 
 CREATE VIEW @extschema@.kpi_summary WITH (security_invoker = true) AS
-WITH open_now AS (
-    SELECT pg_catalog.count(*) AS open_total,
-           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'critical'::@extschema@.capa_severity) AS open_critical,
-           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'major'::@extschema@.capa_severity) AS open_major,
-           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'minor'::@extschema@.capa_severity) AS open_minor,
-           pg_catalog.count(*) FILTER (WHERE r.severity OPERATOR(@extschema@.=) 'observation'::@extschema@.capa_severity) AS open_observation,
+WITH now_marks AS MATERIALIZED (
+    -- the moments the open records are compared with, computed once
+    SELECT pg_catalog.now() AS now,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval AS age_31,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval AS age_91,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval AS age_181
+), open_groups AS (
+    -- the open records by index only, grouped by severity and age bucket:
+    -- each row is compared a few times only (this is most of the view's time)
+    SELECT r.severity,
+           CASE WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_31 THEN 0
+                WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_91 THEN 1
+                WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_181 THEN 2
+                ELSE 3 END AS age,
+           pg_catalog.count(*) AS n,
+           -- containment is overdue only while a record is open, the
+           -- effectiveness check only while it is implemented
            pg_catalog.count(*) FILTER (WHERE r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
-                                         AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_contain,
-           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_close,
+                                         AND r.contain_due OPERATOR(pg_catalog.<) t.now) AS overdue_contain,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) t.now) AS overdue_close,
            pg_catalog.count(*) FILTER (WHERE r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
-                                         AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now()) AS overdue_effectiveness,
-           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) pg_catalog.now()
+                                         AND r.effectiveness_due OPERATOR(pg_catalog.<) t.now) AS overdue_effectiveness,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) t.now
                                          OR (r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
-                                             AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now())
+                                             AND r.contain_due OPERATOR(pg_catalog.<) t.now)
                                          OR (r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
-                                             AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now())) AS overdue_total,
-           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval)) AS aging_0_30,
-           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval)
-                                         AND r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval)) AS aging_31_90,
-           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval)
-                                         AND r.opened_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval)) AS aging_91_180,
-           pg_catalog.count(*) FILTER (WHERE r.opened_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval)) AS aging_over_180,
+                                             AND r.effectiveness_due OPERATOR(pg_catalog.<) t.now)) AS overdue_total,
            pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_open
-    FROM @extschema@.register r
+    FROM now_marks t, @extschema@.register r
     WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state
+    GROUP BY 1, 2
+), open_now AS (
+    SELECT COALESCE(pg_catalog.sum(g.n), 0)::bigint AS open_total,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'critical'::@extschema@.capa_severity), 0)::bigint AS open_critical,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'major'::@extschema@.capa_severity), 0)::bigint AS open_major,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'minor'::@extschema@.capa_severity), 0)::bigint AS open_minor,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'observation'::@extschema@.capa_severity), 0)::bigint AS open_observation,
+           COALESCE(pg_catalog.sum(g.overdue_contain), 0)::bigint AS overdue_contain,
+           COALESCE(pg_catalog.sum(g.overdue_close), 0)::bigint AS overdue_close,
+           COALESCE(pg_catalog.sum(g.overdue_effectiveness), 0)::bigint AS overdue_effectiveness,
+           COALESCE(pg_catalog.sum(g.overdue_total), 0)::bigint AS overdue_total,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 0), 0)::bigint AS aging_0_30,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 1), 0)::bigint AS aging_31_90,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 2), 0)::bigint AS aging_91_180,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 3), 0)::bigint AS aging_over_180,
+           COALESCE(pg_catalog.sum(g.improvements_open), 0)::bigint AS improvements_open
+    FROM open_groups g
 ), pending_actions AS (
     -- items of a closed record are all done; a cancelled record's do not count
     SELECT COALESCE(pg_catalog.sum(d.pending), 0)::bigint AS overdue_actions
