@@ -1367,6 +1367,8 @@ capa_import(PG_FUNCTION_ARGS)
 	Portal		portal;
 	TupleDesc	srcdesc;
 	SourceColumn *map;
+	Datum	   *src_values;
+	bool	   *src_nulls;
 	Relation	reg;
 	Relation	act;
 	Relation	audit;
@@ -1441,6 +1443,8 @@ capa_import(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(import_cxt);
 	srcdesc = CreateTupleDescCopy(portal->tupDesc);
 	map = map_columns(srcdesc, cat);
+	src_values = palloc(sizeof(Datum) * srcdesc->natts);
+	src_nulls = palloc(sizeof(bool) * srcdesc->natts);
 	MemoryContextSwitchTo(old);
 
 	/* the writes, as capa's owner */
@@ -1505,15 +1509,16 @@ capa_import(PG_FUNCTION_ARGS)
 				reg_slot->tts_isnull[cat->reg[REG_KIND] - 1] = false;
 				reg_slot->tts_values[cat->reg[REG_STATE] - 1] = Int16GetDatum(CAPA_STATE_OPEN);
 				reg_slot->tts_isnull[cat->reg[REG_STATE] - 1] = false;
+				/* the source row's columns, all at once */
+				heap_deform_tuple(src, batch->tupdesc, src_values, src_nulls);
 				for (i = 0; i < srcdesc->natts; i++)
 				{
 					SourceColumn *m = &map[i];
-					bool		isnull;
-					Datum		value;
+					bool		isnull = src_nulls[i];
+					Datum		value = src_values[i];
 
 					if (TupleDescAttr(srcdesc, i)->attisdropped)
 						continue;
-					value = heap_getattr(src, i + 1, batch->tupdesc, &isnull);
 					switch (m->role)
 					{
 						case SRC_LEGACY_ID:

@@ -204,36 +204,45 @@ static void
 read_record(TupleDesc tupdesc, HeapTuple tuple, KpiRecord *rec)
 {
 	CapaCatalog *cat = capa_catalog();
-	bool		isnull;
+	Datum	   *values = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * tupdesc->natts);
 	Datum		d;
 	int			s;
 
+/* the value and null flag of a column, by attribute number */
+#define COLUMN(attnum) values[(attnum) - 1]
+#define NULLCOL(attnum) nulls[(attnum) - 1]
+
+	/* every column at once: the row is wide and read in many places */
+	heap_deform_tuple(tuple, tupdesc, values, nulls);
 	memset(rec, 0, sizeof(*rec));
-	d = heap_getattr(tuple, cat->reg[REG_KIND], tupdesc, &isnull);
-	rec->kind = isnull ? "" : TextDatumGetCString(d);
-	d = heap_getattr(tuple, cat->reg[REG_ORG_UNIT], tupdesc, &isnull);
-	rec->org_unit = isnull ? NULL : TextDatumGetCString(d);
-	d = heap_getattr(tuple, cat->reg[REG_STATE], tupdesc, &isnull);
-	rec->state = isnull ? CAPA_STATE_INVALID : (CapaState) DatumGetInt16(d);
+	rec->kind = NULLCOL(cat->reg[REG_KIND]) ? "" : TextDatumGetCString(COLUMN(cat->reg[REG_KIND]));
+	rec->org_unit = NULLCOL(cat->reg[REG_ORG_UNIT]) ? NULL :
+		TextDatumGetCString(COLUMN(cat->reg[REG_ORG_UNIT]));
+	rec->state = NULLCOL(cat->reg[REG_STATE]) ? CAPA_STATE_INVALID :
+		(CapaState) DatumGetInt16(COLUMN(cat->reg[REG_STATE]));
 	for (s = 1; s < CAPA_STAMP_COUNT; s++)
 	{
-		d = heap_getattr(tuple, cat->stamp_at[s], tupdesc, &isnull);
+		d = COLUMN(cat->stamp_at[s]);
 		/* an infinite stamp has no month: it counts as no stamp */
-		rec->has[s] = !isnull && !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d));
+		rec->has[s] = !NULLCOL(cat->stamp_at[s]) && !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d));
 		rec->at[s] = rec->has[s] ? DatumGetTimestampTz(d) : 0;
 	}
-	d = heap_getattr(tuple, cat->reg[REG_CLOSE_DUE], tupdesc, &isnull);
-	rec->has_close_due = !isnull && !TIMESTAMP_IS_NOEND(DatumGetTimestampTz(d));
+	d = COLUMN(cat->reg[REG_CLOSE_DUE]);
+	rec->has_close_due = !NULLCOL(cat->reg[REG_CLOSE_DUE]) && !TIMESTAMP_IS_NOEND(DatumGetTimestampTz(d));
 	rec->close_due = rec->has_close_due ? DatumGetTimestampTz(d) : 0;
-	d = heap_getattr(tuple, cat->reg[REG_INEFFECTIVE_COUNT], tupdesc, &isnull);
-	rec->ineffective_count = isnull ? 0 : DatumGetInt32(d);
-	d = heap_getattr(tuple, cat->field[CAPA_F_RELATED], tupdesc, &isnull);
-	if (!isnull)
+	rec->ineffective_count = NULLCOL(cat->reg[REG_INEFFECTIVE_COUNT]) ? 0 :
+		DatumGetInt32(COLUMN(cat->reg[REG_INEFFECTIVE_COUNT]));
+	if (!NULLCOL(cat->field[CAPA_F_RELATED]))
 	{
-		ArrayType  *arr = DatumGetArrayTypeP(d);
+		ArrayType  *arr = DatumGetArrayTypeP(COLUMN(cat->field[CAPA_F_RELATED]));
 
 		rec->names_related = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > 0;
 	}
+#undef COLUMN
+#undef NULLCOL
+	pfree(values);
+	pfree(nulls);
 }
 
 /* True if the step stamp s is set on rec and was not, or differed, on old */
