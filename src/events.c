@@ -49,6 +49,12 @@ capa_events_init(void)
 							 &capa_events, true, PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
+bool
+capa_events_enabled(void)
+{
+	return capa_events;
+}
+
 static void
 add_text(StringInfo buf, const char *key, const char *value)
 {

@@ -22,6 +22,9 @@
 /* Define the setting capa.events (from _PG_init) */
 extern void capa_events_init(void);
 
+/* Whether capa.events is on (escalate.c sends its own messages) */
+extern bool capa_events_enabled(void);
+
 /*
  * Announce a record's step: from_state 0 for an opening.  The row is the
  * register row after the change.
