@@ -50,9 +50,12 @@ COMMENT ON COLUMN @extschema@.escalation.level IS '1 + whole days from since to 
 COMMENT ON COLUMN @extschema@.escalation.at IS 'the moment capa_escalate(at) evaluated';
 COMMENT ON COLUMN @extschema@.escalation.escalated_by IS 'the role that ran capa_escalate()';
 -- one row per (item, due date, episode, level), whoever runs concurrently;
--- read backwards, the item's latest escalation
-CREATE UNIQUE INDEX escalation_key ON @extschema@.escalation
-    (record_id, due_kind, action_id, episode, level) NULLS NOT DISTINCT;
+-- read backwards, an item's latest escalation: a record's due dates, and
+-- action items by their id
+CREATE UNIQUE INDEX escalation_record_key ON @extschema@.escalation (record_id, due_kind, episode, level)
+    WHERE action_id IS NULL;
+CREATE UNIQUE INDEX escalation_action_key ON @extschema@.escalation (action_id, episode, level)
+    WHERE action_id IS NOT NULL;
 CREATE TRIGGER capa_append_only BEFORE UPDATE OR DELETE ON @extschema@.escalation
     FOR EACH ROW EXECUTE FUNCTION @extschema@.capa_audit_guard();
 CREATE TRIGGER capa_no_truncate BEFORE TRUNCATE ON @extschema@.escalation
@@ -72,7 +75,7 @@ CREATE INDEX register_effectiveness_due_idx ON @extschema@.register (effectivene
 
 CREATE FUNCTION @extschema@.capa_escalate("at" timestamptz DEFAULT pg_catalog.now())
     RETURNS SETOF @extschema@.escalation
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp ROWS 10;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off ROWS 10;
 COMMENT ON FUNCTION @extschema@.capa_escalate(timestamptz) IS
     'records each escalation of an overdue record or action item due at this moment (once per item, due date, owner and day) and sends NOTIFY capa_events for each; returns the escalations it added';
 

@@ -23,14 +23,15 @@
  * or cancelled), since it is no longer overdue.
  *
  * Concurrency.  The whole run is one INSERT ... ON CONFLICT DO NOTHING
- * under the unique key (record, due kind, action item, episode, level):
+ * under the unique keys (record, due kind, episode, level) and (action
+ * item, episode, level):
  * two runs at once compute the same episode and level from the same
  * latest row, and the loser's row is dropped (it waits for the winner's
  * transaction), so each escalation is recorded and announced once.
  *
  * Cost.  The overdue items are found by range scans of partial indexes on
  * the open records' due dates and on the pending action items' due dates,
- * and each one's latest escalation by a backward scan of the unique key:
+ * and each one's latest escalation by a backward scan of its unique key:
  * a run reads the overdue items, not the register.
  *
  * The row is written as capa's owner (callers need EXECUTE only), and
@@ -71,7 +72,11 @@ PG_FUNCTION_INFO_V1(capa_escalate);
 /*
  * $1 = at, $2 = the caller.  "due" lists what is overdue at $1 (infinite
  * due dates never are), "latest" each item's latest escalation, and the
- * rest decides episode and level.  Every operator is schema-qualified.
+ * rest decides episode and level.  Level n+1 is due n whole days (of
+ * 86400 s, whatever the time zone) after the episode's first escalation;
+ * the WHERE clause says so without the numeric arithmetic of the level,
+ * which is computed for the new rows only.  Every operator is
+ * schema-qualified.
  */
 static const char *const escalate_sql =
 "WITH due AS ("
@@ -113,9 +118,7 @@ static const char *const escalate_sql =
 "        ORDER BY e.episode DESC, e.level DESC LIMIT 1)"
 "      UNION ALL"
 "      (SELECT e.episode, e.level, e.since, e.due, e.owner FROM capa.escalation e"
-"        WHERE e.record_id OPERATOR(capa.=) d.record_id"
-"          AND e.due_kind OPERATOR(pg_catalog.=) d.due_kind"
-"          AND e.action_id OPERATOR(pg_catalog.=) d.action_id"
+"        WHERE e.action_id OPERATOR(pg_catalog.=) d.action_id"
 "        ORDER BY e.episode DESC, e.level DESC LIMIT 1)"
 "    ) l ON true"
 "), next AS ("
@@ -137,7 +140,9 @@ static const char *const escalate_sql =
 " SELECT v.record_id, v.action_id, v.due_kind, v.due, v.owner, v.severity,"
 "        v.episode, v.since, v.level, v.days_overdue, $1, $2"
 "   FROM leveled v"
-"  WHERE NOT v.same OR v.level OPERATOR(pg_catalog.>) v.l_level"
+"  WHERE NOT v.same"
+"     OR $1 OPERATOR(pg_catalog.>=) (v.l_since OPERATOR(pg_catalog.+)"
+"                                    (v.l_level OPERATOR(pg_catalog.*) '86400 seconds'::interval))"
 "  ORDER BY v.record_id, v.ord, v.action_id"
 " ON CONFLICT DO NOTHING"
 " RETURNING e.*";
