@@ -23,6 +23,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_reopen(capa.capa_ref,text)', false, false, true, true),
   ('capa.capa_cancel(capa.capa_ref,text)', false, false, false, true),
   ('capa.capa_import(regclass)', false, false, false, true),
+  ('capa.capa_escalate(timestamptz)', false, false, false, true),
   ('capa.capa_conformance(capa.capa_ref)', true, true, true, true),
   ('capa.capa_dossier(capa.capa_ref)', true, true, true, true),
   ('capa.capa_no_isms_change(text)', true, true, true, true),
@@ -53,7 +54,7 @@ SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
                     'capa.kpi_action_due_now',
                     'capa.kpi_monthly', 'capa.kpi_by_source', 'capa.kpi_by_severity', 'capa.kpi_by_cause',
                     'capa.kpi_by_owner', 'capa.kpi_by_org_unit', 'capa.kpi_by_control',
-                    'capa.link', 'capa.broken_link', 'capa.digest']) t,
+                    'capa.link', 'capa.broken_link', 'capa.digest', 'capa.escalation']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
 SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2);

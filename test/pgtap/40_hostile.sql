@@ -560,6 +560,16 @@ INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
   ('bad source', 'capa_import', 'actions', 'a due date that is no date', $$SELECT capa.capa_import(pg_temp.import_actions('[{"description": "a", "owner": "o", "due": "1; DROP TABLE capa.audit"}]'))$$, '22007', 'core'),
   ('bad source', 'capa_import', 'actions', '10 MB description, no owner', $$SELECT capa.capa_import(pg_temp.import_actions(jsonb_build_array(jsonb_build_object('description', repeat('x', 10000000)))))$$, '23502', 'capa');
 
+-- capa_escalate: moments that are no moment to evaluate at
+INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
+  ('bad moment', 'capa_escalate', 'at', 'NULL', $$SELECT capa.capa_escalate(NULL)$$, '22004', 'capa'),
+  ('bad moment', 'capa_escalate', 'at', 'infinity', $$SELECT capa.capa_escalate('infinity')$$, '22023', 'capa'),
+  ('bad moment', 'capa_escalate', 'at', '-infinity', $$SELECT capa.capa_escalate('-infinity')$$, '22023', 'capa'),
+  ('bad moment', 'capa_escalate', 'at', 'a minute ahead', $$SELECT capa.capa_escalate(clock_timestamp() + interval '1 minute')$$, '22023', 'capa'),
+  ('bad moment', 'capa_escalate', 'at', 'the last moment PostgreSQL knows', $$SELECT capa.capa_escalate('294276-12-31 23:59:59+00')$$, '22023', 'capa'),
+  ('bad moment', 'capa_escalate', 'at', 'SQL in the moment', $$SELECT capa.capa_escalate('now; DELETE FROM capa.escalation')$$, '22007', 'core'),
+  ('bad moment', 'capa_escalate', 'at', 'a number', $$SELECT capa.capa_escalate(42)$$, '42883', 'core');
+
 -- capa's trigger functions misused (a superuser's doing: nobody else may
 -- execute them): called directly, attached to another table, or attached
 -- to capa's own table at the wrong time.  Refused, never a crash.
@@ -669,7 +679,7 @@ SELECT is((SELECT array_agg(f ORDER BY f) FROM unnest(ARRAY[
               'capa_open', 'capa_contain', 'capa_analyse', 'capa_add_action', 'capa_complete_action',
               'capa_plan', 'capa_implement', 'capa_verify', 'capa_close', 'capa_cancel', 'capa_reopen',
               'capa_next_states', 'capa_audit_bytes', 'capa_audit_verify', 'capa_digest', 'capa_ref',
-              'capa_import',
+              'capa_import', 'capa_escalate',
               'capa_state (text)', 'capa_severity (text)', 'capa_ref (text)',
               'capa_state_in', 'capa_severity_in', 'capa_ref_in',
               'capa_state_recv', 'capa_severity_recv', 'capa_ref_recv']) f
