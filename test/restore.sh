@@ -58,6 +58,9 @@ q capa_src "CREATE TABLE public.old_register (legacy_id text, kind text, state t
 q capa_src "CREATE TABLE public.controls (code text PRIMARY KEY);
             INSERT INTO public.controls VALUES ('A.8.13');
             SELECT capa.capa_link(id, 'public.controls', 'A.8.13') FROM capa.register WHERE title = 'Finding 1'" >/dev/null
+# escalations of the imported record's overdue action item: restored, and a
+# run after the restore adds nothing new the same day
+escalated=$(q capa_src "SELECT count(*) FROM capa.capa_escalate()")
 digest=$(q capa_src "SELECT capa.capa_digest()")
 q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
 q capa_src "SELECT capa.capa_review_snapshot('Review 2')" >/dev/null
@@ -66,7 +69,8 @@ fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   UNION ALL SELECT u::text FROM capa.audit u UNION ALL SELECT d::text FROM capa.digest d
   UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
   UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin
-  UNION ALL SELECT v::text FROM capa.review_snapshot v) t"
+  UNION ALL SELECT v::text FROM capa.review_snapshot v
+  UNION ALL SELECT e::text FROM capa.escalation e) t"
 src_print=$(q capa_src "$fingerprint")
 # the KPIs (without as_of) and the links: derived data that must come back too
 kpis="SELECT md5(row(s.*)::text || (SELECT string_agg(m::text, '|' ORDER BY m.month) FROM capa.kpi_monthly m)
@@ -75,6 +79,7 @@ kpis="SELECT md5(row(s.*)::text || (SELECT string_agg(m::text, '|' ORDER BY m.mo
                      on_time_closure_rate, first_time_effective_rate FROM capa.kpi_summary) s"
 src_kpis=$(q capa_src "$kpis")
 ok "$(q capa_src "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the source database verifies"
+ok "$([ "$escalated" -gt 0 ] && echo t)" t "the source database has escalations ($escalated)"
 
 pg_dump -d capa_src -f "$work/capa.sql"
 pg_dump -d capa_src -Fc -f "$work/capa.dump"
@@ -86,7 +91,7 @@ pg_restore --exit-on-error -d capa_custom "$work/capa.dump" >"$work/custom.log" 
 ok "$?" 0 "a custom-format dump restores with pg_restore, without errors"
 
 for db in capa_plain capa_custom; do
-    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests, review snapshots and added lookup rows"
+    ok "$(q $db "$fingerprint")" "$src_print" "$db: the same register, action items, audit trail, digests, review snapshots, escalations and added lookup rows"
     ok "$(q $db "SELECT string_agg(changed ->> 'legacy_id', ',' ORDER BY seq) FROM capa.audit WHERE step = 'import' AND action_id IS NULL")" \
        "OLD-1,OLD-2" "$db: the imported records, with their import audit rows"
     ok "$(q $db "$kpis")" "$src_kpis" "$db: the same KPIs (the rollup is restored, not recomputed) and links"
@@ -97,6 +102,8 @@ for db in capa_plain capa_custom; do
     ok "$(q $db "SELECT last_value FROM capa.register_number_seq") $(q $db "SELECT last_value FROM capa.audit_seq_seq")" \
        "$(q capa_src "SELECT last_value FROM capa.register_number_seq") $(q capa_src "SELECT last_value FROM capa.audit_seq_seq")" \
        "$db: the sequences continue where they stopped"
+    ok "$(q $db "SELECT count(*) FROM capa.capa_escalate()")" 0 \
+       "$db: the escalations continue where they stopped (nothing new the same day)"
     # restored records continue their lifecycle, through the rules
     ok "$(q $db "SELECT capa.capa_verify(id, true, 'checked after restore') FROM capa.register WHERE title = 'Finding 3'")" \
        verified "$db: a restored record continues its lifecycle"
