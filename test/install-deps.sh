@@ -5,10 +5,11 @@ set -eu
 
 # clang-14 and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only
 # recommended by clang-14): the fuzz harnesses (fuzz/fuzz.mk).  chromium and
-# python3: test/report.sh renders the report headless and reads the result
+# python3: test/report.sh renders the report headless and reads the result.
+# postgresql-15-cron: test/escalation_cron.sh schedules capa_escalate() with it
 PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 postgresql-common postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-clang-14 libclang-rt-14-dev chromium python3"
+clang-14 libclang-rt-14-dev chromium python3 postgresql-15-cron"
 
 missing=""
 for p in $PACKAGES; do

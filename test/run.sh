@@ -72,6 +72,11 @@ run_tap ./test/restore.sh
 # the management-review report, rendered in headless Chromium
 run_tap ./test/report.sh
 
+# capa_escalate() scheduled with pg_cron, on a cluster of its own (about
+# two minutes: pg_cron runs jobs at the minute); under make sanitize and
+# check-private, in their private installation
+run_tap env PGBIN="${CAPA_PGBIN:-$($PG_CONFIG --bindir)}" ./test/escalation_cron.sh
+
 # kill -9 crash recovery, a short run, and the libFuzzer harnesses, briefly;
 # not under make sanitize, which tests the suite against its own server
 # (they bring their own cluster and build)
