@@ -44,7 +44,6 @@
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
-#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -190,18 +189,20 @@ qualified_name(Oid relid)
 static bool
 has_intake_trigger(Oid relid)
 {
-	Oid			tgoid = get_trigger_oid(relid, INTAKE_TRIGGER_NAME, true);
-	HeapTuple	tup;
-	bool		ours;
+	Oid			argtype = OIDOID;
+	Datum		arg = ObjectIdGetDatum(relid);
+	bool		isnull;
+	Oid			tgfoid;
 
-	if (!OidIsValid(tgoid))
+	if (SPI_execute_with_args("SELECT t.tgfoid FROM pg_catalog.pg_trigger t"
+							  " WHERE t.tgrelid OPERATOR(pg_catalog.=) $1"
+							  " AND t.tgname OPERATOR(pg_catalog.=) '" INTAKE_TRIGGER_NAME "'",
+							  1, &argtype, &arg, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "capa: trigger lookup failed");
+	if (SPI_processed == 0)
 		return false;
-	tup = SearchSysCache1(TRIGGEROID, ObjectIdGetDatum(tgoid));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	ours = ((Form_pg_trigger) GETSTRUCT(tup))->tgfoid == intake_trigger_function();
-	ReleaseSysCache(tup);
-	if (!ours)
+	tgfoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (tgfoid != intake_trigger_function())
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("table \"%s\" already has a trigger named \"%s\" that is not capa's",
@@ -318,8 +319,9 @@ capa_intake(PG_FUNCTION_ARGS)
 	}
 
 	/* as capa's owner: replace any earlier intake, then configure and attach */
+	values[5] = DirectFunctionCall1(namein, CStringGetDatum(caller));
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
-	(void) close_config(relid, CStringGetDatum(caller));
+	(void) close_config(relid, values[5]);
 	if (has_intake_trigger(relid))
 		owner_execute(psprintf("DROP TRIGGER %s ON %s", INTAKE_TRIGGER_NAME, qualified_name(relid)),
 					  0, NULL, NULL, SPI_OK_UTILITY);
@@ -329,7 +331,6 @@ capa_intake(PG_FUNCTION_ARGS)
 	nulls[2] = condition ? ' ' : 'n';
 	values[3] = JsonbPGetDatum(mapping);
 	values[4] = CStringGetTextDatum(on_error);
-	values[5] = DirectFunctionCall1(namein, CStringGetDatum(caller));
 	if (SPI_execute_with_args("INSERT INTO capa.intake_config (source, source_name, condition, mapping, on_error, created_by)"
 							  " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
 							  6, argtypes, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
