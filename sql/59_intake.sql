@@ -23,11 +23,14 @@ GRANT SELECT ON grc.findings TO regress_dave;
 RESET ROLE;
 
 -- the findings: level 3 and up opens a corrective record, the level
--- translated to a severity, owner and source constant
+-- translated to a severity, owner and source constant.  (The register
+-- already has the records of the earlier tests: the queries below look at
+-- the intakes' records, and no critical record is opened, which would
+-- change 60_dossier's figures.)
 SET ROLE regress_isms;
 SELECT capa.capa_intake('grc.findings', 'level >= 3 AND summary IS NOT NULL',
     '{"title": "summary", "description": "details",
-      "severity": {"column": "level", "map": {"3": "minor", "4": "major", "5": "critical"}},
+      "severity": {"column": "level", "map": {"3": "observation", "4": "minor", "5": "major"}},
       "source": {"const": "internal_audit"}, "owner": {"const": "isms_team"},
       "org_unit": {"column": "area", "default": "group"}}') AS findings_intake \gset
 -- the incidents: every incident of category security or privacy; a bad
@@ -59,13 +62,14 @@ RESET capa.app_user;
 SELECT try('SELECT count(*) FROM capa.register') AS app_reads_capa;
 RESET ROLE;
 
-SELECT r.title, r.description, r.severity, r.source, r.kind, r.owner, r.org_unit, r.state,
-       r.opened_by, l.target, l.key, l.linked_by
-  FROM capa.register r JOIN capa.link l ON l.capa_id = r.id
- ORDER BY r.id;
+CREATE VIEW pg_temp.intake_record AS
+SELECT r.*, l.target, l.key, l.linked_by FROM capa.register r JOIN capa.link l ON l.capa_id = r.id
+ WHERE l.target_name IN ('grc.findings', 'grc.incidents');
+SELECT title, description, severity, source, kind, owner, org_unit, state, opened_by, target, key, linked_by
+  FROM pg_temp.intake_record ORDER BY id;
 SELECT a.step, a.actor, a.app_user, untimed(a.changed) ->> 'title' AS title
-  FROM capa.audit a ORDER BY a.seq;
-SELECT count(*) AS findings_rows, (SELECT count(*) FROM capa.register) AS records FROM grc.findings;
+  FROM capa.audit a WHERE a.record_id IN (SELECT id FROM pg_temp.intake_record) ORDER BY a.seq;
+SELECT count(*) AS findings_rows, (SELECT count(*) FROM pg_temp.intake_record) AS records FROM grc.findings;
 
 -- on_error 'log' (the default): a row capa refuses is inserted anyway, and
 -- the failure is kept with the row's key and the error
@@ -85,7 +89,7 @@ SELECT try($$INSERT INTO grc.incidents VALUES ('INC-5', 'Unknown impact', 'mediu
 SELECT try($$INSERT INTO grc.incidents VALUES ('INC-6', 'No team', 'high', 'security', NULL)$$) AS no_owner;
 SELECT count(*) AS incidents_rows FROM grc.incidents;
 RESET ROLE;
-SELECT count(*) AS records FROM capa.register;
+SELECT count(*) AS records FROM pg_temp.intake_record;
 
 -- the refusals, each with its SQLSTATE; nothing is configured by them
 SET ROLE regress_isms;
@@ -173,7 +177,7 @@ SELECT count(*) AS findings_rows FROM grc.findings;
 -- configuration stays as history
 SET ROLE regress_isms;
 SELECT capa.capa_intake('grc.findings', 'level = 5',
-    '{"title": "summary", "description": "details", "severity": {"const": "critical"},
+    '{"title": "summary", "description": "details", "severity": {"const": "major"},
       "source": {"const": "internal_audit"}, "kind": {"const": "preventive"}}') > :findings_intake AS replaced;
 RESET ROLE;
 SELECT source, condition, status FROM capa.intake ORDER BY id;
@@ -181,7 +185,7 @@ SELECT count(*) AS configurations, count(dropped_at) AS dropped FROM capa.intake
 SET ROLE regress_app;
 INSERT INTO grc.findings (summary, details, level) VALUES ('Level 4 now ignored', 'd', 4), ('Fire exit blocked', 'd', 5);
 RESET ROLE;
-SELECT title, severity, kind, owner FROM capa.register ORDER BY id DESC LIMIT 1;
+SELECT title, severity, kind, owner FROM pg_temp.intake_record ORDER BY id DESC LIMIT 1;
 
 -- the trigger's state shows in capa.intake
 ALTER TABLE grc.findings DISABLE TRIGGER capa_intake;
@@ -197,7 +201,7 @@ SELECT count(*) AS intake_triggers FROM pg_trigger WHERE tgfoid = 'capa.capa_int
 SET ROLE regress_app;
 INSERT INTO grc.findings (summary, details, level) VALUES ('After the drop', 'd', 5);
 RESET ROLE;
-SELECT count(*) AS records FROM capa.register;
+SELECT count(*) AS records FROM pg_temp.intake_record;
 
 -- a dropped table leaves its configuration, shown as such, until dropped
 DROP TABLE grc.incidents;
