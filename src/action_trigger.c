@@ -29,6 +29,7 @@
 #include "catalog.h"
 #include "import.h"
 #include "kpi.h"
+#include "org_unit.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
@@ -214,6 +215,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
 	state = lock_record(capa_id, &kind, &org_unit);
+	if (capa_org_units_enforced(cat->register_relid))
+		capa_require_org_unit(actor, org_unit, capa_id);
 	if (!capa_rules_actions_open(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
