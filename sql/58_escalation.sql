@@ -110,6 +110,26 @@ SELECT n.name, e.due_kind, e.episode, e.level, e.escalated_by,
   FROM capa.escalation e JOIN names n ON n.id = e.record_id AND n.action_id IS NOT DISTINCT FROM e.action_id
  ORDER BY e.id;
 RESET ROLE;
+-- with row-level security by org unit on, a reader sees the escalations
+-- of the records it may read: none of unit north's without a grant
+SET ROLE regress_alice;
+SELECT capa.capa_open('Escalation: north', 'd', 'minor', 'other', org_unit => 'north',
+                      close_due => '1999-05-01 00:00+00') AS e4 \gset
+RESET ROLE;
+INSERT INTO names VALUES ('e4', :'e4', NULL);
+SELECT * FROM pg_temp.esc('1999-05-02 00:00+00');
+SELECT capa.capa_rls_enable();
+SET ROLE regress_carol;
+SELECT count(*) FILTER (WHERE record_id = :'e4') AS north_seen, count(*) > 0 AS others_seen
+  FROM capa.escalation;
+RESET ROLE;
+INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('regress_carol', 'north');
+SET ROLE regress_carol;
+SELECT count(*) FILTER (WHERE record_id = :'e4') AS north_seen_with_grant FROM capa.escalation;
+RESET ROLE;
+DELETE FROM capa.org_unit_access WHERE role_name = 'regress_carol';
+SELECT capa.capa_rls_disable();
+
 -- refusals
 SELECT try('SELECT capa.capa_escalate(NULL)') AS null_at;
 SELECT try($$SELECT capa.capa_escalate('infinity')$$) AS infinite_at;

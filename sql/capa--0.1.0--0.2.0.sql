@@ -11,6 +11,95 @@
 \echo Use "ALTER EXTENSION capa UPDATE TO '0.2.0'" to load this file. \quit
 
 -- [intake] capa_intake(), capa_intake_drop()
+--
+-- A new row of the user's findings or incidents table opens a record:
+-- src/intake.c.  One C trigger function, attached by capa_intake() as
+-- capa_intake AFTER INSERT ... EXECUTE FUNCTION capa.capa_intake_trigger('<id>'),
+-- reads its configuration here by that id (an OID would change on
+-- restore).  The condition and mapping are stored as given and evaluated
+-- in C, never executed as SQL.  A replaced or dropped intake keeps its row
+-- (dropped_at, dropped_by): the history stays.
+CREATE TABLE @extschema@.intake_config (
+    id          bigserial PRIMARY KEY,
+    source      regclass NOT NULL,
+    source_name text NOT NULL,
+    condition   text,
+    mapping     jsonb NOT NULL,
+    on_error    text NOT NULL CHECK (on_error OPERATOR(pg_catalog.=) ANY (ARRAY['log', 'fail'])),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    created_by  name NOT NULL,
+    dropped_at  timestamptz,
+    dropped_by  name
+);
+COMMENT ON TABLE @extschema@.intake_config IS
+    'intakes made with capa_intake(): which new rows of a table open a record, mapped how; written only by capa_intake() and capa_intake_drop()';
+CREATE UNIQUE INDEX intake_config_active_idx ON @extschema@.intake_config (source) WHERE dropped_at IS NULL;
+
+-- on_error 'log': rows that matched but opened no record, with the error
+CREATE TABLE @extschema@.intake_failure (
+    id          bigserial PRIMARY KEY,
+    intake_id   bigint NOT NULL REFERENCES @extschema@.intake_config (id),
+    source      regclass NOT NULL,
+    source_name text NOT NULL,
+    key         text,
+    sqlstate    text NOT NULL,
+    message     text NOT NULL,
+    detail      text,
+    at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    actor       name NOT NULL
+);
+COMMENT ON TABLE @extschema@.intake_failure IS
+    'new rows an intake (on_error = log) could not open a record for: the row''s primary key, the error, when and who inserted it';
+CREATE INDEX intake_failure_intake_idx ON @extschema@.intake_failure (intake_id);
+
+CREATE FUNCTION @extschema@.capa_intake_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_intake_trigger() IS
+    'AFTER INSERT row trigger made by capa_intake(): opens a record for a new row that matches the intake''s condition and links it to the row';
+CREATE FUNCTION @extschema@.capa_intake(source regclass, condition text, mapping jsonb,
+                                        on_error text DEFAULT 'log') RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_intake(regclass, text, jsonb, text) IS
+    'attaches an intake to a table: each new row matching condition opens a record mapped by mapping and linked to the row; replaces an earlier intake of the table; returns its id';
+CREATE FUNCTION @extschema@.capa_intake_drop(source regclass) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_intake_drop(regclass) IS
+    'removes a table''s intake (its trigger; the configuration row stays, marked dropped); false if there was none';
+
+-- the active intakes, with the state of their trigger
+CREATE VIEW @extschema@.intake WITH (security_invoker = true) AS
+SELECT c.id, c.source, c.source_name, c.condition, c.mapping, c.on_error, c.created_at, c.created_by,
+       CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_class r WHERE r.oid OPERATOR(pg_catalog.=) c.source::pg_catalog.oid)
+                THEN 'table dropped'
+            WHEN t.oid IS NULL THEN 'trigger missing'
+            WHEN t.tgenabled OPERATOR(pg_catalog.=) 'D' THEN 'trigger disabled'
+            ELSE 'active' END AS status,
+       (SELECT pg_catalog.count(*) FROM @extschema@.intake_failure f
+         WHERE f.intake_id OPERATOR(pg_catalog.=) c.id) AS failures
+  FROM @extschema@.intake_config c
+  LEFT JOIN pg_catalog.pg_trigger t
+    ON t.tgrelid OPERATOR(pg_catalog.=) c.source::pg_catalog.oid
+   AND t.tgname OPERATOR(pg_catalog.=) 'capa_intake'
+   AND t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.capa_intake_trigger()'::pg_catalog.regprocedure::pg_catalog.oid
+   AND pg_catalog.encode(t.tgargs, 'escape') OPERATOR(pg_catalog.=) (c.id::pg_catalog.text OPERATOR(pg_catalog.||) '\000')
+ WHERE c.dropped_at IS NULL;
+COMMENT ON VIEW @extschema@.intake IS
+    'the active intakes: table, condition, mapping, on_error, who made them, the state of their trigger (active, trigger disabled, trigger missing, table dropped) and the failures logged';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.intake_config', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.intake_config_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.intake_failure', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.intake_failure_id_seq', '');
+
+-- capa_admin configures; readers see the configuration and the failures;
+-- nobody may execute the trigger function (capa_intake attaches it as
+-- capa's owner) or write the tables
+REVOKE ALL ON @extschema@.intake_config, @extschema@.intake_failure, @extschema@.intake FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capa_intake_trigger(), @extschema@.capa_intake(regclass, text, jsonb, text),
+    @extschema@.capa_intake_drop(regclass) FROM PUBLIC;
+GRANT SELECT ON @extschema@.intake_config, @extschema@.intake_failure, @extschema@.intake TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_intake(regclass, text, jsonb, text),
+    @extschema@.capa_intake_drop(regclass) TO capa_admin;
 
 -- [escalation] capa_escalate()
 --
@@ -89,6 +178,121 @@ GRANT SELECT ON @extschema@.escalation TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_escalate(timestamptz) TO capa_admin;
 
 -- [rls] row-level security by organisational unit
+--
+-- Optional and off by default: capa_rls_enable() switches it on.  A record
+-- belongs to its org_unit; a role reads (policies below) and acts (the
+-- triggers, src/org_unit.c) on the records of the units capa.org_unit_access
+-- grants to a role it is a member of, and on records without a unit.
+-- capa_admin members, superusers and BYPASSRLS roles see every unit.  The
+-- KPI views run with the caller's privileges, so their rollup rows (kept
+-- per org unit) follow the same policies.
+CREATE TABLE @extschema@.org_unit_access (
+    role_name   name NOT NULL,
+    org_unit    text NOT NULL,
+    granted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    granted_by  name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (role_name, org_unit)
+);
+COMMENT ON TABLE @extschema@.org_unit_access IS
+    'which roles (and their members) read and act on the records of an org unit, once capa_rls_enable() has switched row-level security on';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_access', '');
+
+-- Evaluated once per query (as a scalar subquery in the policies): the
+-- caller's units, and whether it sees them all
+CREATE FUNCTION @extschema@.capa_org_units_visible() RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $units$
+    SELECT COALESCE(pg_catalog.array_agg(DISTINCT a.org_unit), '{}')
+    FROM @extschema@.org_unit_access a
+    JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+    WHERE pg_catalog.pg_has_role(r.oid, 'MEMBER')
+$units$;
+COMMENT ON FUNCTION @extschema@.capa_org_units_visible() IS
+    'the org units the current role reads and acts on (capa.org_unit_access, through role membership)';
+CREATE FUNCTION @extschema@.capa_org_units_all() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $all$
+    SELECT pg_catalog.pg_has_role('capa_admin', 'MEMBER')
+        OR (SELECT r.rolbypassrls OR r.rolsuper FROM pg_catalog.pg_roles r
+            WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+$all$;
+COMMENT ON FUNCTION @extschema@.capa_org_units_all() IS
+    'true if the current role sees every org unit: capa_admin members, superusers, BYPASSRLS roles';
+
+CREATE POLICY capa_org_unit ON @extschema@.register FOR SELECT
+    USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+           OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+-- the rows of a record follow its record
+CREATE POLICY capa_org_unit ON @extschema@.action FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+CREATE POLICY capa_org_unit ON @extschema@.audit FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) record_id));
+CREATE POLICY capa_org_unit ON @extschema@.link FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+CREATE POLICY capa_org_unit ON @extschema@.escalation FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) record_id));
+-- the KPI rollup is kept per org unit
+CREATE POLICY capa_org_unit ON @extschema@.kpi_rollup FOR SELECT
+    USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+           OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+CREATE POLICY capa_org_unit ON @extschema@.kpi_close_days FOR SELECT
+    USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+           OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+CREATE POLICY capa_org_unit ON @extschema@.kpi_action_due FOR SELECT
+    USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+           OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+-- review snapshots hold the open items of every unit: for those who see all
+CREATE POLICY capa_org_unit ON @extschema@.review_snapshot FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all()));
+
+-- The tables the switch covers, in one place
+CREATE FUNCTION @extschema@.capa_rls_tables() RETURNS regclass[]
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $tables$
+    SELECT ARRAY['@extschema@.register', '@extschema@.action', '@extschema@.audit', '@extschema@.link',
+                 '@extschema@.escalation',
+                 '@extschema@.kpi_rollup', '@extschema@.kpi_close_days', '@extschema@.kpi_action_due',
+                 '@extschema@.review_snapshot']::regclass[]
+$tables$;
+
+CREATE FUNCTION @extschema@.capa_rls_enable() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $enable$
+DECLARE
+    t regclass;
+BEGIN
+    FOREACH t IN ARRAY @extschema@.capa_rls_tables() LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+END
+$enable$;
+COMMENT ON FUNCTION @extschema@.capa_rls_enable() IS
+    'switches row-level security by org unit on: roles read and act only on the records of the units capa.org_unit_access grants them (and of no unit)';
+CREATE FUNCTION @extschema@.capa_rls_disable() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $disable$
+DECLARE
+    t regclass;
+BEGIN
+    FOREACH t IN ARRAY @extschema@.capa_rls_tables() LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+END
+$disable$;
+COMMENT ON FUNCTION @extschema@.capa_rls_disable() IS 'switches row-level security by org unit off again';
+
+REVOKE ALL ON FUNCTION @extschema@.capa_rls_enable(), @extschema@.capa_rls_disable(),
+    @extschema@.capa_rls_tables(), @extschema@.capa_org_units_visible(),
+    @extschema@.capa_org_units_all() FROM PUBLIC;
+GRANT SELECT ON @extschema@.org_unit_access TO capa_reader;
+GRANT INSERT (role_name, org_unit), DELETE ON @extschema@.org_unit_access TO capa_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_org_units_visible(), @extschema@.capa_org_units_all(),
+    @extschema@.capa_rls_tables() TO capa_reader;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_rls_enable(), @extschema@.capa_rls_disable() TO capa_admin;
 
 -- [privileges] revoke from PUBLIC whatever this version adds
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
