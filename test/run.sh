@@ -69,6 +69,13 @@ run_tap pg_prove --ext .sql -v -d capa_tap test/pgtap/
 # dump and restore round trip
 run_tap ./test/restore.sh
 
+# ALTER EXTENSION capa UPDATE from the previous version, filled
+run_tap ./test/upgrade.sh
+
+# a hot standby and a logical-replication subscriber, on clusters of its
+# own (under make sanitize, from the private installation it tests)
+run_tap env PG_CONFIG="${CAPA_PRIVATE_PG_CONFIG:-$PG_CONFIG}" ./test/replica.sh
+
 # the management-review report, rendered in headless Chromium
 run_tap ./test/report.sh
 
