@@ -244,6 +244,8 @@ if [ "$standby" = ok ]; then
     ok "$(q standby -c "SELECT capa.capa_next_states(id)::text FROM capa.register WHERE title = 'Finding 9'")" "{verified,planned}" \
        "standby: capa_next_states() answers"
     ok "$(q standby -c "SELECT capa.capa_report_html() LIKE '%<svg%'")" t "standby: the management-review report renders"
+    ok "$(q standby -c "SELECT count(*) > 0 FROM capa.capa_conformance((SELECT id FROM capa.register WHERE title = 'Finding 3'))") $(q standby -c "SELECT sha256(capa.capa_audit_bytes(7)) = hash FROM capa.audit WHERE seq = 7")" \
+       "t t" "standby: capa_conformance() and capa_audit_bytes() answer"
     ok "$(sqlstate standby "SELECT capa.capa_open('On the standby', 'd', 'minor', 'incident')")" "ERROR:  25006" \
        "standby: capa_open is refused with 25006 (read_only_sql_transaction)"
     # every function that writes: refused as read-only, none with another error
