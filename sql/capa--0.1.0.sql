@@ -636,12 +636,13 @@ CREATE UNIQUE INDEX kpi_close_days_key ON @extschema@.kpi_close_days (days, kind
 
 CREATE TABLE @extschema@.kpi_action_due (
     due                 date NOT NULL,
+    org_unit            text,
     shard               integer NOT NULL,
-    pending             bigint NOT NULL,
-    PRIMARY KEY (due, shard)
+    pending             bigint NOT NULL
 );
+CREATE UNIQUE INDEX kpi_action_due_key ON @extschema@.kpi_action_due (due, org_unit, shard) NULLS NOT DISTINCT;
 COMMENT ON TABLE @extschema@.kpi_action_due IS
-    'action items not done, of records not cancelled, by due date: overdue_actions without reading the items; maintained by the triggers';
+    'action items not done, of records not cancelled, by due date and their record''s org unit: overdue_actions without reading the items; maintained by the triggers';
 
 -- The rollup as this transaction sees it: the committed rows and the
 -- transaction's own changes, which are written only when it commits
@@ -927,11 +928,11 @@ WITH gone AS (
 ), gone_due AS (
     DELETE FROM @extschema@.kpi_action_due a WHERE a.shard OPERATOR(pg_catalog.<>) 0 RETURNING a.*
 ), folded_due AS (
-    INSERT INTO @extschema@.kpi_action_due AS a (due, shard, pending)
-    SELECT g.due, 0, pg_catalog.sum(g.pending)
+    INSERT INTO @extschema@.kpi_action_due AS a (due, org_unit, shard, pending)
+    SELECT g.due, g.org_unit, 0, pg_catalog.sum(g.pending)
     FROM gone_due g
-    GROUP BY g.due
-    ON CONFLICT (due, shard) DO UPDATE SET
+    GROUP BY g.due, g.org_unit
+    ON CONFLICT (due, org_unit, shard) DO UPDATE SET
         pending = a.pending OPERATOR(pg_catalog.+) EXCLUDED.pending
     RETURNING 1
 )

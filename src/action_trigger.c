@@ -29,6 +29,7 @@
 #include "catalog.h"
 #include "import.h"
 #include "kpi.h"
+#include "org_unit.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
@@ -91,7 +92,7 @@ check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
 
 /* Lock the parent record and return its state (error if missing) */
 static CapaState
-lock_record(Datum capa_id, CapaKind *kind)
+lock_record(Datum capa_id, CapaKind *kind, char **org_unit)
 {
 	int			rc;
 	bool		isnull;
@@ -106,6 +107,7 @@ lock_record(Datum capa_id, CapaKind *kind)
 				 errmsg("capa record %s does not exist", capa_ref_cstring(capa_id))));
 	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	*kind = (CapaKind) capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
+	*org_unit = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	return (CapaState) DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 2, &isnull));
 }
@@ -134,6 +136,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	Datum		capa_id;
 	CapaState	state;
 	CapaKind	kind;
+	char	   *org_unit = NULL;
 	int32		seq = 0;
 	const char *step;
 	bool	   *skip;
@@ -211,7 +214,9 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
-	state = lock_record(capa_id, &kind);
+	state = lock_record(capa_id, &kind, &org_unit);
+	if (capa_org_units_enforced(cat->register_relid))
+		capa_require_org_unit(actor, org_unit, capa_id);
 	if (!capa_rules_actions_open(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -260,7 +265,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	result = capa_audit_chain(&entry, tupdesc, oldtup, result,
 							  cat->act[ACT_CHAIN_HEAD], caller_cxt);
 	/* the record is being worked (checked above): not cancelled */
-	capa_kpi_track_action(tupdesc, oldtup, result, false);
+	capa_kpi_track_action(tupdesc, oldtup, result, org_unit, false);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

@@ -89,7 +89,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" WHERE NOT EXISTS (SELECT FROM capa.register r WHERE r.id " REF_EQ " u.id)",
 	"R"},
 	[PLAN_LOCK_RECORD] = {
-		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1"
+		"SELECT r.kind, r.state, r.org_unit FROM capa.register r WHERE r.id " REF_EQ " $1"
 		" FOR NO KEY UPDATE",
 	"r"},
 	[PLAN_API_OPEN] = {
@@ -170,11 +170,11 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" closed = k.closed OPERATOR(pg_catalog.+) EXCLUDED.closed",
 	"ittil"},
 	[PLAN_KPI_ACTION_UPSERT] = {
-		"INSERT INTO capa.kpi_action_due AS k (due, shard, pending)"
-		" VALUES ($1, $2, $3)"
-		" ON CONFLICT (due, shard) DO UPDATE SET"
+		"INSERT INTO capa.kpi_action_due AS k (due, org_unit, shard, pending)"
+		" VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (due, org_unit, shard) DO UPDATE SET"
 		" pending = k.pending " KPI_ADD " EXCLUDED.pending",
-	"dil"},
+	"dtil"},
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {

@@ -143,6 +143,7 @@ typedef struct ImportState
 	CapaImportTarget expect;	/* the row capa_import() is inserting */
 	Datum		record_id;		/* the current record's reference */
 	bool		record_cancelled;	/* ... and whether it was cancelled */
+	char	   *record_org_unit;	/* ... and its org unit (NULL: none) */
 	TimestampTz xact_now;		/* updated_at, as the triggers write it */
 	TimestampTz clock_now;		/* history must lie before it */
 	Oid			caller;			/* the acting role: capa_import's caller */
@@ -780,6 +781,8 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 	*id = CapaRefGetDatum(packed);
 	current->record_id = *id;
 	current->record_cancelled = (state == CAPA_STATE_CANCELLED);
+	current->record_org_unit = ISNULL(COL(REG_ORG_UNIT)) ? NULL :
+		MemoryContextStrdup(current->row_cxt, TextDatumGetCString(VALUE(COL(REG_ORG_UNIT))));
 
 	capa_row_set(changes, COL(REG_ID), *id, false);
 	capa_row_set(changes, COL(REG_UPDATED_AT), TimestampTzGetDatum(current->xact_now), false);
@@ -872,7 +875,8 @@ capa_import_action_row(Relation rel, HeapTuple newtup, MemoryContext result_cxt)
 	entry.actor = capa_actor();
 	result = capa_audit_chain(&entry, tupdesc, NULL, result, cat->act[ACT_CHAIN_HEAD],
 							  result_cxt);
-	capa_kpi_track_action(tupdesc, NULL, result, current->record_cancelled);
+	capa_kpi_track_action(tupdesc, NULL, result, current->record_org_unit,
+						  current->record_cancelled);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

@@ -147,10 +147,7 @@ typedef struct KpiPending
 static MemoryContext pending_cxt = NULL;
 static HTAB *pending = NULL;
 
-/* capa_kpi_rebuild() is counting every row again */
-static bool kpi_rebuilding = false;
-
-static void kpi_cancelled_record(Datum record_id);
+static void kpi_record_actions(Datum record_id, const char *org_unit, int sign);
 
 static DateADT
 month_of(TimestampTz t)
@@ -392,10 +389,12 @@ write_entry(const KpiEntry *e)
 	values[3] = Int32GetDatum((int32) MyBackendId);
 	if (e->key.table == KPI_ACTION_DUE)
 	{
-		/* due, shard, pending */
-		values[1] = values[3];
-		values[2] = Int64GetDatum(e->v[0]);
-		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_ACTION_UPSERT), values, NULL, false, 0);
+		/* due, org_unit, shard, pending */
+		Datum		due_values[4] = {values[0], values[2], values[3], Int64GetDatum(e->v[0])};
+		char		due_nulls[4] = {' ', nulls[2], ' ', ' '};
+
+		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_ACTION_UPSERT), due_values, due_nulls,
+							  false, 0);
 	}
 	else if (e->key.table == KPI_CLOSE_DAYS)
 	{
@@ -522,12 +521,22 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 	}
 
 	/*
-	 * Cancelled now: its pending action items no longer count (a new row,
-	 * imported, has none yet; a rebuild counts every item, then this)
+	 * The record's pending action items: no longer counted once it is
+	 * cancelled, counted in its new org unit when it moves (a new row,
+	 * imported, has none yet; a rebuild counts the items by themselves)
 	 */
-	if (rec.state == CAPA_STATE_CANCELLED &&
-		(oldtup ? old.state != CAPA_STATE_CANCELLED : kpi_rebuilding))
-		kpi_cancelled_record(heap_getattr(newtup, capa_catalog()->reg[REG_ID], tupdesc, &isnull));
+	if (oldtup && old.state != CAPA_STATE_CANCELLED)
+	{
+		Datum		id = heap_getattr(newtup, capa_catalog()->reg[REG_ID], tupdesc, &isnull);
+
+		if (rec.state == CAPA_STATE_CANCELLED)
+			kpi_record_actions(id, old.org_unit, -1);
+		else if (!same_text(old.org_unit, rec.org_unit))
+		{
+			kpi_record_actions(id, old.org_unit, -1);
+			kpi_record_actions(id, rec.org_unit, +1);
+		}
+	}
 }
 
 /*
@@ -703,10 +712,12 @@ pending_rows(FunctionCallInfo fcinfo, KpiTable table)
 		memset(nulls, 0, sizeof(nulls));
 		if (table == KPI_ACTION_DUE)
 		{
-			/* due, shard, pending */
+			/* due, org_unit, shard, pending */
 			values[0] = DateADTGetDatum(p->pkey.key.bucket);
-			values[1] = Int32GetDatum((int32) MyBackendId);
-			values[2] = Int64GetDatum(p->v[0]);
+			nulls[1] = p->pkey.key.org_unit == NULL;
+			values[1] = nulls[1] ? (Datum) 0 : CStringGetTextDatum(p->pkey.key.org_unit);
+			values[2] = Int32GetDatum((int32) MyBackendId);
+			values[3] = Int64GetDatum(p->v[0]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			continue;
 		}
@@ -755,7 +766,8 @@ capa_kpi_pending_action_due(PG_FUNCTION_ARGS)
  * takes items out: kpi_cancelled_record() below.
  */
 static void
-action_contribution(TupleDesc tupdesc, HeapTuple tuple, bool record_cancelled, int sign)
+action_contribution(TupleDesc tupdesc, HeapTuple tuple, const char *org_unit,
+					bool record_cancelled, int sign)
 {
 	CapaCatalog *cat = capa_catalog();
 	bool		isnull;
@@ -775,6 +787,7 @@ action_contribution(TupleDesc tupdesc, HeapTuple tuple, bool record_cancelled, i
 	key.table = KPI_ACTION_DUE;
 	key.bucket = DatumGetDateADT(d);
 	key.kind = "";
+	key.org_unit = org_unit;
 	memset(v, 0, sizeof(v));
 	v[0] = sign;
 	pending_add(&key, GetCurrentSubTransactionId(), v);
@@ -782,16 +795,20 @@ action_contribution(TupleDesc tupdesc, HeapTuple tuple, bool record_cancelled, i
 
 void
 capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
-					  bool record_cancelled)
+					  const char *org_unit, bool record_cancelled)
 {
-	action_contribution(tupdesc, newtup, record_cancelled, +1);
+	action_contribution(tupdesc, newtup, org_unit, record_cancelled, +1);
 	if (oldtup)
-		action_contribution(tupdesc, oldtup, record_cancelled, -1);
+		action_contribution(tupdesc, oldtup, org_unit, record_cancelled, -1);
 }
 
-/* A record was cancelled: its pending action items stop counting */
+/*
+ * A record's pending action items, counted for org unit from (sign -1,
+ * taken out) or to (sign +1): when the record is cancelled, or moves to
+ * another org unit.
+ */
 static void
-kpi_cancelled_record(Datum record_id)
+kpi_record_actions(Datum record_id, const char *org_unit, int sign)
 {
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtypes[1] = {cat->ref_type};
@@ -817,8 +834,9 @@ kpi_cancelled_record(Datum record_id)
 		key.table = KPI_ACTION_DUE;
 		key.bucket = DatumGetDateADT(due);
 		key.kind = "";
+		key.org_unit = org_unit;
 		memset(v, 0, sizeof(v));
-		v[0] = -DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		v[0] = sign * DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 		pending_add(&key, GetCurrentSubTransactionId(), v);
 	}
 }
@@ -838,8 +856,8 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 {
 	CapaCatalog *cat = capa_catalog();
 	Relation	rel;
-	Relation	actions;
 	TableScanDesc scan;
+	uint64		i;
 	HeapTuple	tuple;
 	int64		records = 0;
 	Oid			saved_user;
@@ -878,41 +896,44 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	if (SPI_execute("DELETE FROM capa.kpi_action_due", false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "capa: could not empty the KPI rollup");
 
-	/*
-	 * Every action item counts while not done; then each cancelled record
-	 * takes its own back, as when it was cancelled.  Each contribution is
-	 * written when the transaction commits.
-	 */
-	actions = table_open(cat->action_relid, ShareLock);
-	scan = table_beginscan(actions, GetActiveSnapshot(), 0, NULL);
+	/* pending action items of records not cancelled, by due date and org unit */
+	if (SPI_execute("SELECT a.due, r.org_unit, pg_catalog.count(*) FROM capa.action a"
+					" JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
+					" WHERE NOT a.done AND r.state OPERATOR(capa.<>) 'cancelled'::capa.capa_state"
+					" GROUP BY a.due, r.org_unit", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "capa: could not count the pending action items");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		KpiKey		key;
+		int64		v[KPI_METRIC_COUNT];
+		bool		isnull;
+		Datum		due = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *org_unit = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		if (isnull || DATE_NOT_FINITE(DatumGetDateADT(due)))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.table = KPI_ACTION_DUE;
+		key.bucket = DatumGetDateADT(due);
+		key.kind = "";
+		key.org_unit = org_unit;
+		memset(v, 0, sizeof(v));
+		v[0] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
+		pending_add(&key, GetCurrentSubTransactionId(), v);
+	}
+
+	/* each record's contribution; all are written when the transaction commits */
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
-		capa_kpi_track_action(RelationGetDescr(actions), NULL, tuple, false);
+		old = MemoryContextSwitchTo(per_row);
+		capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_row);
+		records++;
 	}
 	table_endscan(scan);
-	table_close(actions, NoLock);
-
-	kpi_rebuilding = true;
-	PG_TRY();
-	{
-		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-		while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
-		{
-			CHECK_FOR_INTERRUPTS();
-			old = MemoryContextSwitchTo(per_row);
-			capa_kpi_track(RelationGetDescr(rel), NULL, tuple);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(per_row);
-			records++;
-		}
-		table_endscan(scan);
-	}
-	PG_FINALLY();
-	{
-		kpi_rebuilding = false;
-	}
-	PG_END_TRY();
 
 	table_close(rel, NoLock);
 	capa_restore_user(saved_user, saved_sec);

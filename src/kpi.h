@@ -31,11 +31,11 @@ extern void capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup
 
 /*
  * The same for a change of an action item (capa.kpi_action_due: pending
- * items by due date); record_cancelled: its record is cancelled, so the
- * item does not count.
+ * items by due date and their record's org unit); record_cancelled: its
+ * record is cancelled, so the item does not count.
  */
 extern void capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
-								  bool record_cancelled);
+								  const char *org_unit, bool record_cancelled);
 
 /*
  * Every change's contribution waits in memory, by subtransaction, and is

@@ -21,9 +21,11 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "ordered_scan.h"
+#include "org_unit.h"
 
 void
 capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
@@ -36,6 +38,18 @@ capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
 	acl = pg_class_aclcheck(heap_relid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(heap_relid));
+
+	/*
+	 * This read bypasses row-level security: with org units enforced, it is
+	 * only for a role that sees every unit (the chains span all of them)
+	 */
+	if (check_enable_rls(heap_relid, InvalidOid, true) == RLS_ENABLED &&
+		!capa_sees_every_org_unit(GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security is enabled on \"%s\": this check reads every row",
+						get_rel_name(heap_relid)),
+				 errhint("Run it as a member of capa_admin, which sees every org unit.")));
 
 	/* locks are kept to the end of the transaction, as the executor does */
 	os->heap = table_open(heap_relid, AccessShareLock);

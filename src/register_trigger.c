@@ -38,6 +38,7 @@
 #include "capa.h"
 #include "events.h"
 #include "kpi.h"
+#include "org_unit.h"
 #include "catalog.h"
 #include "import.h"
 #include "ref_format.h"
@@ -129,6 +130,16 @@ row_state(RegisterRow *row, HeapTuple tup)
 				 errmsg("a capa record needs a state"),
 				 errtablecol(row->rel, row->cat->reg[REG_STATE])));
 	return (CapaState) DatumGetInt16(d);
+}
+
+/* The record's org unit, or NULL */
+static const char *
+row_org_unit(RegisterRow *row, HeapTuple tup)
+{
+	bool		isnull;
+	Datum		d = get_col(row, tup, row->cat->reg[REG_ORG_UNIT], &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
 }
 
 /* Raise 23502/22023 unless a caller-supplied text column is present */
@@ -762,6 +773,14 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+
+	/* row-level security by org unit: the actor acts on its units only */
+	if (capa_org_units_enforced(cat->register_relid))
+	{
+		if (row.oldtup)
+			capa_require_org_unit(row.actor, row_org_unit(&row, row.oldtup), row.id);
+		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup), row.id);
+	}
 
 	if (row.oldtup == NULL && !importing)
 		set_policy_due_dates(&row);

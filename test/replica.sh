@@ -13,7 +13,8 @@
 #  b. Logical replication to a second cluster (the subscriber, capa
 #     installed and empty), with the publications the README recommends:
 #     capa_register (register, action, audit, digest, link,
-#     review_snapshot and the KPI rollup tables) and capa_lookup (the
+#     review_snapshot, the KPI rollup tables and org_unit_access; row-level
+#     security by org unit is on at both ends) and capa_lookup (the
 #     non-builtin rows of the lookup and policy tables, inserts only).
 #     After the initial copy and after new steps on the primary: the
 #     subscriber's rows are the primary's (register, action, audit,
@@ -147,7 +148,7 @@ BEGIN
         r := capa.capa_open('Finding ' || i, 'd', CASE WHEN i % 3 = 0 THEN 'critical' ELSE 'major' END::capa.capa_severity,
                             CASE WHEN i % 2 = 0 THEN 'pentest' ELSE 'incident' END,
                             kind => CASE WHEN i % 4 = 1 THEN 'corrective' WHEN i % 4 = 2 THEN 'preventive' ELSE 'corrective' END,
-                            owner => 'owner_' || i);
+                            owner => 'owner_' || i, org_unit => CASE WHEN i % 2 = 0 THEN 'emea' END);
         CONTINUE WHEN i = 12;
         IF i % 4 <> 2 THEN
             PERFORM capa.capa_contain(r, 'contained', 'none');
@@ -174,6 +175,9 @@ BEGIN
     PERFORM capa.capa_cancel(r, 'superseded');
 END $$;
 SELECT capa.capa_link(id, 'public.controls', 'A.8.13') FROM capa.register WHERE title IN ('Finding 1', 'Finding 5');
+-- row-level security by org unit, switched on
+INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('capa_editor', 'emea');
+SELECT capa.capa_rls_enable();
 -- a register to import, tried on the standby
 CREATE TABLE public.to_import (title text, description text, severity text, source text, owner text);
 INSERT INTO public.to_import VALUES ('To import', 'd', 'minor', 'incident', 'owner_z');
@@ -183,7 +187,7 @@ SQL
         digest=$(q primary -c "SELECT capa.capa_digest()") || setup=failed
     fi
 fi
-ok "$setup" ok "a primary on port ${port[primary]:-?} with capa and a filled register" \
+ok "$setup" ok "a primary on port ${port[primary]:-?} with capa, a filled register and row-level security by org unit on" \
    "$(tail -n 5 "$work/primary.initdb.log" "$work/primary.log" "$work/fill.log" 2>/dev/null)"
 [ "$setup" = ok ] || { echo "1..$n"; exit 1; }
 note "$(q primary -c "SELECT (SELECT count(*) FROM capa.register) || ' records, ' || (SELECT count(*) FROM capa.action) || ' action items, ' || (SELECT count(*) FROM capa.audit) || ' audit rows'")"
@@ -197,7 +201,8 @@ others="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   SELECT 'l' || l::text AS x FROM capa.link l UNION ALL SELECT 's' || s::text FROM capa.review_snapshot s
   UNION ALL SELECT 'k' || k::text FROM capa.kpi_rollup k UNION ALL SELECT 'c' || c::text FROM capa.kpi_close_days c
   UNION ALL SELECT 'q' || q::text FROM capa.kpi_action_due q
-  UNION ALL SELECT 'o' || o::text FROM capa.source o WHERE NOT builtin) t"
+  UNION ALL SELECT 'o' || o::text FROM capa.source o WHERE NOT builtin
+  UNION ALL SELECT 'g' || g::text FROM capa.org_unit_access g) t"
 kpis="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   SELECT 'summary ' || (to_jsonb(s) - 'as_of')::text AS x FROM capa.kpi_summary s
   UNION ALL SELECT 'monthly ' || m::text FROM capa.kpi_monthly m
@@ -280,15 +285,16 @@ sub=ok
 { initcluster subscriber && start subscriber; } || sub=failed
 if [ "$sub" = ok ]; then
     q subscriber -d postgres -c "CREATE DATABASE capa_repl" >/dev/null &&
-    q subscriber -c "SET client_min_messages = warning; CREATE EXTENSION capa;
+    q subscriber -c "SET client_min_messages = warning; CREATE EXTENSION capa; SELECT capa.capa_rls_enable();
                      CREATE TABLE public.controls (code text PRIMARY KEY)" >/dev/null || sub=failed
 fi
-ok "$sub" ok "a subscriber cluster on port ${port[subscriber]:-?}, capa installed and empty" \
+ok "$sub" ok "a subscriber cluster on port ${port[subscriber]:-?}, capa installed and empty, row-level security on" \
    "$(tail -n 5 "$work/subscriber.initdb.log" "$work/subscriber.log" 2>/dev/null)"
 # the publications the README recommends
 q primary -f - >"$work/publication.log" 2>&1 <<'SQL'
 CREATE PUBLICATION capa_register FOR TABLE capa.register, capa.action, capa.audit, capa.digest,
-    capa.link, capa.review_snapshot, capa.kpi_rollup, capa.kpi_close_days, capa.kpi_action_due;
+    capa.link, capa.review_snapshot, capa.kpi_rollup, capa.kpi_close_days, capa.kpi_action_due,
+    capa.org_unit_access;
 CREATE PUBLICATION capa_lookup FOR TABLE capa.source WHERE (NOT builtin), capa.cause_category WHERE (NOT builtin),
     capa.rca_method WHERE (NOT builtin), capa.severity_policy WHERE (NOT builtin), capa.policy WHERE (NOT builtin)
     WITH (publish = 'insert');
@@ -314,7 +320,7 @@ $(q subscriber -c "SELECT srrelid::regclass::text || ' ' || srsubstate::text FRO
 ok "$synced" yes "the subscriber copied every published table and caught up"
 check_subscriber() {  # check_subscriber WHEN
     ok "$(q subscriber -c "$fingerprint")" "$(q primary -c "$fingerprint")" "subscriber, $1: the same register, action items, audit trail and digests"
-    ok "$(q subscriber -c "$others")" "$(q primary -c "$others")" "subscriber, $1: the same links, review snapshots, KPI rollup and added sources"
+    ok "$(q subscriber -c "$others")" "$(q primary -c "$others")" "subscriber, $1: the same links, review snapshots, KPI rollup, org-unit grants and added sources"
     ok "$(q subscriber -c "$kpis")" "$(q primary -c "$kpis")" "subscriber, $1: the same KPIs ($(q subscriber -c "$kpi_line"))"
     ok "$(q subscriber -c "$dossier")" "$(q primary -c "$dossier")" "subscriber, $1: the same dossier"
     ok "$(q subscriber -c "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \

@@ -37,6 +37,11 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_kpi_pending_rollup()', true, true, true, true),
   ('capa.capa_kpi_pending_close_days()', true, true, true, true),
   ('capa.capa_kpi_pending_action_due()', true, true, true, true),
+  ('capa.capa_org_units_visible()', true, true, true, true),
+  ('capa.capa_org_units_all()', true, true, true, true),
+  ('capa.capa_rls_tables()', true, true, true, true),
+  ('capa.capa_rls_enable()', false, false, false, true),
+  ('capa.capa_rls_disable()', false, false, false, true),
   ('capa.capa_report_html(date,date,text)', true, true, true, true),
   ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
   ('capa.report_escape(text)', true, true, true, true),
@@ -56,7 +61,7 @@ SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
                     'capa.link', 'capa.broken_link', 'capa.digest']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
-SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2);
+SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2 + 1);
 
 -- the matrices are complete: a new function or relation must be added to them
 SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
@@ -68,11 +73,20 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
           NULL, 'every capa function is in the privilege matrix (or is a type, chain or guard function tested elsewhere)');
 SELECT is((SELECT array_agg(c.oid::regclass::text ORDER BY 1) FROM pg_class c
             WHERE c.relnamespace = 'capa'::regnamespace AND c.relkind IN ('r', 'v', 'p')
-              AND c.relname NOT IN ('source', 'cause_category', 'rca_method', 'severity_policy', 'policy')
+              AND c.relname NOT IN ('source', 'cause_category', 'rca_method', 'severity_policy', 'policy',
+                                    'org_unit_access')
               AND NOT EXISTS (SELECT FROM tbl_matrix m WHERE m.tbl::regclass = c.oid)),
           NULL, 'every capa table and view is in the privilege matrix (but the lookups and policies, with admin INSERT)');
 
 -- a review snapshot's label is the only column anyone may give
+-- org unit access: readers read it, capa_admin grants and withdraws units
+SELECT is(ARRAY[has_table_privilege('capa_reader', 'capa.org_unit_access', 'SELECT'),
+                has_any_column_privilege('capa_editor', 'capa.org_unit_access', 'INSERT'),
+                has_any_column_privilege('capa_admin', 'capa.org_unit_access', 'INSERT'),
+                has_table_privilege('capa_admin', 'capa.org_unit_access', 'DELETE'),
+                has_table_privilege('capa_admin', 'capa.org_unit_access', 'UPDATE')],
+          ARRAY[true, false, true, true, false],
+          'capa.org_unit_access: read by readers, granted and withdrawn by capa_admin only, never updated');
 SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'label', 'INSERT'), true,
           'capa_admin may INSERT the label of a review snapshot');
 SELECT is(has_column_privilege('capa_admin', 'capa.review_snapshot', 'kpis', 'INSERT'), false,

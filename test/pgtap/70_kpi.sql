@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = capa, public;
-SELECT plan(33);
+SELECT plan(35);
 
 CREATE ROLE tap_kpi_owner;
 SELECT setseed(0.4242);
@@ -76,6 +76,9 @@ BEGIN
         IF path < 0.4 THEN
             IF path > 0.37 AND kind <> 'improvement' THEN
                 PERFORM capa.capa_cancel(r, 'overtaken');   -- its pending action stops counting
+            ELSIF path > 0.34 THEN
+                -- moved to another org unit with its pending action
+                UPDATE capa.register SET org_unit = 'moved later' WHERE id = r;
             END IF;
             CONTINUE;                   -- stays with a pending (maybe overdue) action
         END IF;
@@ -140,6 +143,16 @@ SELECT cmp_ok((SELECT overdue_actions FROM capa.kpi_summary), '>', 0::bigint, 's
 SELECT cmp_ok((SELECT count(*) FROM capa.action x JOIN capa.register r ON r.id = x.capa_id
                WHERE NOT x.done AND x.due < (now() AT TIME ZONE 'UTC')::date AND r.state = 'cancelled'),
               '>', 0::bigint, 'some cancelled records have overdue pending actions (not counted)');
+SELECT is((SELECT array_agg(o ORDER BY o) FROM (
+             SELECT coalesce(org_unit, '-') || ':' || sum(pending) AS o FROM capa.kpi_action_due_now
+             GROUP BY org_unit HAVING sum(pending) <> 0) x),
+          (SELECT array_agg(o ORDER BY o) FROM (
+             SELECT coalesce(r.org_unit, '-') || ':' || count(*) AS o
+             FROM capa.action x JOIN capa.register r ON r.id = x.capa_id
+             WHERE NOT x.done AND r.state <> 'cancelled' GROUP BY r.org_unit) y),
+          'pending action items by org unit, after some records moved to another unit with theirs');
+SELECT cmp_ok((SELECT sum(pending) FROM capa.kpi_action_due_now WHERE org_unit = 'moved later'), '>', 0::numeric,
+              'the moved records took their pending items along');
 SELECT is((SELECT closed_total FROM capa.kpi_summary),
           (SELECT count(*) FROM steps WHERE step = 'close'), 'closed_total: every closure in the trail, reopened or not');
 SELECT is((SELECT cancelled_total FROM capa.kpi_summary),
