@@ -17,6 +17,9 @@ SELECT 'Imported' AS title, 'd' AS description, 'minor' AS severity, 'other' AS 
        'regress_alice' AS owner, timestamptz '2020-01-01 00:00+00' AS opened_at,
        'regress_alice' AS opened_by;
 GRANT SELECT ON public.priv_import_src TO PUBLIC;
+-- a table every role may attach a trigger to, so the intake's row is about EXECUTE alone
+CREATE TABLE public.priv_intake_src (id int PRIMARY KEY, t text);
+GRANT SELECT, TRIGGER ON public.priv_intake_src TO PUBLIC;
 
 -- the matrix: each role against each kind of call
 CREATE TEMP TABLE calls (call text, sql text);
@@ -29,6 +32,8 @@ INSERT INTO calls VALUES
   ('verify', format($$SELECT capa.capa_verify(%L, true, 'e')$$, :'id')),
   ('cancel', format($$SELECT capa.capa_cancel(%L, 'r')$$, :'id')),
   ('import', $$SELECT capa.capa_import('public.priv_import_src')$$),
+  ('intake', $$SELECT capa.capa_intake('public.priv_intake_src', NULL, '{"title": "t", "description": "t", "severity": {"const": "minor"}, "source": {"const": "other"}}')$$),
+  ('read intake', 'SELECT count(*) FROM capa.intake'),
   ('insert register', $$INSERT INTO capa.register (title, description, severity, source) VALUES ('t','d','minor','other')$$),
   ('update register', format($$UPDATE capa.register SET title = 'x' WHERE id = %L$$, :'id')),
   ('insert source', $$INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test')$$),
@@ -103,4 +108,4 @@ SELECT proname, prosecdef, proconfig FROM pg_proc
 DROP OPERATOR public.= (capa.capa_ref, capa.capa_ref);
 DROP FUNCTION public.hostile_eq(capa.capa_ref, capa.capa_ref);
 DROP FUNCTION public.count(anyelement);
-DROP TABLE public.priv_import_src;
+DROP TABLE public.priv_import_src, public.priv_intake_src;

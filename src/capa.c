@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "events.h"
+#include "intake.h"
 #include "kpi.h"
 
 PG_MODULE_MAGIC;
@@ -30,4 +31,5 @@ _PG_init(void)
 	capa_catalog_init();
 	capa_events_init();
 	capa_kpi_init();
+	capa_intake_init();
 }

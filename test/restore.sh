@@ -58,6 +58,14 @@ q capa_src "CREATE TABLE public.old_register (legacy_id text, kind text, state t
 q capa_src "CREATE TABLE public.controls (code text PRIMARY KEY);
             INSERT INTO public.controls VALUES ('A.8.13');
             SELECT capa.capa_link(id, 'public.controls', 'A.8.13') FROM capa.register WHERE title = 'Finding 1'" >/dev/null
+# an intake on a findings table of the database's own: its trigger is in
+# the dump with the table, its configuration (keyed by intake id, not by
+# trigger OID) with capa's data
+q capa_src "CREATE TABLE public.findings (id serial PRIMARY KEY, summary text, level int);
+            SELECT capa.capa_intake('public.findings', 'level >= 3',
+                '{\"title\": \"summary\", \"description\": \"summary\", \"severity\": {\"column\": \"level\", \"map\": {\"3\": \"minor\", \"4\": \"major\"}},
+                  \"source\": {\"const\": \"pentest\"}}');
+            INSERT INTO public.findings (summary, level) VALUES ('Found before the dump', 4), ('not matched', 1)" >/dev/null
 digest=$(q capa_src "SELECT capa.capa_digest()")
 q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
 q capa_src "SELECT capa.capa_review_snapshot('Review 2')" >/dev/null
@@ -104,6 +112,13 @@ for db in capa_plain capa_custom; do
        1 "$db: and the rules still hold for restored records"
     ok "$(q $db "SELECT capa.capa_open('After restore', 'd', 'minor', 'pentest')::text > max(id::text) FROM capa.register WHERE title <> 'After restore'")" \
        t "$db: new references follow the restored ones"
+    ok "$(q $db "SELECT source_name || ' ' || status FROM capa.intake")" "public.findings active" \
+       "$db: the intake comes back with its trigger"
+    ok "$(q $db "INSERT INTO public.findings (summary, level) VALUES ('Found after the restore', 3), ('not matched', 2);
+                 SELECT string_agg(r.title || ' ' || r.severity || ' ' || l.key, ',' ORDER BY r.id)
+                   FROM capa.register r JOIN capa.link l ON l.capa_id OPERATOR(capa.=) r.id
+                  WHERE l.target OPERATOR(pg_catalog.=) 'public.findings'::regclass")" \
+       "Found before the dump major 1,Found after the restore minor 3" "$db: the restored intake still opens records, linked to their rows"
     ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "$db: the trail still verifies after new steps"
 done
 

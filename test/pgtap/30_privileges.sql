@@ -45,6 +45,9 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_report_html(date,date,text)', true, true, true, true),
   ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
   ('capa.report_escape(text)', true, true, true, true),
+  ('capa.capa_intake(regclass,text,jsonb,text)', false, false, false, true),
+  ('capa.capa_intake_drop(regclass)', false, false, false, true),
+  ('capa.capa_intake_trigger()', false, false, false, false),
   ('capa.capa_register_trigger()', false, false, false, false),
   ('capa.capa_action_trigger()', false, false, false, false);
 
@@ -58,7 +61,8 @@ SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
                     'capa.kpi_action_due_now',
                     'capa.kpi_monthly', 'capa.kpi_by_source', 'capa.kpi_by_severity', 'capa.kpi_by_cause',
                     'capa.kpi_by_owner', 'capa.kpi_by_org_unit', 'capa.kpi_by_control',
-                    'capa.link', 'capa.broken_link', 'capa.digest']) t,
+                    'capa.link', 'capa.broken_link', 'capa.digest',
+                    'capa.intake_config', 'capa.intake_failure', 'capa.intake']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
 SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2 + 1);

@@ -560,6 +560,66 @@ INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
   ('bad source', 'capa_import', 'actions', 'a due date that is no date', $$SELECT capa.capa_import(pg_temp.import_actions('[{"description": "a", "owner": "o", "due": "1; DROP TABLE capa.audit"}]'))$$, '22007', 'core'),
   ('bad source', 'capa_import', 'actions', '10 MB description, no owner', $$SELECT capa.capa_import(pg_temp.import_actions(jsonb_build_array(jsonb_build_object('description', repeat('x', 10000000)))))$$, '23502', 'capa');
 
+-- capa_intake: the condition and the mapping's column names, constants,
+-- severities and kinds given hostile text; nothing is ever executed, the
+-- intake is refused before its trigger is made
+CREATE TEMP TABLE hostile_findings (id int PRIMARY KEY, summary text, level int);
+CREATE TEMP TABLE hostile_nokey (summary text);
+CREATE TEMP TABLE hostile_twokey (a int, b int, PRIMARY KEY (a, b));
+CREATE TEMP VIEW hostile_view AS SELECT 1 AS id;
+CREATE FUNCTION pg_temp.intake_map(param text, form jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object('title', 'summary', 'description', 'summary',
+                              'severity', jsonb_build_object('const', 'major'),
+                              'source', jsonb_build_object('const', 'other')) || jsonb_build_object(param, form)
+$$;
+INSERT INTO hcase (grp, fn, slot, input, sql, expected)
+SELECT 'hostile value', 'capa_intake', x.slot, h.label, format(x.tmpl, h.expr),
+       CASE x.slot
+           WHEN 'condition' THEN CASE WHEN h.blank THEN '42601'
+                                      WHEN h.label IN ('10 MB of x', 'RTL override', 'combining marks', '4-byte emoji',
+                                                       'zero-width space', 'no-break space') THEN '42703'
+                                      ELSE '42601' END
+           WHEN 'mapping: column name' THEN '42703'
+           WHEN 'mapping: source const' THEN CASE WHEN h.blank THEN '22023' ELSE '23503' END
+           WHEN 'mapping: severity map' THEN '22P02'
+           WHEN 'mapping: kind const' THEN '22023'
+           WHEN 'mapping: title const' THEN '22023'
+       END
+  FROM hv h
+ CROSS JOIN (VALUES
+    ('condition', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', %s, pg_temp.intake_map('owner', '"summary"'))$t$),
+    ('mapping: column name', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('title', to_jsonb((%s)::text)))$t$),
+    ('mapping: source const', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('source', jsonb_build_object('const', %s)))$t$),
+    ('mapping: severity map', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('severity', jsonb_build_object('column', 'summary', 'map', jsonb_build_object('a', %s))))$t$),
+    ('mapping: kind const', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('kind', jsonb_build_object('const', %s)))$t$),
+    ('mapping: title const', $t$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('title', jsonb_build_object('const', %s)))$t$)
+ ) x(slot, tmpl)
+ WHERE x.slot <> 'mapping: title const' OR h.blank
+ ORDER BY x.slot, h.label;
+INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
+  ('bad source', 'capa_intake', 'source', 'NULL', $$SELECT capa.capa_intake(NULL, NULL, pg_temp.intake_map('owner', '"summary"'))$$, '22004', 'capa'),
+  ('bad source', 'capa_intake', 'source', 'an OID that names no relation', $$SELECT capa.capa_intake(1, NULL, pg_temp.intake_map('owner', '"summary"'))$$, '42P01', 'capa'),
+  ('bad source', 'capa_intake', 'source', 'a view', $$SELECT capa.capa_intake('pg_temp.hostile_view', NULL, pg_temp.intake_map('title', '"id"'))$$, '42809', 'capa'),
+  ('bad source', 'capa_intake', 'source', 'no primary key', $$SELECT capa.capa_intake('pg_temp.hostile_nokey', NULL, pg_temp.intake_map('owner', '"summary"'))$$, '42P10', 'capa'),
+  ('bad source', 'capa_intake', 'source', 'a two-column primary key', $$SELECT capa.capa_intake('pg_temp.hostile_twokey', NULL, '{"title": {"const": "t"}, "description": {"const": "d"}, "severity": {"const": "major"}, "source": {"const": "other"}}')$$, '0A000', 'capa'),
+  ('bad source', 'capa_intake', 'source', 'capa''s own register', $$SELECT capa.capa_intake('capa.register', NULL, pg_temp.intake_map('owner', '"owner"'))$$, '42809', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'NULL', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, NULL)$$, '22004', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'an array', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, '["summary"]')$$, '22023', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'a string', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, '"summary"')$$, '22023', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'an empty object', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, '{}')$$, '23502', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'an SQL expression form', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('title', '{"expr": "pg_sleep(1)"}'))$$, '22023', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'a parameter capa_open does not have', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('state', '"summary"'))$$, '42703', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'a priority of 6', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('priority', '{"const": 6}'))$$, '23514', 'capa'),
+  ('bad source', 'capa_intake', 'mapping', 'a due date that is no date', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('close_due', '{"const": "1; DROP TABLE capa.audit"}'))$$, '22007', 'core'),
+  ('bad source', 'capa_intake', 'condition', 'a subquery', $$SELECT capa.capa_intake('pg_temp.hostile_findings', 'level > (SELECT max(seq) FROM capa.audit)', pg_temp.intake_map('owner', '"summary"'))$$, '42601', 'capa'),
+  ('bad source', 'capa_intake', 'condition', 'a function call', $$SELECT capa.capa_intake('pg_temp.hostile_findings', 'pg_catalog.pg_sleep(1) IS NULL', pg_temp.intake_map('owner', '"summary"'))$$, '42703', 'capa'),
+  ('bad source', 'capa_intake', 'condition', 'a second statement', $$SELECT capa.capa_intake('pg_temp.hostile_findings', 'level = 1; DROP TABLE capa.audit', pg_temp.intake_map('owner', '"summary"'))$$, '42601', 'capa'),
+  ('bad source', 'capa_intake', 'condition', 'a constant that is not an integer', $$SELECT capa.capa_intake('pg_temp.hostile_findings', 'level = ''1; DROP TABLE capa.audit''', pg_temp.intake_map('owner', '"summary"'))$$, '22P02', 'capa'),
+  ('bad source', 'capa_intake', 'condition', '10000 nested parentheses, one left open', $$SELECT capa.capa_intake('pg_temp.hostile_findings', repeat('(', 10000) || 'level = 1' || repeat(')', 9999), pg_temp.intake_map('owner', '"summary"'))$$, '42601', 'capa'),
+  ('bad source', 'capa_intake', 'on_error', 'NULL', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('owner', '"summary"'), NULL)$$, '22004', 'capa'),
+  ('bad source', 'capa_intake', 'on_error', 'skip', $$SELECT capa.capa_intake('pg_temp.hostile_findings', NULL, pg_temp.intake_map('owner', '"summary"'), 'skip')$$, '22023', 'capa'),
+  ('bad source', 'capa_intake_drop', 'source', 'NULL', $$SELECT capa.capa_intake_drop(NULL)$$, '22004', 'capa');
+
 -- capa's trigger functions misused (a superuser's doing: nobody else may
 -- execute them): called directly, attached to another table, or attached
 -- to capa's own table at the wrong time.  Refused, never a crash.
@@ -569,7 +629,17 @@ CREATE TEMP TABLE tt_guard (x int);
 CREATE TRIGGER hostile BEFORE INSERT ON tt_reg FOR EACH ROW EXECUTE FUNCTION capa.capa_register_trigger();
 CREATE TRIGGER hostile BEFORE INSERT ON tt_act FOR EACH ROW EXECUTE FUNCTION capa.capa_action_trigger();
 CREATE TRIGGER hostile BEFORE INSERT ON tt_guard FOR EACH ROW EXECUTE FUNCTION capa.capa_truncate_guard();
+CREATE TEMP TABLE tt_intake (x int PRIMARY KEY);
+CREATE TEMP TABLE tt_intake_before (x int PRIMARY KEY);
+CREATE TRIGGER hostile AFTER INSERT ON tt_intake FOR EACH ROW EXECUTE FUNCTION capa.capa_intake_trigger('9999');
+CREATE TRIGGER hostile BEFORE INSERT ON tt_intake_before FOR EACH ROW EXECUTE FUNCTION capa.capa_intake_trigger('1');
 INSERT INTO hcase (grp, fn, slot, input, sql, expected, layer) VALUES
+  ('misused trigger function', 'capa_intake_trigger', '()', 'called directly',
+   $$SELECT capa.capa_intake_trigger()$$, '39P01', 'superuser'),
+  ('misused trigger function', 'capa_intake_trigger', 'argument', 'an intake id that names no intake',
+   $$INSERT INTO tt_intake VALUES (1)$$, '55000', 'superuser'),
+  ('misused trigger function', 'capa_intake_trigger', 'timing', 'BEFORE ROW',
+   $$INSERT INTO tt_intake_before VALUES (1)$$, '39P01', 'superuser'),
   ('misused trigger function', 'capa_register_trigger', '()', 'called directly',
    $$SELECT capa.capa_register_trigger()$$, '39P01', 'superuser'),
   ('misused trigger function', 'capa_register_trigger', 'relation', 'BEFORE ROW on another table',
@@ -650,7 +720,8 @@ SELECT is((SELECT string_agg(n || ':' || got, ', ') FROM outcome WHERE got LIKE 
 SELECT is((SELECT string_agg(n || ':' || got, ', ') FROM outcome
             WHERE layer = 'capa'
               AND got NOT IN ('55000', '23502', '22023', '428C9', '42501', '42704', '23503', '22004',
-                              '22P02', '22P03', '22003', '25000', '23514', '42P01', '42809', '42703')), NULL,
+                              '22P02', '22P03', '22003', '25000', '23514', '42P01', '42809', '42703',
+                              '42P10', '0A000', '42601')), NULL,
           'every SQLSTATE capa raised for them is in README''s error table');
 SELECT is((SELECT count(*)::int FROM outcome), (SELECT count(*)::int FROM hcase),
           'the loop ran every case');
@@ -669,7 +740,7 @@ SELECT is((SELECT array_agg(f ORDER BY f) FROM unnest(ARRAY[
               'capa_open', 'capa_contain', 'capa_analyse', 'capa_add_action', 'capa_complete_action',
               'capa_plan', 'capa_implement', 'capa_verify', 'capa_close', 'capa_cancel', 'capa_reopen',
               'capa_next_states', 'capa_audit_bytes', 'capa_audit_verify', 'capa_digest', 'capa_ref',
-              'capa_import',
+              'capa_import', 'capa_intake', 'capa_intake_drop',
               'capa_state (text)', 'capa_severity (text)', 'capa_ref (text)',
               'capa_state_in', 'capa_severity_in', 'capa_ref_in',
               'capa_state_recv', 'capa_severity_recv', 'capa_ref_recv']) f

@@ -1,7 +1,8 @@
 -- pgTAP: a hostile user plants look-alike functions, an aggregate and
 -- operators in public, puts public before pg_catalog on the search_path,
--- and drives capa through a whole lifecycle and the management-review
--- report: none of the look-alikes is ever called (capa's functions pin
+-- and drives capa through a whole lifecycle, the management-review
+-- report and an intake (an application role inserting into its findings
+-- table with the same search_path): none of the look-alikes is ever called (capa's functions pin
 -- search_path = pg_catalog, pg_temp and every statement capa runs, in the
 -- functions and the triggers, is schema-qualified down to its operators).
 -- In the style of PostgreSQL's contrib/seg/sql/security.sql.
@@ -10,7 +11,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
-SELECT plan(8);
+SELECT plan(10);
 
 CREATE ROLE tap_mallory;
 GRANT capa_editor, capa_verifier TO tap_mallory;
@@ -21,6 +22,16 @@ GRANT INSERT, SELECT ON public.trap_log TO tap_mallory;
 -- pg_catalog first: its own functions do not pin a search_path)
 CREATE TEMP TABLE outcome (step text, result text);
 GRANT INSERT, SELECT ON outcome TO tap_mallory;
+
+-- an application's findings table with an intake; the application role
+-- has no capa privilege and the same hostile search_path
+CREATE ROLE tap_app;
+CREATE SCHEMA tap_grc;
+CREATE TABLE tap_grc.findings (id int PRIMARY KEY, summary text, level int);
+GRANT USAGE ON SCHEMA tap_grc TO tap_app;
+GRANT INSERT ON tap_grc.findings TO tap_app;
+GRANT INSERT ON public.trap_log TO tap_app;
+GRANT INSERT, SELECT ON outcome TO tap_app;
 
 SET ROLE tap_mallory;
 CREATE FUNCTION public.trap(what text) RETURNS boolean LANGUAGE sql
@@ -48,6 +59,15 @@ CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.tex
 CREATE FUNCTION public.int8_gt(bigint, bigint) RETURNS boolean LANGUAGE sql
     AS $$ SELECT public.trap('bigint >') $$;
 CREATE OPERATOR public.> (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = public.int8_gt);
+-- what an intake's condition and link could be redirected to
+CREATE FUNCTION public.int4_ge(integer, integer) RETURNS boolean LANGUAGE sql
+    AS $$ SELECT public.trap('integer >=') $$;
+CREATE OPERATOR public.>= (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.int4_ge);
+CREATE FUNCTION public.clock_timestamp() RETURNS timestamptz LANGUAGE sql
+    AS $$ SELECT public.trap('clock_timestamp()'); SELECT '2000-01-01'::pg_catalog.timestamptz $$;
+CREATE FUNCTION public.oid_eq(oid, oid) RETURNS boolean LANGUAGE sql
+    AS $$ SELECT public.trap('oid =') $$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = public.oid_eq);
 SET search_path = public, capa, pg_catalog;
 
 -- a digest by a superuser on the hostile path (before this transaction
@@ -59,6 +79,26 @@ BEGIN
     INSERT INTO pg_temp.outcome VALUES ('digest', 'done');
 EXCEPTION WHEN OTHERS THEN
     INSERT INTO pg_temp.outcome VALUES ('digest', SQLSTATE || ' ' || SQLERRM);
+END $d$;
+-- the intake is set up on the hostile path too (a superuser: capa_admin
+-- with TRIGGER on the table would do the same)
+DO $d$
+BEGIN
+    PERFORM capa.capa_intake('tap_grc.findings', 'level >= 3',
+        '{"title": "summary", "description": "summary", "severity": {"column": "level", "map": {"3": "major"}},
+          "source": {"const": "other"}, "owner": {"const": "someone_else"}}', on_error => 'fail');
+    INSERT INTO pg_temp.outcome VALUES ('intake', 'done');
+EXCEPTION WHEN OTHERS THEN
+    INSERT INTO pg_temp.outcome VALUES ('intake', SQLSTATE || ' ' || SQLERRM);
+END $d$;
+SET ROLE tap_app;
+SET search_path = public, capa, pg_catalog;
+DO $d$
+BEGIN
+    INSERT INTO tap_grc.findings VALUES (1, 'Hijack intake', 3), (2, 'not matched', 1);
+    INSERT INTO pg_temp.outcome VALUES ('intake insert', 'done');
+EXCEPTION WHEN OTHERS THEN
+    INSERT INTO pg_temp.outcome VALUES ('intake insert', SQLSTATE || ' ' || SQLERRM);
 END $d$;
 SET ROLE tap_mallory;
 
@@ -95,12 +135,20 @@ SELECT is((SELECT result FROM outcome WHERE step = 'lifecycle'), 'done',
           'a whole lifecycle with look-alikes first on the search_path');
 SELECT is((SELECT result FROM outcome WHERE step = 'verify'), '0', 'the trail verifies');
 SELECT is((SELECT result FROM outcome WHERE step = 'digest'), 'done', 'capa_digest as a superuser with the same search_path');
-SELECT is((SELECT string_agg(state::text, ',') FROM capa.register), 'open',
+SELECT is((SELECT string_agg(state::text, ',') FROM capa.register WHERE title = 'Hijack'), 'open',
           'the record went through its whole lifecycle and was reopened');
-SELECT is((SELECT count(*) FROM capa.audit WHERE action_id IS NULL), 10::bigint,
+SELECT is((SELECT count(*) FROM capa.audit a JOIN capa.register r ON r.id OPERATOR(capa.=) a.record_id
+            WHERE a.action_id IS NULL AND r.title = 'Hijack'), 10::bigint,
           'one audit row per record step: open to closed with one ineffective verification (10), the reopen included');
 SELECT is((SELECT count(*) FROM capa.audit WHERE actor::text = 'tap_mallory'),
-          (SELECT count(*) FROM capa.audit), 'every change recorded with the caller as actor');
+          (SELECT count(*) FROM capa.audit WHERE actor::text <> 'tap_app'), 'every change recorded with the caller as actor');
+SELECT is((SELECT string_agg(result, ',' ORDER BY step) FROM outcome WHERE step LIKE 'intake%'), 'done,done',
+          'an intake set up, and an application inserting, with look-alikes first on the search_path');
+SELECT is((SELECT string_agg(r.title || ' ' || r.severity || ' ' || a.actor || ' ' || l.key, ',')
+             FROM capa.register r JOIN capa.audit a ON a.record_id OPERATOR(capa.=) r.id
+             JOIN capa.link l ON l.capa_id OPERATOR(capa.=) r.id
+            WHERE r.source = 'other' AND r.title LIKE 'Hijack intake%'), 'Hijack intake major tap_app 1',
+          'the matching row opened its record, linked to it, with the application role as actor');
 SELECT is((SELECT count(*) FROM public.trap_log), 0::bigint, 'no look-alike was ever called');
 -- the traps work: an unqualified call with public first does reach them
 SET search_path = public, pg_catalog;
