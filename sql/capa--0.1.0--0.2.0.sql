@@ -294,6 +294,20 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_org_units_visible(), @extschema@.capa
     @extschema@.capa_rls_tables() TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_rls_enable(), @extschema@.capa_rls_disable() TO capa_admin;
 
+-- [replication] the KPI rollup can be published for logical replication
+-- (README: Replicas).  The triggers update capa.kpi_rollup,
+-- capa.kpi_close_days and capa.kpi_action_due in place (and
+-- capa_kpi_compact and capa_kpi_rebuild delete from them); a table in a
+-- publication that publishes UPDATE or DELETE needs a replica identity, or
+-- every such statement on the primary fails with 55000 ("cannot update
+-- table ... does not have a replica identity and publishes updates"), and
+-- with it every lifecycle step.  Their unique keys cannot be the identity
+-- (org_unit is nullable, NULLS NOT DISTINCT), so the whole old row is.  A
+-- catalog change only: no row is rewritten.
+ALTER TABLE @extschema@.kpi_rollup REPLICA IDENTITY FULL;
+ALTER TABLE @extschema@.kpi_close_days REPLICA IDENTITY FULL;
+ALTER TABLE @extschema@.kpi_action_due REPLICA IDENTITY FULL;
+
 -- [privileges] revoke from PUBLIC whatever this version adds
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;

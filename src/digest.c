@@ -30,6 +30,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -253,6 +254,12 @@ capa_digest(PG_FUNCTION_ARGS)
 	Oid			saved_user;
 	int			saved_sec;
 
+	/*
+	 * It writes a row to capa.digest: refused in a read-only transaction
+	 * and on a hot standby with 25006, before the SHARE lock below (which
+	 * a standby would refuse with 55000, a lifecycle error to clients)
+	 */
+	PreventCommandIfReadOnly("capa_digest()");
 	/* a transaction snapshot would predate the lock and miss rows */
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,

@@ -44,6 +44,7 @@
 #include "nodes/pg_list.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -863,6 +864,10 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	int			saved_sec;
 	MemoryContext per_row;
 	MemoryContext old;
+
+	/* it rewrites the rollup: 25006 in a read-only transaction or on a
+	 * hot standby, before the SHARE lock (refused there with 55000) */
+	PreventCommandIfReadOnly("capa_kpi_rebuild()");
 
 	/*
 	 * The rows it reads include this transaction's own changes, so their

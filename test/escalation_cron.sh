@@ -76,8 +76,8 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = 'capa_cron'
 cron.host = '127.0.0.1'
 EOF
-# (make sanitize: CAPA_PRELOAD is the sanitizer runtime capa.so needs first)
-"${as_pg[@]}" env LD_PRELOAD="${CAPA_PRELOAD:-}" "$PGBIN/pg_ctl" start -D "$data" -l "$work/server.log" -w -t 60 >/dev/null ||
+# (make sanitize: CAPA_LD_PRELOAD is the sanitizer runtime capa.so needs first)
+"${as_pg[@]}" env LD_PRELOAD="${CAPA_LD_PRELOAD:-}" "$PGBIN/pg_ctl" start -D "$data" -l "$work/server.log" -w -t 60 >/dev/null ||
     bail "the server starts"
 q -d postgres -c "CREATE DATABASE capa_cron" || bail "CREATE DATABASE"
 

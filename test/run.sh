@@ -69,13 +69,20 @@ run_tap pg_prove --ext .sql -v -d capa_tap test/pgtap/
 # dump and restore round trip
 run_tap ./test/restore.sh
 
+# ALTER EXTENSION capa UPDATE from the previous version, filled
+run_tap ./test/upgrade.sh
+
+# a hot standby and a logical-replication subscriber, on clusters of its
+# own (under make sanitize, from the private installation it tests)
+run_tap env PG_CONFIG="${CAPA_PRIVATE_PG_CONFIG:-$PG_CONFIG}" ./test/replica.sh
+
 # the management-review report, rendered in headless Chromium
 run_tap ./test/report.sh
 
 # capa_escalate() scheduled with pg_cron, on a cluster of its own (about
 # two minutes: pg_cron runs jobs at the minute); under make sanitize and
 # check-private, in their private installation
-run_tap env PGBIN="${CAPA_PGBIN:-$($PG_CONFIG --bindir)}" ./test/escalation_cron.sh
+run_tap env PGBIN="$("${CAPA_PRIVATE_PG_CONFIG:-$PG_CONFIG}" --bindir)" ./test/escalation_cron.sh
 
 # kill -9 crash recovery, a short run, and the libFuzzer harnesses, briefly;
 # not under make sanitize, which tests the suite against its own server

@@ -71,8 +71,9 @@ su postgres -c "LD_PRELOAD='$preload' ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS
 
 # 4. the whole suite against it (run.sh's inner part, as in pg_virtualenv)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-# the pg_cron test makes a cluster of its own, from the same copy
-export CAPA_PGBIN=$root$bindir CAPA_PRELOAD=$preload
+# test/replica.sh and test/escalation_cron.sh build clusters of their own:
+# from the copy, with the same preload
+export CAPA_PRIVATE_PG_CONFIG="$root$bindir/pg_config" CAPA_LD_PRELOAD="$preload"
 CAPA_IN_VIRTUALENV=1 CAPA_SANITIZE=1 ./test/run.sh
 status=$?
 

@@ -1,0 +1,577 @@
+#!/bin/bash
+# Upgrade, as TAP: a database is created at the previous version
+# (CREATE EXTENSION capa VERSION '0.1.0'), filled through the API with
+# records of every kind in several states, action items, a reopen, an
+# ineffective verification, links, an import, a review snapshot and a
+# digest; then ALTER EXTENSION capa UPDATE.  Checks: the version is the
+# control file's default_version; no register, action, audit or digest row
+# was rewritten (same content in the 0.1.0 columns, same xmin and ctid);
+# the trail verifies against the digest taken before; the KPIs are the
+# same; records continue their lifecycle and refused steps are still
+# refused; what the update script creates is a member of the extension;
+# nothing is granted to PUBLIC; and the updated database has the same
+# member objects, with the same definitions, as one created at the new
+# version directly.
+#
+# Hijack: a hostile non-superuser who owns the database (and so schema
+# public) plants look-alikes in public of the built-in functions,
+# aggregates and operators an update script could call, and of every capa
+# function and operator, and puts public first on the database's
+# search_path; the superuser runs ALTER EXTENSION capa UPDATE with public
+# first on its own search_path too.  No look-alike is called (each one
+# raises a WARNING and writes to a trap table), and the update succeeds.
+# Then the update script's statements are run again outside the extension
+# machinery, with public first on the search_path, in a transaction that
+# is rolled back: nothing is created in public, nothing capa's script
+# creates depends on an object in public, and no look-alike is called,
+# so the script does not rely on the search_path PostgreSQL sets for it.
+#
+# Needs a running server (PG* variables, as pg_virtualenv sets them) and
+# capa installed, with its 0.1.0 script and the update scripts.
+set -u
+cd "$(dirname "$0")/.."
+n=0
+fail=0
+ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'" | head -40; echo "#  want: '$2'"; fail=1; fi; }
+q() { psql -XAtq -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+work=$(mktemp -d); [ -n "${KEEP:-}" ] && echo "# work: $work"
+chmod 777 "$work"
+prev=0.1.0
+target=$(sed -n "s/^default_version = '\(.*\)'/\1/p" capa.control)
+# the update scripts of this checkout, in the order of the path prev -> target
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack"
+cleanup() {
+    for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
+    psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
+    [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+for db in $dbs; do dropdb --if-exists "$db"; done
+psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
+
+# --- a 0.1.0 database, filled through the API ---------------------------------
+createdb capa_up_old
+ok "$(q capa_up_old "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'; SELECT extversion FROM pg_extension WHERE extname = 'capa'")" \
+   "$prev" "CREATE EXTENSION capa VERSION '$prev' installs the previous version"
+psql -Xq -v ON_ERROR_STOP=1 -d capa_up_old >"$work/fill.log" 2>&1 <<'SQL'
+SET client_min_messages = warning;
+INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
+CREATE TABLE public.controls (code text PRIMARY KEY);
+INSERT INTO public.controls VALUES ('A.5.24'), ('A.8.13'), ('A.8.15');
+DO $$
+DECLARE
+    r capa.capa_ref;
+    a bigint;
+    i int;
+BEGIN
+    -- corrective records left in every state: open, contained, analysed,
+    -- planned, implemented, verified, closed, closed without action, cancelled
+    FOR i IN 1..9 LOOP
+        r := capa.capa_open('Corrective ' || i, 'd', 'major', CASE WHEN i % 2 = 0 THEN 'pentest' ELSE 'incident' END,
+                            owner => 'owner_' || i, priority => 1 + i % 5);
+        CONTINUE WHEN i = 1;
+        IF i = 9 THEN PERFORM capa.capa_cancel(r, 'duplicate'); CONTINUE; END IF;
+        PERFORM capa.capa_contain(r, 'contained', 'none');
+        CONTINUE WHEN i = 2;
+        IF i = 8 THEN
+            PERFORM capa.capa_analyse(r, 'one-off', '5whys', 'none elsewhere', action_required => false,
+                                      justification => 'no recurrence possible');
+            PERFORM capa.capa_close(r, 'none needed');
+            CONTINUE;
+        END IF;
+        PERFORM capa.capa_analyse(r, 'cause', 'fishbone', 'extent', cause_category => 'process',
+                                  why_chain => ARRAY['why 1', 'why 2']);
+        CONTINUE WHEN i = 3;
+        a := capa.capa_add_action(r, 'fix', 'ops_' || i, current_date + 7);
+        PERFORM capa.capa_plan(r);
+        CONTINUE WHEN i = 4;
+        PERFORM capa.capa_complete_action(a, 'done');
+        PERFORM capa.capa_implement(r);
+        CONTINUE WHEN i = 5;
+        PERFORM capa.capa_verify(r, true, 'works');
+        CONTINUE WHEN i = 6;
+        PERFORM capa.capa_close(r, 'procedure v2');
+    END LOOP;
+    -- preventive: open, then one through an ineffective verification to implemented
+    PERFORM capa.capa_open('Preventive 1', 'd', 'minor', 'risk_assessment', kind => 'preventive', owner => 'owner_p');
+    r := capa.capa_open('Preventive 2', 'd', 'minor', 'risk_assessment', kind => 'preventive', owner => 'owner_p');
+    PERFORM capa.capa_analyse(r, 'cause', '5whys');
+    a := capa.capa_add_action(r, 'harden', 'ops_p', current_date - 3);
+    PERFORM capa.capa_add_action(r, 'document', 'ops_p', current_date - 1);
+    PERFORM capa.capa_plan(r);
+    PERFORM capa.capa_complete_action(a, 'hardened');
+    PERFORM capa.capa_complete_action(a + 1, 'documented');
+    PERFORM capa.capa_implement(r);
+    PERFORM capa.capa_verify(r, false, 'came back');
+    a := capa.capa_add_action(r, 'harden again', 'ops_p', current_date + 30);
+    PERFORM capa.capa_complete_action(a, 'hardened again');
+    PERFORM capa.capa_implement(r);
+    -- improvement: closed, reopened, and planned again with a pending item
+    r := capa.capa_open('Improvement 1', 'd', 'observation', 'management_review', kind => 'improvement', owner => 'owner_i');
+    a := capa.capa_add_action(r, 'automate', 'ops_i', current_date + 10);
+    PERFORM capa.capa_plan(r);
+    PERFORM capa.capa_complete_action(a, 'automated');
+    PERFORM capa.capa_implement(r);
+    PERFORM capa.capa_verify(r, true, 'faster');
+    PERFORM capa.capa_close(r, 'standard now');
+    PERFORM capa.capa_reopen(r, 'regressed');
+    PERFORM capa.capa_add_action(r, 'automate again', 'ops_i', current_date + 20);
+    PERFORM capa.capa_plan(r);
+    PERFORM capa.capa_open('Improvement 2', 'd', 'observation', 'management_review', kind => 'improvement',
+                           owner => 'owner_i', org_unit => 'emea');
+END $$;
+-- links into a table of the database's own, one of them ended
+SELECT capa.capa_link(id, 'public.controls', 'A.8.13') FROM capa.register WHERE title IN ('Corrective 7', 'Corrective 5');
+SELECT capa.capa_link(id, 'public.controls', 'A.5.24') FROM capa.register WHERE title = 'Corrective 7';
+SELECT capa.capa_unlink(id, 'public.controls', 'A.5.24') FROM capa.register WHERE title = 'Corrective 7';
+-- records imported with their history
+CREATE TABLE public.old_register (legacy_id text, kind text, state text, severity text,
+    title text, description text, source text, owner text, opened_at timestamptz,
+    opened_by text, cancel_reason text, cancelled_at timestamptz, cancelled_by text, actions jsonb);
+INSERT INTO public.old_register VALUES
+  ('OLD-1', 'corrective', 'open', 'minor', 'Imported 1', 'd', 'incident', 'owner_x',
+   '2021-05-01', 'owner_x', NULL, NULL, NULL,
+   '[{"description": "fix", "owner": "ops", "due": "2021-06-01"}]'),
+  ('OLD-2', 'improvement', 'cancelled', 'major', 'Imported 2', 'd', 'pentest', 'owner_y',
+   '2020-02-01', 'owner_y', 'duplicate', '2020-02-03', 'owner_y', NULL);
+SELECT capa.capa_import('public.old_register');
+SQL
+ok "$?" 0 "the $prev database is filled through the API (every kind, several states, items, a reopen, an ineffective verification, links, an import)" 
+[ -s "$work/fill.log" ] && grep -E 'ERROR|FATAL' "$work/fill.log" | sed 's/^/# /'
+# a review snapshot (its own READ COMMITTED transaction), then a digest
+q capa_up_old "SELECT capa.capa_review_snapshot('Review before the update')" >/dev/null
+digest=$(q capa_up_old "SELECT capa.capa_digest()")
+ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 "the $prev database verifies, against its digest too"
+ok "$(q capa_up_old "SELECT string_agg(DISTINCT kind || ':' || state::text, ',' ORDER BY kind || ':' || state::text) FROM capa.register")" \
+   "corrective:analysed,corrective:cancelled,corrective:closed,corrective:contained,corrective:implemented,corrective:open,corrective:planned,corrective:verified,improvement:cancelled,improvement:open,improvement:planned,preventive:implemented,preventive:open" \
+   "the $prev register holds records of every kind in several states"
+
+# Fingerprints, as queries built from the $prev catalogs, so that columns
+# a later version adds do not count: the rows as the $prev columns show them
+cols() {  # cols DB TABLE: row(col, col, ...) of the table's columns now
+    q "$1" "SELECT 'row(' || string_agg('x.' || quote_ident(attname), ', ' ORDER BY attnum) || ')::text'
+              FROM pg_attribute WHERE attrelid = 'capa.$2'::regclass AND attnum > 0 AND NOT attisdropped"
+}
+hashed="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM ("
+sep=
+for t in register action audit digest; do
+    hashed="$hashed $sep SELECT '$t ' || $(cols capa_up_old $t) AS x FROM capa.$t x"
+    sep="UNION ALL"
+done
+hashed="$hashed) t"
+other="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM ("
+sep=
+for t in link review_snapshot kpi_rollup kpi_close_days kpi_action_due source cause_category rca_method severity_policy policy; do
+    other="$other $sep SELECT '$t ' || $(cols capa_up_old $t) AS x FROM capa.$t x"
+    sep="UNION ALL"
+done
+other="$other) t"
+# where the rows are and which transaction wrote them: an UPDATE that
+# writes the same values still moves them
+written="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+           SELECT 'r' || ctid::text || xmin::text AS x FROM capa.register UNION ALL
+           SELECT 'a' || ctid::text || xmin::text FROM capa.action UNION ALL
+           SELECT 'u' || ctid::text || xmin::text FROM capa.audit UNION ALL
+           SELECT 'd' || ctid::text || xmin::text FROM capa.digest) t"
+# the KPI views' output (every kpi_ view of $prev, its $prev columns, as_of left out)
+kpis="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM ("
+sep=
+for v in $(q capa_up_old "SELECT relname FROM pg_class WHERE relnamespace = 'capa'::regnamespace AND relkind = 'v' AND relname LIKE 'kpi\_%' ORDER BY 1"); do
+    c=$(q capa_up_old "SELECT string_agg('x.' || quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                        WHERE attrelid = 'capa.$v'::regclass AND attnum > 0 AND NOT attisdropped AND attname <> 'as_of'")
+    kpis="$kpis $sep SELECT '$v ' || row($c)::text AS x FROM capa.$v x"
+    sep="UNION ALL"
+done
+kpis="$kpis) t"
+before_hashed=$(q capa_up_old "$hashed")
+before_other=$(q capa_up_old "$other")
+before_written=$(q capa_up_old "$written")
+before_kpis=$(q capa_up_old "$kpis")
+before_kpi_summary=$(q capa_up_old "SELECT open_total || ' open, ' || closed_total || ' closed, ' || cancelled_total || ' cancelled, ' || reopened_total || ' reopened, ' || overdue_actions || ' overdue actions' FROM capa.kpi_summary")
+before_audit=$(q capa_up_old "SELECT count(*) FROM capa.audit")
+note_counts=$(q capa_up_old "SELECT (SELECT count(*) FROM capa.register) || ' records, ' || (SELECT count(*) FROM capa.action) || ' action items, ' || (SELECT count(*) FROM capa.audit) || ' audit rows, ' || (SELECT count(*) FROM capa.link) || ' links'")
+echo "# $prev: $note_counts; KPIs: $before_kpi_summary"
+
+# members of the extension at $prev, by identity
+members="SELECT i.type || ' ' || i.identity FROM pg_depend d
+           CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) i
+          WHERE d.refclassid = 'pg_extension'::regclass
+            AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'capa') AND d.deptype = 'e'
+          ORDER BY 1"
+q capa_up_old "$members" > "$work/members_prev"
+
+# --- the update ----------------------------------------------------------------
+psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_old -c "ALTER EXTENSION capa UPDATE" >"$work/update.log" 2>&1
+ok "$?" 0 "ALTER EXTENSION capa UPDATE succeeds $(grep -m1 ERROR "$work/update.log")"
+ok "$(q capa_up_old "SELECT extversion FROM pg_extension WHERE extname = 'capa'")" "$target" \
+   "the extension is at the control file's default_version ($target)"
+ok "$(q capa_up_old "SELECT default_version FROM pg_available_extensions WHERE name = 'capa'")" "$target" \
+   "the installed control file is this checkout's (default_version $target)"
+ok "$(q capa_up_old "$hashed")" "$before_hashed" "the register, action, audit and digest rows are unchanged (their $prev columns)"
+ok "$(q capa_up_old "$written")" "$before_written" "the update wrote no register, action, audit or digest row (same ctid and xmin)"
+ok "$(q capa_up_old "$other")" "$before_other" "links, review snapshots, the KPI rollup and the lookup and policy tables are unchanged"
+ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
+   "the trail verifies after the update, against the digest taken before it"
+ok "$(q capa_up_old "$kpis")" "$before_kpis" "the KPI views give the same figures"
+ok "$(q capa_up_old "SELECT count(*) || ' ' || bool_and(hash_ok AND link_ok) FROM capa.review_comparison")" "1 true" \
+   "the review snapshot taken before the update still gives its hash and link"
+
+# the lifecycle goes on
+ok "$(q capa_up_old "SELECT capa.capa_contain(id, 'contained after the update', 'none') FROM capa.register WHERE title = 'Corrective 1'")" \
+   contained "an open record is contained after the update"
+ok "$(q capa_up_old "SELECT capa.capa_verify(id, true, 'checked after the update') FROM capa.register WHERE title = 'Preventive 2'")" \
+   verified "a record implemented before the update (after an ineffective verification) is verified"
+ok "$(q capa_up_old "SELECT capa.capa_complete_action(a.id, 'done after the update')::text || capa.capa_implement(r.id)
+                      FROM capa.register r JOIN capa.action a ON a.capa_id OPERATOR(capa.=) r.id AND NOT a.done WHERE r.title = 'Improvement 1'")" \
+   implemented "the reopened improvement is implemented with the item it planned before the update"
+ok "$(q capa_up_old "SELECT capa.capa_contain(id, 'c', 'c') FROM capa.register WHERE title = 'Imported 1'")" \
+   contained "an imported record continues its lifecycle"
+ok "$(q capa_up_old "SELECT capa.capa_open('After the update', 'd', 'minor', 'pentest')::text > max(id::text) FROM capa.register WHERE title <> 'After the update'")" \
+   t "a record opened after the update gets the next reference"
+ok "$(q capa_up_old "SELECT count(*) - $before_audit FROM capa.audit")" 6 \
+   "each step after the update wrote its audit row (6)"
+ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
+   "the trail verifies after the new steps, against the old digest too"
+ok "$(psql -XAtq -v VERBOSITY=sqlstate -d capa_up_old -c "SELECT capa.capa_contain(id, 'x', 'y') FROM capa.register WHERE title = 'Corrective 7'" 2>&1)" \
+   "ERROR:  55000" "a step a closed record does not allow is still refused with 55000"
+ok "$(psql -XAtq -v VERBOSITY=sqlstate -d capa_up_old -c "SELECT capa.capa_close(id, '') FROM capa.register WHERE title = 'Preventive 2'" 2>&1)" \
+   "ERROR:  22023" "a close without ISMS changes is still refused with 22023"
+ok "$(psql -XAtq -v VERBOSITY=sqlstate -d capa_up_old -c "UPDATE capa.audit SET step = 'x' WHERE seq = 1" 2>&1)" \
+   "ERROR:  42501" "the audit trail still refuses an UPDATE with 42501"
+ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the trail verifies after the refused steps"
+
+# what the update script creates is a member of the extension
+created=$(sed -n 's/^[[:space:]]*CREATE[[:space:]]\+\(OR[[:space:]]\+REPLACE[[:space:]]\+\)\?\(FUNCTION\|PROCEDURE\|AGGREGATE\|TABLE\|VIEW\|MATERIALIZED[[:space:]]\+VIEW\|SEQUENCE\|TYPE\)[[:space:]]\+\(IF[[:space:]]\+NOT[[:space:]]\+EXISTS[[:space:]]\+\)\?@extschema@\.\([A-Za-z_0-9]*\).*/\4/p' \
+          sql/capa--*--"$target".sql | sort -u)
+missing=
+for o in $created; do
+    [ "$(q capa_up_old "SELECT count(*) FROM pg_depend d WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'capa')
+                         AND ((d.classid = 'pg_class'::regclass AND d.objid IN (SELECT oid FROM pg_class WHERE relnamespace = 'capa'::regnamespace AND relname = '$o'))
+                           OR (d.classid = 'pg_proc'::regclass AND d.objid IN (SELECT oid FROM pg_proc WHERE pronamespace = 'capa'::regnamespace AND proname = '$o'))
+                           OR (d.classid = 'pg_type'::regclass AND d.objid IN (SELECT oid FROM pg_type WHERE typnamespace = 'capa'::regnamespace AND typname = '$o')))")" -gt 0 ] ||
+        missing="$missing $o"
+done
+q capa_up_old "$members" > "$work/members_updated"
+ok "${missing:-none}" none "every object the update script creates ($(echo $created | wc -w): $(echo $created | tr '\n' ' ' | cut -c1-200)) is a member of the extension"
+ok "$(comm -23 "$work/members_prev" "$work/members_updated" | head -20)" "" "every $prev member is still a member"
+echo "# the update adds $(comm -13 "$work/members_prev" "$work/members_updated" | wc -l) members"
+
+public_grants="SELECT coalesce(string_agg(what, ', ' ORDER BY what), 'none') FROM (
+    SELECT 'relation ' || c.oid::regclass::text || ' ' || a.privilege_type AS what
+      FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))) a
+     WHERE c.relnamespace = 'capa'::regnamespace AND a.grantee = 0
+    UNION ALL
+    SELECT 'column ' || t.attrelid::regclass::text || '.' || t.attname || ' ' || a.privilege_type
+      FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid, aclexplode(t.attacl) a
+     WHERE c.relnamespace = 'capa'::regnamespace AND t.attacl IS NOT NULL AND a.grantee = 0
+    UNION ALL
+    SELECT 'function ' || p.oid::regprocedure::text || ' ' || a.privilege_type
+      FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+     WHERE p.pronamespace = 'capa'::regnamespace AND a.grantee = 0
+    UNION ALL
+    SELECT 'schema capa ' || a.privilege_type
+      FROM pg_namespace s, aclexplode(coalesce(s.nspacl, acldefault('n', s.nspowner))) a
+     WHERE s.nspname = 'capa' AND a.grantee = 0) g"
+ok "$(q capa_up_old "$public_grants")" none "after the update nothing in schema capa is granted to PUBLIC (tables, sequences, columns, functions, the schema)"
+
+# --- the same as a database created at the new version directly -----------------
+createdb capa_up_new
+q capa_up_new "SET client_min_messages = warning; CREATE EXTENSION capa" >/dev/null
+# every member with its definition: functions (pg_get_functiondef, or the
+# aggregate's parts), tables (columns, defaults, constraints, indexes,
+# triggers and whether they fire, replica identity, options, policies),
+# views (pg_get_viewdef), sequences, types, operators, operator classes and
+# families, casts; privileges, owners and comments of all; and the builtin
+# rows of the lookup and policy tables
+definitions=$(cat <<'SQL'
+WITH m AS (
+    SELECT d.classid, d.objid, d.objsubid FROM pg_depend d
+     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+       AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'capa')
+), defs AS (
+SELECT i.type || ' ' || i.identity || E'\n' || coalesce(
+    CASE m.classid
+    WHEN 'pg_proc'::regclass THEN (
+        SELECT CASE WHEN p.prokind = 'a'
+               THEN (SELECT format('aggregate %s sfunc %s stype %s finalfunc %s combinefunc %s initcond %s sortop %s',
+                                   pg_get_function_arguments(p.oid), g.aggtransfn, format_type(g.aggtranstype, NULL),
+                                   g.aggfinalfn, g.aggcombinefn, g.agginitval, g.aggsortop::regoperator)
+                       FROM pg_aggregate g WHERE g.aggfnoid = p.oid)
+               ELSE pg_get_functiondef(p.oid) END
+               || ' owner ' || p.proowner::regrole || ' acl ' || coalesce(p.proacl::text, 'default')
+          FROM pg_proc p WHERE p.oid = m.objid)
+    WHEN 'pg_class'::regclass THEN (
+        SELECT format('relkind %s owner %s acl %s options %s replident %s rls %s/%s', c.relkind, c.relowner::regrole,
+                      coalesce(c.relacl::text, 'default'), c.reloptions, c.relreplident, c.relrowsecurity, c.relforcerowsecurity)
+               || E'\n' || CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) ELSE '' END
+               || E'\n' || coalesce((SELECT string_agg(format('column %s %s %s default %s acl %s comment %s', a.attname,
+                                                              format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'not null' END,
+                                                              pg_get_expr(ad.adbin, ad.adrelid), a.attacl, col_description(c.oid, a.attnum)),
+                                                       E'\n' ORDER BY a.attnum)
+                                     FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+               || E'\n' || coalesce((SELECT string_agg('constraint ' || co.conname || ' ' || pg_get_constraintdef(co.oid), E'\n' ORDER BY co.conname)
+                                     FROM pg_constraint co WHERE co.conrelid = c.oid), '')
+               || E'\n' || coalesce((SELECT string_agg(pg_get_indexdef(x.indexrelid), E'\n' ORDER BY 1)
+                                     FROM pg_index x WHERE x.indrelid = c.oid), '')
+               || E'\n' || coalesce((SELECT string_agg(pg_get_triggerdef(t.oid) || ' enabled ' || t.tgenabled::text, E'\n' ORDER BY t.tgname)
+                                     FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '')
+               || E'\n' || coalesce((SELECT string_agg(format('policy %s %s %s %s using %s check %s', po.polname, po.polcmd, po.polpermissive,
+                                                              po.polroles::regrole[], pg_get_expr(po.polqual, po.polrelid),
+                                                              pg_get_expr(po.polwithcheck, po.polrelid)), E'\n' ORDER BY po.polname)
+                                     FROM pg_policy po WHERE po.polrelid = c.oid), '')
+               || E'\n' || coalesce((SELECT format('sequence %s %s %s %s %s %s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+                                                   s.seqmin, s.seqmax, s.seqcycle)
+                                     FROM pg_sequence s WHERE s.seqrelid = c.oid), '')
+          FROM pg_class c WHERE c.oid = m.objid)
+    WHEN 'pg_type'::regclass THEN (
+        SELECT format('type %s %s %s %s %s %s %s %s %s %s %s %s', t.typtype, t.typlen, t.typbyval, t.typcategory, t.typalign,
+                      t.typstorage, t.typinput::regproc, t.typoutput::regproc, t.typreceive::regproc, t.typsend::regproc,
+                      t.typowner::regrole, t.typacl)
+          FROM pg_type t WHERE t.oid = m.objid)
+    WHEN 'pg_operator'::regclass THEN (
+        SELECT format('operator %s com %s neg %s rest %s join %s hashes %s merges %s owner %s', o.oprcode::regproc,
+                      o.oprcom::regoperator, o.oprnegate::regoperator, o.oprrest::regproc, o.oprjoin::regproc,
+                      o.oprcanhash, o.oprcanmerge, o.oprowner::regrole)
+          FROM pg_operator o WHERE o.oid = m.objid)
+    WHEN 'pg_opclass'::regclass THEN (
+        SELECT format('opclass default %s type %s', oc.opcdefault, format_type(oc.opcintype, NULL))
+          FROM pg_opclass oc WHERE oc.oid = m.objid)
+    WHEN 'pg_opfamily'::regclass THEN (
+        SELECT coalesce((SELECT string_agg(format('op %s %s', ao.amopstrategy, ao.amopopr::regoperator), ' ' ORDER BY ao.amopstrategy, ao.amopopr::regoperator::text)
+                           FROM pg_amop ao WHERE ao.amopfamily = m.objid), '')
+               || ' ' || coalesce((SELECT string_agg(format('proc %s %s', ap.amprocnum, ap.amproc::regprocedure), ' ' ORDER BY ap.amprocnum, ap.amproc::regprocedure::text)
+                                   FROM pg_amproc ap WHERE ap.amprocfamily = m.objid), ''))
+    WHEN 'pg_cast'::regclass THEN (
+        SELECT format('cast %s %s %s', ca.castfunc::regprocedure, ca.castcontext, ca.castmethod)
+          FROM pg_cast ca WHERE ca.oid = m.objid)
+    WHEN 'pg_namespace'::regclass THEN (
+        SELECT format('schema owner %s acl %s', s.nspowner::regrole, s.nspacl) FROM pg_namespace s WHERE s.oid = m.objid)
+    WHEN 'pg_event_trigger'::regclass THEN (
+        SELECT format('event trigger %s %s %s %s', e.evtevent, e.evtfoid::regproc, e.evtenabled, e.evttags)
+          FROM pg_event_trigger e WHERE e.oid = m.objid)
+    END, '(no definition read)')
+    || E'\ncomment ' || coalesce(obj_description(m.objid, m.classid::regclass::name), '') AS def
+  FROM m CROSS JOIN LATERAL pg_identify_object(m.classid, m.objid, m.objsubid) i
+UNION ALL SELECT 'builtin row source ' || row(s.code, s.label)::text FROM capa.source s WHERE s.builtin
+UNION ALL SELECT 'builtin row cause_category ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.cause_category s WHERE s.builtin
+UNION ALL SELECT 'builtin row rca_method ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.rca_method s WHERE s.builtin
+UNION ALL SELECT 'builtin row severity_policy ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.severity_policy s WHERE s.builtin
+UNION ALL SELECT 'builtin row policy ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.policy s WHERE s.builtin
+)
+SELECT def || E'\n' FROM defs ORDER BY def
+SQL
+)
+q capa_up_old "$definitions" > "$work/defs_updated" 2>&1; defs_status=$?
+q capa_up_new "$definitions" > "$work/defs_new" 2>&1 || defs_status=1
+ok "$defs_status" 0 "the definitions of the members are read $(grep -m1 ERROR "$work/defs_new")"
+q capa_up_new "$members" > "$work/members_new"
+ok "$(diff "$work/members_new" "$work/members_updated" | head -30)" "" \
+   "the updated database has the same member objects as one created at $target ($(wc -l < "$work/members_new") members)"
+ok "$(diff "$work/defs_new" "$work/defs_updated" | head -40)" "" \
+   "and the same definitions (functions, tables, views, triggers, types, operators, casts, privileges, comments, builtin rows)"
+ok "$(grep -c '(no definition read)' "$work/defs_new") $(grep -c '^function ' "$work/defs_new") $(grep -c '^table ' "$work/defs_new")" \
+   "0 $(grep -c '^function ' "$work/members_new") $(grep -c '^table ' "$work/members_new")" \
+   "the comparison read a definition of every member"
+ok "$(q capa_up_new "$public_grants")" none "a database created at $target grants nothing in schema capa to PUBLIC"
+
+# --- hijack: a hostile owner of schema public -----------------------------------
+psql -XAtq -d postgres -c "CREATE ROLE capa_up_mallory LOGIN" >/dev/null
+createdb -O capa_up_mallory capa_up_hijack
+psql -Xq -v ON_ERROR_STOP=1 -d capa_up_hijack >"$work/hijack_setup.log" 2>&1 <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION capa VERSION '$prev';
+GRANT capa_editor TO capa_up_mallory;
+SELECT capa.capa_open('Before the update', 'd', 'major', 'incident', owner => 'someone');
+SQL
+ok "$?" 0 "a $prev database owned by a non-superuser (who owns schema public, a capa_editor)"
+cat > "$work/plant.sql" <<'SQL'
+SET client_min_messages = warning;
+-- the session is the superuser's (the test's login), the role mallory's
+SET ROLE capa_up_mallory;
+CREATE TABLE public.trap_log (what text);
+GRANT INSERT, SELECT ON public.trap_log TO PUBLIC;
+-- every look-alike calls this: a row in the trap table, and a WARNING
+-- that is seen even if the statement that called it rolls back
+CREATE FUNCTION public.trap(what text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE WARNING 'TRAPPED: %', what;
+    INSERT INTO public.trap_log VALUES (what);
+    RETURN true;
+END $$;
+-- built-in functions an update script may call
+CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('now()'); RETURN '2000-01-01'; END $$;
+CREATE FUNCTION public.clock_timestamp() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('clock_timestamp()'); RETURN '2000-01-01'; END $$;
+CREATE FUNCTION public.nextval(regclass) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('nextval()'); RETURN 1; END $$;
+CREATE FUNCTION public.setval(regclass, bigint) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('setval()'); RETURN 1; END $$;
+CREATE FUNCTION public.current_setting(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('current_setting()'); RETURN ''; END $$;
+CREATE FUNCTION public.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('set_config()'); RETURN ''; END $$;
+CREATE FUNCTION public.pg_extension_config_dump(regclass, text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('pg_extension_config_dump()'); END $$;
+CREATE FUNCTION public.format(text, text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('format()'); RETURN $1; END $$;
+CREATE FUNCTION public.format(text, text, text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('format()'); RETURN $1; END $$;
+CREATE FUNCTION public.quote_ident(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('quote_ident()'); RETURN $1; END $$;
+CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('lower()'); RETURN $1; END $$;
+CREATE FUNCTION public.btrim(text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('btrim()'); RETURN $1; END $$;
+CREATE FUNCTION public.length(text) RETURNS integer LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('length()'); RETURN 1; END $$;
+CREATE FUNCTION public.has_table_privilege(oid, text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('has_table_privilege()'); RETURN true; END $$;
+CREATE FUNCTION public.jsonb_build_object(text, text) RETURNS jsonb LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('jsonb_build_object()'); RETURN '{}'; END $$;
+CREATE FUNCTION public.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('unnest()'); END $$;
+-- aggregates
+CREATE FUNCTION public.agg_trap(bigint) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('count(*)'); RETURN 0; END $$;
+CREATE AGGREGATE public.count(*) (SFUNC = public.agg_trap, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION public.agg_trap2(bigint, bigint) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('aggregate(bigint)'); RETURN 0; END $$;
+CREATE AGGREGATE public.max(bigint) (SFUNC = public.agg_trap2, STYPE = bigint);
+CREATE AGGREGATE public.min(bigint) (SFUNC = public.agg_trap2, STYPE = bigint);
+CREATE AGGREGATE public.sum(bigint) (SFUNC = public.agg_trap2, STYPE = bigint);
+CREATE FUNCTION public.agg_trap3(bigint, anyelement) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('count(x)'); RETURN 0; END $$;
+CREATE AGGREGATE public.count(anyelement) (SFUNC = public.agg_trap3, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION public.agg_trap4(text, text, text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('string_agg()'); RETURN ''; END $$;
+CREATE AGGREGATE public.string_agg(text, text) (SFUNC = public.agg_trap4, STYPE = text);
+-- operators on built-in types
+DO $$
+DECLARE
+    t text;
+    o text;
+    i int := 0;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['text', 'bigint', 'integer', 'smallint', 'oid', 'name', 'boolean', 'timestamptz', 'date', 'regclass', 'bytea', 'jsonb', 'xid8'] LOOP
+        FOREACH o IN ARRAY ARRAY['=', '<>', '<', '>', '<=', '>='] LOOP
+            i := i + 1;
+            EXECUTE format('CREATE FUNCTION public.op_trap_%s(%s, %s) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN PERFORM public.trap(%L); RETURN true; END $f$',
+                           i, t, t, t || ' ' || o || ' ' || t);
+            EXECUTE format('CREATE OPERATOR public.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = public.op_trap_%s)', o, t, t, i);
+        END LOOP;
+    END LOOP;
+END $$;
+CREATE FUNCTION public.text_match_trap(text, text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('text ~ text'); RETURN true; END $$;
+CREATE OPERATOR public.~ (LEFTARG = text, RIGHTARG = text, FUNCTION = public.text_match_trap);
+CREATE FUNCTION public.text_cat_trap(text, text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('text || text'); RETURN $1; END $$;
+CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = public.text_cat_trap);
+CREATE FUNCTION public.ts_minus_trap(timestamptz, interval) RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('timestamptz - interval'); RETURN $1; END $$;
+CREATE OPERATOR public.- (LEFTARG = timestamptz, RIGHTARG = interval, FUNCTION = public.ts_minus_trap);
+CREATE FUNCTION public.ts_plus_trap(timestamptz, interval) RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trap('timestamptz + interval'); RETURN $1; END $$;
+CREATE OPERATOR public.+ (LEFTARG = timestamptz, RIGHTARG = interval, FUNCTION = public.ts_plus_trap);
+-- look-alikes of every capa function (same name and argument types) and
+-- of every capa operator (same symbol and operand types)
+DO $$
+DECLARE
+    p record;
+    i int := 0;
+BEGIN
+    FOR p IN SELECT f.proname, pg_get_function_identity_arguments(f.oid) AS args, pg_get_function_result(f.oid) AS result,
+                    f.proretset, f.prorettype = 'void'::regtype AS is_void, f.prorettype = 'record'::regtype AS is_record
+               FROM pg_proc f WHERE f.pronamespace = 'capa'::regnamespace AND f.prokind = 'f'
+                AND f.prorettype <> 'cstring'::regtype AND f.prorettype <> 'internal'::regtype
+                AND NOT EXISTS (SELECT FROM unnest(f.proargtypes) a WHERE a IN ('cstring'::regtype, 'internal'::regtype))
+    LOOP
+        BEGIN
+            EXECUTE format('CREATE FUNCTION public.%I(%s) RETURNS %s LANGUAGE plpgsql AS $f$ BEGIN PERFORM public.trap(%L); RETURN%s; END $f$',
+                           p.proname, p.args, p.result, 'capa look-alike ' || p.proname,
+                           CASE WHEN p.proretset OR p.is_void OR p.result LIKE 'TABLE(%' THEN '' ELSE ' NULL' END);
+            i := i + 1;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'not planted: %(%): %', p.proname, p.args, SQLERRM;
+        END;
+    END LOOP;
+    RAISE NOTICE 'planted % capa function look-alikes', i;
+    FOR p IN SELECT o.oprname, format_type(o.oprleft, NULL) AS l, format_type(o.oprright, NULL) AS r, o.oid
+               FROM pg_operator o WHERE o.oprnamespace = 'capa'::regnamespace AND o.oprleft <> 0
+    LOOP
+        EXECUTE format('CREATE FUNCTION public.capa_op_trap_%s(%s, %s) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN PERFORM public.trap(%L); RETURN true; END $f$',
+                       p.oid, p.l, p.r, 'capa look-alike ' || p.l || ' ' || p.oprname || ' ' || p.r);
+        EXECUTE format('CREATE OPERATOR public.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = public.capa_op_trap_%s)', p.oprname, p.l, p.r, p.oid);
+    END LOOP;
+END $$;
+SQL
+# public first, for every session in the database
+echo "ALTER DATABASE capa_up_hijack SET search_path = public, pg_catalog, capa;" >> "$work/plant.sql"
+psql -Xq -v ON_ERROR_STOP=1 -d capa_up_hijack -f "$work/plant.sql" >"$work/plant.log" 2>&1
+ok "$?" 0 "the hostile role plants look-alike functions, aggregates and operators in public and puts public first on the database's search_path $(grep -m1 ERROR "$work/plant.log")"
+# the harness's own queries in that database: pg_catalog first
+qh() { PGOPTIONS='-c search_path=pg_catalog' q capa_up_hijack "$1"; }
+planted=$(qh "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace")
+planted_ops=$(qh "SELECT count(*) FROM pg_operator WHERE oprnamespace = 'public'::regnamespace")
+echo "# planted $planted functions and aggregates and $planted_ops operators in public"
+# the traps work: an unqualified call with public first reaches them
+ok "$(psql -XAtq -d capa_up_hijack -c "SELECT count(*) FROM capa.register WHERE title = 'Before the update'" 2>&1 | grep -q 'TRAPPED: text = text' && echo yes)" yes \
+   "the traps work: an unqualified = on text with public first calls the look-alike"
+qh "TRUNCATE public.trap_log"
+psql -Xq -d capa_up_hijack >"$work/hijack_update.log" 2>&1 <<'SQL'
+\set ON_ERROR_STOP 1
+SHOW search_path;
+SET search_path = public, pg_catalog, capa;
+ALTER EXTENSION capa UPDATE;
+SQL
+ok "$?" 0 "ALTER EXTENSION capa UPDATE by the superuser with public first on the search_path succeeds $(grep -m1 ERROR "$work/hijack_update.log")"
+ok "$(grep -c TRAPPED "$work/hijack_update.log") $(qh "SELECT count(*) FROM public.trap_log")" "0 0" \
+   "no look-alike was called during the update $(grep -m3 TRAPPED "$work/hijack_update.log" | tr '\n' ' ')"
+ok "$(qh "SELECT extversion FROM pg_extension WHERE extname = 'capa'")" "$target" \
+   "the hijack database is at $target"
+# the new version's functions with the hostile path: a lifecycle step and a verification
+psql -XAtq -d capa_up_hijack >"$work/hijack_after.log" 2>&1 <<'SQL'
+SET ROLE capa_up_mallory;
+SELECT capa.capa_contain(r.id, 'c', 'c') FROM capa.register r WHERE r.title OPERATOR(pg_catalog.=) 'Before the update';
+SELECT pg_catalog.count(*) FROM capa.capa_audit_verify();
+SQL
+ok "$(grep -v '^$' "$work/hijack_after.log" | tr '\n' ' ')" "contained 0 " \
+   "after the update, a step and the verification by the hostile role on its path call no look-alike"
+qh "TRUNCATE public.trap_log" 2>/dev/null
+
+# The update script's statements, outside the extension machinery (which
+# sets search_path = capa for them), with public first, in a transaction
+# that is rolled back: they must not need that search_path
+createdb -O capa_up_mallory capa_up_prev
+q capa_up_prev "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'" >/dev/null
+sed -e 's/ALTER DATABASE capa_up_hijack/ALTER DATABASE capa_up_prev/' "$work/plant.sql" |
+    psql -Xq -v ON_ERROR_STOP=1 -d capa_up_prev >"$work/plant_prev.log" 2>&1
+ok "$?" 0 "the same look-alikes planted in a second $prev database $(grep -m1 ERROR "$work/plant_prev.log")"
+script=$(ls sql/capa--"$prev"--"$target".sql 2>/dev/null)
+{
+    echo "SET client_min_messages = warning;"
+    echo "BEGIN;"
+    echo "CREATE FUNCTION pg_temp.config_dump(regclass, text) RETURNS void LANGUAGE sql AS 'SELECT NULL::void';"
+    echo "CREATE TEMP TABLE before_public AS SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+          UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+          UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+          UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace;"
+    echo "SELECT pg_catalog.txid_current() AS xid \\gset"
+    echo "SET LOCAL search_path = public, pg_catalog, capa;"
+    echo "SET LOCAL client_min_messages = warning;"
+    # the script as PostgreSQL would run it, but with public first; the
+    # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a no-op
+    sed -e '/^\\echo/d' -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
+        -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' "$script"
+    echo ";"
+    echo "SET LOCAL search_path = pg_catalog;"
+    echo "SELECT 'created in public: ' || pg_catalog.count(*) FROM (
+              SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace
+              UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace = 'public'::regnamespace
+              UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace = 'public'::regnamespace
+              UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace = 'public'::regnamespace
+              EXCEPT SELECT cat, oid FROM pg_temp.before_public) x;"
+    # what the script created or changed in this transaction, and what it depends on outside pg_catalog and capa
+    echo "SELECT 'depends on public: ' || coalesce(pg_catalog.string_agg(DISTINCT o.identity || ' -> ' || r.identity, '; '), 'nothing')
+            FROM pg_catalog.pg_depend d
+            CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) o
+            CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, d.refobjsubid) r
+           WHERE d.deptype IN ('n', 'a') AND r.schema = 'public'
+             AND (o.schema = 'capa' OR o.identity LIKE 'capa.%' OR o.identity LIKE '% on capa.%');"
+    echo "ROLLBACK;"
+} > "$work/script_public_first.sql"
+psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_prev -f "$work/script_public_first.sql" >"$work/script_public_first.log" 2>&1
+ok "$?" 0 "capa--$prev--$target.sql's statements run with public first on the search_path $(grep -m1 ERROR "$work/script_public_first.log")"
+ok "$(grep -c TRAPPED "$work/script_public_first.log")" 0 "and call no look-alike $(grep -m3 TRAPPED "$work/script_public_first.log" | tr '\n' ' ')"
+ok "$(grep '^created in public: ' "$work/script_public_first.log")" "created in public: 0" "and create nothing in public (every object name qualified)"
+ok "$(grep '^depends on public: ' "$work/script_public_first.log")" "depends on public: nothing" \
+   "and what they create depends on nothing in public (views, defaults, SQL bodies, operators qualified)"
+
+# every function capa has that is not C or internal pins its search_path or
+# has a body parsed at creation (BEGIN ATOMIC)
+ok "$(q capa_up_old "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), 'none') FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                      WHERE p.pronamespace = 'capa'::regnamespace AND l.lanname NOT IN ('c', 'internal') AND p.prosqlbody IS NULL
+                        AND NOT coalesce(p.proconfig @> '{\"search_path=pg_catalog, pg_temp\"}', false)")" none \
+   "every SQL and PL/pgSQL function of capa $target pins search_path = pg_catalog, pg_temp or has a BEGIN ATOMIC body"
+
+echo "1..$n"
+exit $fail
