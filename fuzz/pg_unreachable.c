@@ -107,8 +107,9 @@ volatile int InterruptPending;
 void	   *SPI_tuptable;
 uint64_t	SPI_processed;
 int			XactIsoLevel;
-/* digest.c: capa_digest() records the digest as capa's owner */
+/* digest.c: capa_digest() records the digest as capa's owner (not on a standby) */
 UNREACHABLE(GetUserId)
 UNREACHABLE(GetUserNameFromId)
 UNREACHABLE(capa_become_owner)
 UNREACHABLE(capa_restore_user)
+UNREACHABLE(PreventCommandIfReadOnly)
