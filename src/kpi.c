@@ -436,6 +436,22 @@ pending_match(const void *a, const void *b, Size keysize)
 	return (x->subid == y->subid && same_key(&x->key, &y->key)) ? 0 : 1;
 }
 
+/* A table of pending totals, keyed by (KpiKey, subtransaction) */
+static HTAB *
+pending_table(const char *name, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(KpiPendingKey);
+	ctl.entrysize = sizeof(KpiPending);
+	ctl.hash = pending_hash;
+	ctl.match = pending_match;
+	ctl.hcxt = cxt;
+	return hash_create(name, 64, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
 /* The transaction's memory went with it: so did its pending totals */
 static void
 pending_forget(void *arg)
@@ -447,7 +463,6 @@ pending_forget(void *arg)
 static void
 pending_create(void)
 {
-	HASHCTL		ctl;
 	MemoryContextCallback *cb;
 
 	pending_cxt = AllocSetContextCreate(TopTransactionContext, "capa KPI pending",
@@ -456,14 +471,7 @@ pending_create(void)
 	cb->func = pending_forget;
 	cb->arg = NULL;
 	MemoryContextRegisterResetCallback(pending_cxt, cb);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(KpiPendingKey);
-	ctl.entrysize = sizeof(KpiPending);
-	ctl.hash = pending_hash;
-	ctl.match = pending_match;
-	ctl.hcxt = pending_cxt;
-	pending = hash_create("capa KPI pending", 64, &ctl,
-						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	pending = pending_table("capa KPI pending", pending_cxt);
 }
 
 /* Add counters to the pending total of (key, subid) */
@@ -547,20 +555,12 @@ static HTAB *
 pending_by_key(void)
 {
 	HTAB	   *sums;
-	HASHCTL		ctl;
 	HASH_SEQ_STATUS status;
 	KpiPending *p;
 
 	if (pending == NULL || hash_get_num_entries(pending) == 0)
 		return NULL;
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(KpiPendingKey);
-	ctl.entrysize = sizeof(KpiPending);
-	ctl.hash = pending_hash;
-	ctl.match = pending_match;
-	ctl.hcxt = CurrentMemoryContext;
-	sums = hash_create("capa KPI pending sums", 64, &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	sums = pending_table("capa KPI pending sums", CurrentMemoryContext);
 	hash_seq_init(&status, pending);
 	while ((p = hash_seq_search(&status)) != NULL)
 	{
@@ -765,6 +765,25 @@ capa_kpi_pending_action_due(PG_FUNCTION_ARGS)
  * (open to planned), so the record's cancel is the one other change that
  * takes items out: kpi_cancelled_record() below.
  */
+/* count pending action items due on due, of a record of org_unit */
+static void
+pending_add_action_due(DateADT due, const char *org_unit, int64 count)
+{
+	KpiKey		key;
+	int64		v[KPI_METRIC_COUNT];
+
+	if (DATE_NOT_FINITE(due))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.table = KPI_ACTION_DUE;
+	key.bucket = due;
+	key.kind = "";
+	key.org_unit = org_unit;
+	memset(v, 0, sizeof(v));
+	v[0] = count;
+	pending_add(&key, GetCurrentSubTransactionId(), v);
+}
+
 static void
 action_contribution(TupleDesc tupdesc, HeapTuple tuple, const char *org_unit,
 					bool record_cancelled, int sign)
@@ -772,8 +791,6 @@ action_contribution(TupleDesc tupdesc, HeapTuple tuple, const char *org_unit,
 	CapaCatalog *cat = capa_catalog();
 	bool		isnull;
 	Datum		d;
-	KpiKey		key;
-	int64		v[KPI_METRIC_COUNT];
 
 	if (record_cancelled)
 		return;
@@ -781,16 +798,8 @@ action_contribution(TupleDesc tupdesc, HeapTuple tuple, const char *org_unit,
 	if (!isnull && DatumGetBool(d))
 		return;
 	d = heap_getattr(tuple, cat->act[ACT_DUE], tupdesc, &isnull);
-	if (isnull || DATE_NOT_FINITE(DatumGetDateADT(d)))
-		return;
-	memset(&key, 0, sizeof(key));
-	key.table = KPI_ACTION_DUE;
-	key.bucket = DatumGetDateADT(d);
-	key.kind = "";
-	key.org_unit = org_unit;
-	memset(v, 0, sizeof(v));
-	v[0] = sign;
-	pending_add(&key, GetCurrentSubTransactionId(), v);
+	if (!isnull)
+		pending_add_action_due(DatumGetDateADT(d), org_unit, sign);
 }
 
 void
@@ -824,20 +833,12 @@ kpi_record_actions(Datum record_id, const char *org_unit, int sign)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		KpiKey		key;
-		int64		v[KPI_METRIC_COUNT];
 		Datum		due = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
-		if (isnull || DATE_NOT_FINITE(DatumGetDateADT(due)))
-			continue;
-		memset(&key, 0, sizeof(key));
-		key.table = KPI_ACTION_DUE;
-		key.bucket = DatumGetDateADT(due);
-		key.kind = "";
-		key.org_unit = org_unit;
-		memset(v, 0, sizeof(v));
-		v[0] = sign * DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		pending_add(&key, GetCurrentSubTransactionId(), v);
+		if (!isnull)
+			pending_add_action_due(DatumGetDateADT(due), org_unit,
+								   sign * DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+																	  SPI_tuptable->tupdesc, 2, &isnull)));
 	}
 }
 
@@ -904,22 +905,14 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: could not count the pending action items");
 	for (i = 0; i < SPI_processed; i++)
 	{
-		KpiKey		key;
-		int64		v[KPI_METRIC_COUNT];
 		bool		isnull;
 		Datum		due = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		char	   *org_unit = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 
-		if (isnull || DATE_NOT_FINITE(DatumGetDateADT(due)))
-			continue;
-		memset(&key, 0, sizeof(key));
-		key.table = KPI_ACTION_DUE;
-		key.bucket = DatumGetDateADT(due);
-		key.kind = "";
-		key.org_unit = org_unit;
-		memset(v, 0, sizeof(v));
-		v[0] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
-		pending_add(&key, GetCurrentSubTransactionId(), v);
+		if (!isnull)
+			pending_add_action_due(DatumGetDateADT(due),
+								   SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
+								   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+															   SPI_tuptable->tupdesc, 3, &isnull)));
 	}
 
 	/* each record's contribution; all are written when the transaction commits */
