@@ -584,14 +584,28 @@ static void
 pending_write(void)
 {
 	CapaCatalog *cat;
-	HTAB	   *sums = pending_by_key();
+	HTAB	   *sums = pending;
 	HASH_SEQ_STATUS status;
 	KpiPending *p;
 	Oid			saved_user;
 	int			saved_sec;
 
-	if (sums == NULL)
+	if (sums == NULL || hash_get_num_entries(sums) == 0)
 		return;
+	/*
+	 * At commit every subtransaction has handed its totals to its parent,
+	 * so each key is there once, under the top transaction
+	 */
+	hash_seq_init(&status, sums);
+	while ((p = hash_seq_search(&status)) != NULL)
+	{
+		if (p->pkey.subid != TopSubTransactionId)
+		{
+			hash_seq_term(&status);
+			elog(ERROR, "capa: KPI totals of subtransaction %u are still pending at commit",
+				 p->pkey.subid);
+		}
+	}
 	cat = capa_catalog();
 	/* at commit no statement is running: the writes need a snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -611,7 +625,6 @@ pending_write(void)
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
 	PopActiveSnapshot();
-	hash_destroy(sums);
 	/* written: nothing is pending any more */
 	if (pending_cxt)
 		MemoryContextDelete(pending_cxt);
