@@ -24,8 +24,23 @@ SELECT capa.capa_link(:'r1', 'public.controls', 'A.8.13') AS l1 \gset
 SELECT capa.capa_link(:'r2', 'public.controls', 'A.8.13') > :l1 AS second_link;
 SELECT capa.capa_link(:'r2', 'public.controls', 'A.8.15') > :l1 AS third_link;
 SELECT capa.capa_link(:'r1', 'risks', '7') > :l1 AS link_by_integer_key;
--- linking again keeps the existing link
+-- linking again keeps the existing link; keys are stored as their type writes them
 SELECT capa.capa_link(:'r1', 'public.controls', 'A.8.13') = :l1 AS same_link;
+SELECT capa.capa_link(:'r1', 'risks', '007') = capa.capa_link(:'r1', 'risks', ' 7') AS same_row_same_link;
+SELECT key FROM capa.link WHERE target = 'public.risks'::regclass;
+-- a varchar primary key (compared with text's equality) and an enum one
+RESET ROLE;
+CREATE TYPE public.tier AS ENUM ('gold', 'silver');
+CREATE TABLE public.vendors (code varchar(10) PRIMARY KEY);
+CREATE TABLE public.tiers (t public.tier PRIMARY KEY);
+INSERT INTO public.vendors VALUES ('ACME');
+INSERT INTO public.tiers VALUES ('gold');
+GRANT SELECT ON public.vendors, public.tiers TO regress_alice;
+SET ROLE regress_alice;
+SELECT capa.capa_link(:'r2', 'public.vendors', 'ACME') > 0 AS varchar_key;
+SELECT capa.capa_link(:'r2', 'public.tiers', 'gold') > 0 AS enum_key;
+SELECT try($$SELECT capa.capa_link('$$ || :'r2' || $$', 'public.tiers', 'bronze')$$) AS bad_enum_key;
+SELECT capa.capa_unlink(:'r2', 'public.vendors', 'ACME') AND capa.capa_unlink(:'r2', 'public.tiers', 'gold') AS unlinked_both;
 
 -- refusals, each with its SQLSTATE; nothing is written
 SELECT try($$SELECT capa.capa_link('$$ || :'r1' || $$', 'public.controls', 'A.9.9')$$);   -- no such row
@@ -94,4 +109,5 @@ SELECT target_name, key, problem FROM capa.broken_link ORDER BY link_id;
 SET ROLE regress_alice;
 SELECT capa.capa_link(:'r1', 'public.iso_controls', 'A.5.1') > 0 AS relinked;
 RESET ROLE;
-DROP TABLE public.iso_controls, public.two_key, public.no_key, public.secret, public.assets CASCADE;
+DROP TABLE public.iso_controls, public.two_key, public.no_key, public.secret, public.assets, public.vendors, public.tiers CASCADE;
+DROP TYPE public.tier;

@@ -82,6 +82,13 @@ SELECT try($$SELECT capa.capa_contain('$$ || :'s1' || $$', 'isolated', 'none')$$
 SELECT try($$SELECT capa.capa_add_action('$$ || :'s1' || $$', 'x', 'regress_ops', current_date)$$) AS south_action_by_north;
 SELECT try($$SELECT capa.capa_open('t', 'd', 'minor', 'other', org_unit => 'south')$$) AS open_in_south;
 SELECT capa.capa_contain(:'g1', 'isolated', 'none') AS group_wide_contained;
+-- a record of another unit is "not there" for links either: no oracle
+CREATE TEMP TABLE risk_probe (id int PRIMARY KEY);
+INSERT INTO risk_probe VALUES (7);
+SELECT try($$SELECT capa.capa_link('$$ || :'s1' || $$', 'risk_probe', '7')$$) AS link_south_by_north;
+SELECT try($$SELECT capa.capa_link('CAPA-2000-999999', 'risk_probe', '7')$$) AS link_missing_record;
+SELECT try($$SELECT capa.capa_unlink('$$ || :'s1' || $$', 'risk_probe', '7')$$) AS unlink_south_by_north;
+SELECT capa.capa_link(:'n1', 'risk_probe', '7') > 0 AS link_north;
 SET ROLE regress_south_editor;
 SELECT capa.capa_contain(:'s1', 'isolated', 'none') AS south_contained;
 -- a plain UPDATE needs a privilege no capa role has (and policies allow reading only)

@@ -216,7 +216,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 
 	state = lock_record(capa_id, &kind, &org_unit);
 	if (capa_org_units_enforced(cat->register_relid))
-		capa_require_org_unit(actor, org_unit, capa_id);
+		capa_require_record_visible(actor, org_unit, capa_id);
 	if (!capa_rules_actions_open(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -44,6 +44,7 @@
 #include "nodes/pg_list.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
+#include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -146,6 +147,7 @@ typedef struct KpiPending
 
 static MemoryContext pending_cxt = NULL;
 static HTAB *pending = NULL;
+static List *pending_subids = NIL;	/* the subtransactions with totals */
 
 static void kpi_record_actions(Datum record_id, const char *org_unit, int sign);
 
@@ -322,9 +324,14 @@ has_ended(const KpiRecord *rec, TimestampTz *end)
 	return true;
 }
 
-/* The open interval of rec, added with sign +1 or -1 */
+/*
+ * The open interval of rec, added with sign +1 or -1, from floor_month on:
+ * a change made now (a due date moved, a record moved to another unit)
+ * changes the backlog and the overdue count from this month on, and leaves
+ * the months before as they were.
+ */
 static void
-add_interval(KpiChange *change, const KpiRecord *rec, int sign)
+add_interval(KpiChange *change, const KpiRecord *rec, int sign, DateADT floor_month)
 {
 	TimestampTz start;
 	TimestampTz end;
@@ -339,17 +346,19 @@ add_interval(KpiChange *change, const KpiRecord *rec, int sign)
 	else
 		return;
 	start_month = month_of(start);
-	change_entry(change, KPI_MONTH, start_month, rec)[KPI_BACKLOG_DELTA] += sign;
+	change_entry(change, KPI_MONTH, Max(start_month, floor_month), rec)[KPI_BACKLOG_DELTA] += sign;
 	if (ended)
-		change_entry(change, KPI_MONTH, month_of(end), rec)[KPI_BACKLOG_DELTA] -= sign;
+		change_entry(change, KPI_MONTH, Max(month_of(end), floor_month), rec)[KPI_BACKLOG_DELTA] -= sign;
 
 	if (!rec->has_close_due)
 		return;
 	/* overdue at a month's end: due in or before that month, still open */
 	due_month = TIMESTAMP_IS_NOBEGIN(rec->close_due) ? start_month : month_of(rec->close_due);
-	change_entry(change, KPI_MONTH, Max(due_month, start_month), rec)[KPI_OVERDUE_DELTA] += sign;
+	change_entry(change, KPI_MONTH, Max(Max(due_month, start_month), floor_month),
+				 rec)[KPI_OVERDUE_DELTA] += sign;
 	if (ended)
-		change_entry(change, KPI_MONTH, Max(due_month, month_of(end)), rec)[KPI_OVERDUE_DELTA] -= sign;
+		change_entry(change, KPI_MONTH, Max(Max(due_month, month_of(end)), floor_month),
+					 rec)[KPI_OVERDUE_DELTA] -= sign;
 }
 
 static bool
@@ -374,7 +383,7 @@ text_or_null(const char *s, char *null)
 
 /* Add one entry's counters to this backend's shard */
 static void
-write_entry(const KpiEntry *e)
+write_entry(const KpiEntry *e, int32 shard)
 {
 	Datum		values[4 + KPI_METRIC_COUNT];
 	char		nulls[4 + KPI_METRIC_COUNT];
@@ -386,7 +395,7 @@ write_entry(const KpiEntry *e)
 		DateADTGetDatum(e->key.bucket);
 	values[1] = CStringGetTextDatum(e->key.kind);
 	values[2] = text_or_null(e->key.org_unit, &nulls[2]);
-	values[3] = Int32GetDatum((int32) MyBackendId);
+	values[3] = Int32GetDatum(shard);
 	if (e->key.table == KPI_ACTION_DUE)
 	{
 		/* due, org_unit, shard, pending */
@@ -458,6 +467,7 @@ pending_forget(void *arg)
 {
 	pending = NULL;
 	pending_cxt = NULL;
+	pending_subids = NIL;
 }
 
 static void
@@ -474,9 +484,25 @@ pending_create(void)
 	pending = pending_table("capa KPI pending", pending_cxt);
 }
 
-/* Add counters to the pending total of (key, subid) */
+/* Remember that subid has pending totals (the subtransaction callback's shortcut) */
 static void
-pending_add(const KpiKey *key, SubTransactionId subid, const int64 *v)
+note_subid(SubTransactionId subid)
+{
+	MemoryContext old;
+
+	if (list_member_int(pending_subids, (int) subid))
+		return;
+	old = MemoryContextSwitchTo(pending_cxt);
+	pending_subids = lappend_int(pending_subids, (int) subid);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Add counters to the pending total of (key, subid); owned: the key's texts
+ * already live in pending_cxt
+ */
+static void
+pending_add_key(const KpiKey *key, SubTransactionId subid, const int64 *v, bool owned)
 {
 	KpiPendingKey pkey;
 	KpiPending *total;
@@ -488,17 +514,25 @@ pending_add(const KpiKey *key, SubTransactionId subid, const int64 *v)
 	memset(&pkey, 0, sizeof(pkey));
 	pkey.key = *key;
 	pkey.subid = subid;
-	total = hash_search(pending, &pkey, HASH_ENTER, &found);
+	total = hash_search(pending, &pkey, HASH_FIND, &found);
 	if (!found)
 	{
-		/* the key's texts must outlive the row they came from */
-		total->pkey.key.kind = MemoryContextStrdup(pending_cxt, key->kind);
-		total->pkey.key.org_unit = key->org_unit ?
-			MemoryContextStrdup(pending_cxt, key->org_unit) : NULL;
+		/* the key's texts must outlive the row they came from: copied first */
+		pkey.key.kind = owned ? key->kind : MemoryContextStrdup(pending_cxt, key->kind);
+		pkey.key.org_unit = (owned || key->org_unit == NULL) ? key->org_unit :
+			MemoryContextStrdup(pending_cxt, key->org_unit);
+		total = hash_search(pending, &pkey, HASH_ENTER, &found);
 		memset(total->v, 0, sizeof(total->v));
+		note_subid(subid);
 	}
 	for (i = 0; i < KPI_METRIC_COUNT; i++)
 		total->v[i] += v[i];
+}
+
+static void
+pending_add(const KpiKey *key, SubTransactionId subid, const int64 *v)
+{
+	pending_add_key(key, subid, v, false);
 }
 
 void
@@ -509,6 +543,7 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 	KpiRecord	rec;
 	TimestampTz end;
 	SubTransactionId subid = GetCurrentSubTransactionId();
+	DateADT		floor_month;
 	bool		isnull;
 	int			i;
 
@@ -517,10 +552,15 @@ capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup)
 	if (oldtup)
 		read_record(tupdesc, oldtup, &old);
 	add_events(&change, oldtup ? &old : NULL, &rec);
-	add_interval(&change, &rec, +1);
-	/* a reopen keeps the ended interval: the record was closed meanwhile */
+	/*
+	 * A new (or imported) row brings its whole history; a change replaces
+	 * the old interval by the new one from this month on.  A reopen keeps
+	 * the ended interval: the record was closed meanwhile.
+	 */
+	floor_month = oldtup ? month_of(GetCurrentTransactionStartTimestamp()) : DATEVAL_NOBEGIN;
+	add_interval(&change, &rec, +1, floor_month);
 	if (oldtup && !(has_ended(&old, &end) && !has_ended(&rec, &end)))
-		add_interval(&change, &old, -1);
+		add_interval(&change, &old, -1, floor_month);
 
 	for (i = 0; i < change.count; i++)
 	{
@@ -581,7 +621,7 @@ pending_by_key(void)
 
 /* Just before commit (or PREPARE): write the pending totals, once */
 static void
-pending_write(void)
+pending_write(int32 shard)
 {
 	CapaCatalog *cat;
 	HTAB	   *sums = pending;
@@ -620,7 +660,7 @@ pending_write(void)
 		e.key = p->pkey.key;
 		memcpy(e.v, p->v, sizeof(e.v));
 		if (!entry_is_zero(&e))
-			write_entry(&e);
+			write_entry(&e, shard);
 	}
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
@@ -635,8 +675,18 @@ kpi_xact_callback(XactEvent event, void *arg)
 {
 	if (pending == NULL)
 		return;
-	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
-		pending_write();
+	if (event == XACT_EVENT_PRE_COMMIT)
+		pending_write((int32) MyBackendId);
+	else if (event == XACT_EVENT_PRE_PREPARE)
+	{
+		/*
+		 * A prepared transaction keeps its row locks until COMMIT PREPARED:
+		 * it writes rows of its own (a negative shard from its transaction
+		 * id, folded by capa_kpi_compact), not its backend's, which the
+		 * backend's next transaction would have to wait for
+		 */
+		pending_write(-1 - (int32) (XidFromFullTransactionId(GetTopFullTransactionId()) % PG_INT32_MAX));
+	}
 }
 
 /*
@@ -651,10 +701,17 @@ kpi_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	KpiPending *p;
 	List	   *moved = NIL;
 	ListCell   *lc;
+	MemoryContext tmp;
+	MemoryContext old;
 
 	if (pending == NULL ||
-		(event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB))
+		(event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB) ||
+		!list_member_int(pending_subids, (int) mySubid))
 		return;
+	pending_subids = list_delete_int(pending_subids, (int) mySubid);
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "capa KPI subtransaction",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(tmp);
 	hash_seq_init(&status, pending);
 	while ((p = hash_seq_search(&status)) != NULL)
 	{
@@ -662,19 +719,22 @@ kpi_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			continue;
 		if (event == SUBXACT_EVENT_COMMIT_SUB)
 		{
-			KpiPending *copy = MemoryContextAlloc(pending_cxt, sizeof(KpiPending));
+			KpiPending *copy = palloc(sizeof(KpiPending));
 
 			memcpy(copy, p, sizeof(KpiPending));
 			moved = lappend(moved, copy);
 		}
 		hash_search(pending, &p->pkey, HASH_REMOVE, NULL);
 	}
+	MemoryContextSwitchTo(old);
+	/* its texts stay in pending_cxt: handed up without a copy */
 	foreach(lc, moved)
 	{
 		KpiPending *copy = lfirst(lc);
 
-		pending_add(&copy->pkey.key, parentSubid, copy->v);
+		pending_add_key(&copy->pkey.key, parentSubid, copy->v, true);
 	}
+	MemoryContextDelete(tmp);
 }
 
 void
@@ -837,10 +897,17 @@ kpi_record_actions(Datum record_id, const char *org_unit, int sign)
 	uint64		i;
 	int			rc;
 
+	/*
+	 * The latest committed items: the record's row is locked by now, so no
+	 * item changes after this, but one may have been committed while this
+	 * change waited for the lock (after the statement's snapshot)
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	rc = SPI_execute_with_args("SELECT a.due, pg_catalog.count(*) FROM capa.action a"
 							   " WHERE a.capa_id OPERATOR(capa.=) $1 AND NOT a.done"
 							   " GROUP BY a.due",
 							   1, argtypes, &record_id, NULL, true, 0);
+	PopActiveSnapshot();
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: pending action count returned %s", SPI_result_code_string(rc));
 	for (i = 0; i < SPI_processed; i++)
@@ -900,7 +967,11 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	/* no writer of records or action items until the rebuild commits */
 	rel = table_open(cat->register_relid, ShareLock);
+	LockRelationOid(cat->action_relid, ShareLock);
+	/* read what was committed before the locks were granted, not before the call */
+	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_execute("DELETE FROM capa.kpi_rollup", false, 0) != SPI_OK_DELETE ||
 		SPI_execute("DELETE FROM capa.kpi_close_days", false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "capa: could not empty the KPI rollup");
@@ -940,6 +1011,7 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 		records++;
 	}
 	table_endscan(scan);
+	PopActiveSnapshot();
 
 	table_close(rel, NoLock);
 	capa_restore_user(saved_user, saved_sec);

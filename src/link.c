@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -38,6 +39,7 @@
 #include "actor.h"
 #include "capa.h"
 #include "catalog.h"
+#include "org_unit.h"
 
 PG_FUNCTION_INFO_V1(capa_link);
 PG_FUNCTION_INFO_V1(capa_unlink);
@@ -85,14 +87,20 @@ qualified_operator(Oid opno)
 	return result;
 }
 
-/* 42704 unless the record exists (read as capa's owner) */
+/*
+ * 42704 unless the record exists (read as capa's owner) and, with row-level
+ * security by org unit on, belongs to a unit the actor may act on: a link
+ * is part of the record's handling, and must not reveal other units'
+ * records by succeeding or failing differently.
+ */
 static void
-require_record(Datum record)
+require_record(Datum record, Oid actor)
 {
-	Oid			argtypes[1] = {capa_catalog()->ref_type};
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtypes[1] = {cat->ref_type};
 	int			rc;
 
-	rc = SPI_execute_with_args("SELECT FROM capa.register r WHERE r.id OPERATOR(capa.=) $1",
+	rc = SPI_execute_with_args("SELECT r.org_unit FROM capa.register r WHERE r.id OPERATOR(capa.=) $1",
 							   1, argtypes, &record, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: record lookup returned %s", SPI_result_code_string(rc));
@@ -100,6 +108,10 @@ require_record(Datum record)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
+	if (capa_org_units_enforced(cat->register_relid))
+		capa_require_record_visible(actor,
+									SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+									record);
 }
 
 /*
@@ -107,7 +119,7 @@ require_record(Datum record)
  * then a one-column primary key (42P10 / 0A000), the key converted to its
  * type (22P02 and friends), and the row visible to the caller (23503).
  */
-static void
+static text *
 require_target_row(Oid target, text *key)
 {
 	Relation	rel;
@@ -165,13 +177,32 @@ require_target_row(Oid target, text *key)
 	ReleaseSysCache(indtup);
 	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
 
-	/* the key as the primary key's type, compared with its own equality */
-	opfamily = get_opclass_family(get_index_column_opclass(pkey, 1));
-	eqop = get_opfamily_member(opfamily, keytype, keytype, BTEqualStrategyNumber);
-	if (!OidIsValid(eqop))
-		elog(ERROR, "capa: no equality operator for the primary key of %s", relname);
+	/*
+	 * The key as the primary key's type, compared with the equality of the
+	 * index's operator class, whose input type may differ from the column's
+	 * (varchar and domains use text_ops, enums anyenum)
+	 */
+	{
+		Oid			opclass = get_index_column_opclass(pkey, 1);
+		Oid			opcintype = get_opclass_input_type(opclass);
+
+		opfamily = get_opclass_family(opclass);
+		eqop = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
+		if (!OidIsValid(eqop))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the primary key of %s has no btree equality capa can use", relname)));
+	}
 	getTypeInputInfo(keytype, &typinput, &typioparam);
 	value = OidInputFunctionCall(typinput, keystr, typioparam, -1);
+	/* the key as its type writes it: '007' and '7' are one row, one link */
+	{
+		Oid			typoutput;
+		bool		isvarlena;
+
+		getTypeOutputInfo(keytype, &typoutput, &isvarlena);
+		keystr = OidOutputFunctionCall(typoutput, value);
+	}
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT FROM %s t WHERE t.%s %s $1 LIMIT 1",
@@ -187,6 +218,7 @@ require_target_row(Oid target, text *key)
 				 errmsg("no row of %s has key \"%s\"", relname, keystr),
 				 errdetail("A link points at an existing row the caller can see.")));
 	table_close(rel, AccessShareLock);
+	return cstring_to_text(keystr);
 }
 
 Datum
@@ -208,11 +240,11 @@ capa_link(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: SPI_connect failed");
 
 	/* as the caller: the row must exist for them */
-	require_target_row(args.target, args.key);
+	args.key = require_target_row(args.target, args.key);
 
 	/* as capa's owner: the record, then the link (an existing one is kept) */
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
-	require_record(args.record);
+	require_record(args.record, actor);
 	values[0] = args.record;
 	values[1] = ObjectIdGetDatum(args.target);
 	values[2] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(args.target)),
@@ -238,6 +270,52 @@ capa_link(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(id);
 }
 
+/*
+ * The key as the target's primary key type writes it, as capa_link stored
+ * it; the text as given when the table or its one-column key is gone
+ */
+static text *
+normalized_key(Oid target, text *key)
+{
+	Relation	rel = try_relation_open(target, AccessShareLock);
+	Oid			pkey;
+	HeapTuple	indtup;
+	AttrNumber	attnum = InvalidAttrNumber;
+	Oid			keytype;
+	Oid			typinput;
+	Oid			typioparam;
+	Oid			typoutput;
+	bool		isvarlena;
+	Datum		value;
+
+	if (rel == NULL)
+		return key;
+	pkey = RelationGetPrimaryKeyIndex(rel);
+	if (OidIsValid(pkey))
+	{
+		indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pkey));
+		if (HeapTupleIsValid(indtup))
+		{
+			Form_pg_index index = (Form_pg_index) GETSTRUCT(indtup);
+
+			if (index->indnkeyatts == 1)
+				attnum = index->indkey.values[0];
+			ReleaseSysCache(indtup);
+		}
+	}
+	if (attnum == InvalidAttrNumber)
+	{
+		relation_close(rel, AccessShareLock);
+		return key;
+	}
+	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
+	relation_close(rel, AccessShareLock);
+	getTypeInputInfo(keytype, &typinput, &typioparam);
+	value = OidInputFunctionCall(typinput, text_to_cstring(key), typioparam, -1);
+	getTypeOutputInfo(keytype, &typoutput, &isvarlena);
+	return cstring_to_text(OidOutputFunctionCall(typoutput, value));
+}
+
 Datum
 capa_unlink(PG_FUNCTION_ARGS)
 {
@@ -252,10 +330,11 @@ capa_unlink(PG_FUNCTION_ARGS)
 	bool		removed;
 
 	link_args(fcinfo, "capa_unlink", &args);
+	args.key = normalized_key(args.target, args.key);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
-	require_record(args.record);
+	require_record(args.record, actor);
 	values[0] = args.record;
 	values[1] = ObjectIdGetDatum(args.target);
 	values[2] = PointerGetDatum(args.key);

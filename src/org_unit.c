@@ -68,8 +68,9 @@ capa_sees_every_org_unit(Oid role)
 		(OidIsValid(admin) && is_member_of_role(role, admin));
 }
 
-void
-capa_require_org_unit(Oid role, const char *org_unit, Datum record_id)
+/* True if role may act on (and read) records of org_unit */
+static bool
+may_act_on(Oid role, const char *org_unit)
 {
 	Datum		unit;
 	uint64		i;
@@ -77,7 +78,7 @@ capa_require_org_unit(Oid role, const char *org_unit, Datum record_id)
 	Oid			argtypes[1] = {TEXTOID};
 
 	if (org_unit == NULL || capa_sees_every_org_unit(role))
-		return;
+		return true;
 	unit = CStringGetTextDatum(org_unit);
 	rc = SPI_execute_with_args("SELECT a.role_name FROM capa.org_unit_access a"
 							   " WHERE a.org_unit OPERATOR(pg_catalog.=) $1",
@@ -90,13 +91,28 @@ capa_require_org_unit(Oid role, const char *org_unit, Datum record_id)
 		Oid			granted = get_role_oid(name, true);
 
 		if (OidIsValid(granted) && is_member_of_role(role, granted))
-			return;
+			return true;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("role \"%s\" may not act on records of org unit \"%s\"",
-					GetUserNameFromId(role, false), org_unit),
-			 record_id != (Datum) 0 ?
-			 errdetail("Record %s belongs to org unit \"%s\".", capa_ref_cstring(record_id), org_unit) : 0,
-			 errhint("A capa_admin grants a unit with INSERT INTO capa.org_unit_access (role_name, org_unit).")));
+	return false;
+}
+
+void
+capa_require_org_unit(Oid role, const char *org_unit)
+{
+	if (!may_act_on(role, org_unit))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not act on records of org unit \"%s\"",
+						GetUserNameFromId(role, false), org_unit),
+				 errhint("A capa_admin grants a unit with INSERT INTO capa.org_unit_access (role_name, org_unit).")));
+}
+
+void
+capa_require_record_visible(Oid role, const char *org_unit, Datum record_id)
+{
+	/* as for a reference that names no record: nothing about it leaks */
+	if (!may_act_on(role, org_unit))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa record %s does not exist", capa_ref_cstring(record_id))));
 }

@@ -19,10 +19,17 @@
 extern bool capa_org_units_enforced(Oid register_relid);
 
 /*
- * 42501 unless role may act on records of org_unit (NULL: a record of no
- * unit, open to all).  Call inside SPI, as capa's owner.
+ * 42501 unless role may put a record into org_unit (NULL: no unit, open to
+ * all): a new record, or a record moving there.  Call inside SPI.
  */
-extern void capa_require_org_unit(Oid role, const char *org_unit, Datum record_id);
+extern void capa_require_org_unit(Oid role, const char *org_unit);
+
+/*
+ * 42704 "does not exist" unless role may act on an existing record of
+ * org_unit: a record of a unit the role has not been granted is not there
+ * for it, as row-level security hides it from its reads.  Call inside SPI.
+ */
+extern void capa_require_record_visible(Oid role, const char *org_unit, Datum record_id);
 
 /* True if role sees every org unit: superuser, BYPASSRLS or capa_admin */
 extern bool capa_sees_every_org_unit(Oid role);

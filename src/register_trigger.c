@@ -778,8 +778,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (capa_org_units_enforced(cat->register_relid))
 	{
 		if (row.oldtup)
-			capa_require_org_unit(row.actor, row_org_unit(&row, row.oldtup), row.id);
-		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup), row.id);
+			capa_require_record_visible(row.actor, row_org_unit(&row, row.oldtup), row.id);
+		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup));
 	}
 
 	if (row.oldtup == NULL && !importing)
