@@ -252,18 +252,24 @@ capa_link(PG_FUNCTION_ARGS)
 	values[3] = PointerGetDatum(args.key);
 	values[4] = capa_role_name_datum(actor);
 	rc = SPI_execute_with_args(
-		"WITH existing AS ("
-		"  SELECT l.id FROM capa.link l"
-		"  WHERE l.capa_id OPERATOR(capa.=) $1 AND l.target OPERATOR(pg_catalog.=) $2"
-		"    AND l.key OPERATOR(pg_catalog.=) $4 AND l.unlinked_at IS NULL"
-		"), added AS ("
-		"  INSERT INTO capa.link (capa_id, target, target_name, key, linked_by)"
-		"  SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT FROM existing)"
-		"  RETURNING id"
-		") SELECT id FROM existing UNION ALL SELECT id FROM added",
+		"INSERT INTO capa.link (capa_id, target, target_name, key, linked_by)"
+		" VALUES ($1, $2, $3, $4, $5)"
+		" ON CONFLICT (capa_id, target, key) WHERE unlinked_at IS NULL DO NOTHING"
+		" RETURNING id",
 		5, argtypes, values, NULL, false, 0);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+	if (rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "capa: link insert returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+	{
+		/* linked already (perhaps by a transaction it just waited for): that link */
+		rc = SPI_execute_with_args(
+			"SELECT l.id FROM capa.link l"
+			" WHERE l.capa_id OPERATOR(capa.=) $1 AND l.target OPERATOR(pg_catalog.=) $2"
+			"   AND l.key OPERATOR(pg_catalog.=) $4 AND l.unlinked_at IS NULL",
+			5, argtypes, values, NULL, false, 0);
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "capa: existing link lookup returned %s", SPI_result_code_string(rc));
+	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
