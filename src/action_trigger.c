@@ -250,10 +250,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spi_cxt);
 	}
 
-	skip = palloc0(sizeof(bool) * tupdesc->natts);
-	skip[cat->act[ACT_CHAIN_SEQ] - 1] = true;
-	skip[cat->act[ACT_CHAIN_HEAD] - 1] = true;
-	skip[cat->act[ACT_UPDATED_AT] - 1] = true;
+	skip = capa_bookkeeping_skip(tupdesc, cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD],
+								 cat->act[ACT_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
 	entry.record_id = capa_id;
 	entry.has_action = true;

@@ -96,6 +96,18 @@ capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 	return capa_changed_columns_with(tupdesc, oldtup, newtup, skip, NULL, NULL);
 }
 
+bool *
+capa_bookkeeping_skip(TupleDesc tupdesc, AttrNumber chain_seq, AttrNumber chain_head,
+					  AttrNumber updated_at)
+{
+	bool	   *skip = palloc0(sizeof(bool) * tupdesc->natts);
+
+	skip[chain_seq - 1] = true;
+	skip[chain_head - 1] = true;
+	skip[updated_at - 1] = true;
+	return skip;
+}
+
 Datum
 capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 						  const bool *skip, const char *extra_key,

@@ -43,6 +43,13 @@ typedef struct CapaAuditEntry
 extern Datum capa_changed_columns(TupleDesc tupdesc, HeapTuple oldtup,
 								  HeapTuple newtup, const bool *skip);
 
+/*
+ * The skip array for a register or action row: its chain bookkeeping
+ * (chain_seq, chain_head, updated_at) is not part of what changed
+ */
+extern bool *capa_bookkeeping_skip(TupleDesc tupdesc, AttrNumber chain_seq,
+								   AttrNumber chain_head, AttrNumber updated_at);
+
 /* The same, with one more string member extra_key (if not NULL) */
 extern Datum capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup,
 									   HeapTuple newtup, const bool *skip,

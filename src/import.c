@@ -861,10 +861,8 @@ capa_import_action_row(Relation rel, HeapTuple newtup, MemoryContext result_cxt)
 		MemoryContextSwitchTo(spi_cxt);
 	}
 
-	skip = palloc0(sizeof(bool) * tupdesc->natts);
-	skip[cat->act[ACT_CHAIN_SEQ] - 1] = true;
-	skip[cat->act[ACT_CHAIN_HEAD] - 1] = true;
-	skip[cat->act[ACT_UPDATED_AT] - 1] = true;
+	skip = capa_bookkeeping_skip(tupdesc, cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD],
+								 cat->act[ACT_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
 	entry.record_id = capa_id;
 	entry.has_action = true;
@@ -1475,7 +1473,6 @@ capa_import(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		AfterTriggerBeginQuery();
-		capa_kpi_batch_begin();
 		for (;;)
 		{
 			SPITupleTable *batch;
@@ -1575,10 +1572,9 @@ capa_import(PG_FUNCTION_ARGS)
 			SPI_freetuptable(batch);
 		}
 
-		/* foreign keys and the KPI totals, as capa's owner */
+		/* the foreign keys, as capa's owner */
 		capa_become_owner(cat->owner, &saved_user, &saved_sec);
 		CommandCounterIncrement();
-		capa_kpi_batch_end(true);
 		AfterTriggerEndQuery(estate);
 		capa_restore_user(saved_user, saved_sec);
 	}
@@ -1592,7 +1588,6 @@ capa_import(PG_FUNCTION_ARGS)
 		current = NULL;
 		capa_audit_inserter = NULL;
 		capa_request = saved_request;
-		capa_kpi_batch_end(false);
 		if (in_row)
 		{
 			/*

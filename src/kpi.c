@@ -2,9 +2,10 @@
  *
  * kpi.c
  *	  The KPI rollup: capa.kpi_rollup (counters per month, kind, org unit
- *	  and shard) and capa.kpi_close_days (closures per whole days taken),
- *	  maintained by the register trigger.  The KPI views add up these few
- *	  rows instead of scanning a register of a million records.
+ *	  and shard), capa.kpi_close_days (closures per whole days taken) and
+ *	  capa.kpi_action_due (pending action items by due date), maintained
+ *	  by the triggers.  The KPI views add up these few rows instead of
+ *	  scanning a register of a million records.
  *
  * What one change of a register row contributes:
  *	  - events: each step stamp the change newly sets (opened_at,
@@ -18,8 +19,14 @@
  *		(closed or cancelled), and overdue at the end of every month from
  *		the month of its close_due while it is still open.  As running
  *		sums: +1 at the start, -1 at the end.  A change replaces the old
- *		row's interval by the new row's, except a reopen, which keeps the
- *		ended interval (history) and starts a new one.
+ *		row's interval by the new row's from the month of the change on,
+ *		except a reopen, which keeps the ended interval (history) and
+ *		starts a new one.
+ *
+ * A transaction's contributions add up in memory, by subtransaction (a
+ * rolled-back one takes its own back), and are written once just before
+ * it commits; the capa_kpi_pending_*() functions show them to the
+ * transaction's own reads until then.
  *
  * No hot row: each backend writes the rows of its own shard (its backend
  * id, unique among running backends), so two transactions never wait for
@@ -742,17 +749,6 @@ capa_kpi_init(void)
 {
 	RegisterXactCallback(kpi_xact_callback, NULL);
 	RegisterSubXactCallback(kpi_subxact_callback, NULL);
-}
-
-/* Kept for bulk loads (capa_import): every change now waits for the commit */
-void
-capa_kpi_batch_begin(void)
-{
-}
-
-void
-capa_kpi_batch_end(bool flush)
-{
 }
 
 /*

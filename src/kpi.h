@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * kpi.h
- *	  The KPI rollup: capa.kpi_rollup and capa.kpi_close_days, maintained
- *	  by the register trigger from each change of a record (kpi.c).
+ *	  The KPI rollup: capa.kpi_rollup, capa.kpi_close_days and
+ *	  capa.kpi_action_due, maintained by the register and action triggers
+ *	  from each change of a record or an action item (kpi.c).
  *
  * Each change of a register row adds its contribution (events newly
  * stamped, the open interval of the record) to the rollup rows of this
@@ -36,15 +37,6 @@ extern void capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup
  */
 extern void capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 								  const char *org_unit, bool record_cancelled);
-
-/*
- * Every change's contribution waits in memory, by subtransaction, and is
- * written once just before its transaction commits: a transaction of a
- * million changes updates each rollup row once.  These two remain for bulk
- * loads written against the earlier interface; they do nothing now.
- */
-extern void capa_kpi_batch_begin(void);
-extern void capa_kpi_batch_end(bool flush);
 
 /* Register the transaction callbacks (from _PG_init) */
 extern void capa_kpi_init(void);

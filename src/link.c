@@ -115,6 +115,51 @@ require_record(Datum record, Oid actor)
 }
 
 /*
+ * The primary key of rel: its index (InvalidOid if none), its number of
+ * key columns, and the first one's attribute number
+ */
+static int
+primary_key(Relation rel, Oid *pkey, AttrNumber *attnum)
+{
+	HeapTuple	indtup;
+	int			ncolumns;
+
+	*pkey = RelationGetPrimaryKeyIndex(rel);
+	*attnum = InvalidAttrNumber;
+	if (!OidIsValid(*pkey))
+		return 0;
+	indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(*pkey));
+	if (!HeapTupleIsValid(indtup))
+		elog(ERROR, "capa: cache lookup failed for index %u", *pkey);
+	ncolumns = ((Form_pg_index) GETSTRUCT(indtup))->indnkeyatts;
+	*attnum = ((Form_pg_index) GETSTRUCT(indtup))->indkey.values[0];
+	ReleaseSysCache(indtup);
+	return ncolumns;
+}
+
+/* keystr read as keytype (22P02 and friends), and its value */
+static Datum
+key_value(Oid keytype, const char *keystr)
+{
+	Oid			typinput;
+	Oid			typioparam;
+
+	getTypeInputInfo(keytype, &typinput, &typioparam);
+	return OidInputFunctionCall(typinput, (char *) keystr, typioparam, -1);
+}
+
+/* the key as its type writes it: '007' and '7' are one row, one link */
+static char *
+key_as_written(Oid keytype, Datum value)
+{
+	Oid			typoutput;
+	bool		isvarlena;
+
+	getTypeOutputInfo(keytype, &typoutput, &isvarlena);
+	return OidOutputFunctionCall(typoutput, value);
+}
+
+/*
  * Look the target row up as the caller: SELECT privilege first (42501),
  * then a one-column primary key (42P10 / 0A000), the key converted to its
  * type (22P02 and friends), and the row visible to the caller (23503).
@@ -124,14 +169,11 @@ require_target_row(Oid target, text *key)
 {
 	Relation	rel;
 	Oid			pkey;
-	HeapTuple	indtup;
-	Form_pg_index index;
+	int			ncolumns;
 	AttrNumber	attnum;
 	Oid			keytype;
 	Oid			opfamily;
 	Oid			eqop;
-	Oid			typinput;
-	Oid			typioparam;
 	Datum		value;
 	char	   *relname;
 	char	   *keystr = text_to_cstring(key);
@@ -157,24 +199,18 @@ require_target_row(Oid target, text *key)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
 				 errdetail("A link points at a table row by its primary key.")));
-	pkey = RelationGetPrimaryKeyIndex(rel);
-	if (!OidIsValid(pkey))
+	ncolumns = primary_key(rel, &pkey, &attnum);
+	if (ncolumns == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
 				 errmsg("table \"%s\" has no primary key", RelationGetRelationName(rel)),
 				 errdetail("A link points at a table row by its primary key.")));
-	indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pkey));
-	if (!HeapTupleIsValid(indtup))
-		elog(ERROR, "capa: cache lookup failed for index %u", pkey);
-	index = (Form_pg_index) GETSTRUCT(indtup);
-	if (index->indnkeyatts != 1)
+	if (ncolumns != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("table \"%s\" has a primary key of %d columns",
-						RelationGetRelationName(rel), index->indnkeyatts),
+						RelationGetRelationName(rel), ncolumns),
 				 errdetail("capa links rows by a one-column primary key.")));
-	attnum = index->indkey.values[0];
-	ReleaseSysCache(indtup);
 	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
 
 	/*
@@ -193,16 +229,8 @@ require_target_row(Oid target, text *key)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("the primary key of %s has no btree equality capa can use", relname)));
 	}
-	getTypeInputInfo(keytype, &typinput, &typioparam);
-	value = OidInputFunctionCall(typinput, keystr, typioparam, -1);
-	/* the key as its type writes it: '007' and '7' are one row, one link */
-	{
-		Oid			typoutput;
-		bool		isvarlena;
-
-		getTypeOutputInfo(keytype, &typoutput, &isvarlena);
-		keystr = OidOutputFunctionCall(typoutput, value);
-	}
+	value = key_value(keytype, keystr);
+	keystr = key_as_written(keytype, value);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT FROM %s t WHERE t.%s %s $1 LIMIT 1",
@@ -285,41 +313,19 @@ normalized_key(Oid target, text *key)
 {
 	Relation	rel = try_relation_open(target, AccessShareLock);
 	Oid			pkey;
-	HeapTuple	indtup;
-	AttrNumber	attnum = InvalidAttrNumber;
+	AttrNumber	attnum;
 	Oid			keytype;
-	Oid			typinput;
-	Oid			typioparam;
-	Oid			typoutput;
-	bool		isvarlena;
-	Datum		value;
 
 	if (rel == NULL)
 		return key;
-	pkey = RelationGetPrimaryKeyIndex(rel);
-	if (OidIsValid(pkey))
-	{
-		indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pkey));
-		if (HeapTupleIsValid(indtup))
-		{
-			Form_pg_index index = (Form_pg_index) GETSTRUCT(indtup);
-
-			if (index->indnkeyatts == 1)
-				attnum = index->indkey.values[0];
-			ReleaseSysCache(indtup);
-		}
-	}
-	if (attnum == InvalidAttrNumber)
+	if (primary_key(rel, &pkey, &attnum) != 1)
 	{
 		relation_close(rel, AccessShareLock);
 		return key;
 	}
 	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
 	relation_close(rel, AccessShareLock);
-	getTypeInputInfo(keytype, &typinput, &typioparam);
-	value = OidInputFunctionCall(typinput, text_to_cstring(key), typioparam, -1);
-	getTypeOutputInfo(keytype, &typoutput, &isvarlena);
-	return cstring_to_text(OidOutputFunctionCall(typoutput, value));
+	return cstring_to_text(key_as_written(keytype, key_value(keytype, text_to_cstring(key))));
 }
 
 Datum

@@ -804,10 +804,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	}
 
 	/* the audit row: what changed, without the chain bookkeeping */
-	skip = palloc0(sizeof(bool) * row.tupdesc->natts);
-	skip[cat->reg[REG_CHAIN_SEQ] - 1] = true;
-	skip[cat->reg[REG_CHAIN_HEAD] - 1] = true;
-	skip[cat->reg[REG_UPDATED_AT] - 1] = true;
+	skip = capa_bookkeeping_skip(row.tupdesc, cat->reg[REG_CHAIN_SEQ], cat->reg[REG_CHAIN_HEAD],
+								 cat->reg[REG_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
 	entry.record_id = row.id;
 	entry.has_action = false;

@@ -114,16 +114,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-free_port() {
-    local p i
-    for i in $(seq 50); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-        echo "$p"
-        return 0
-    done
-    return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # free_port
 
 # start the server on a free port (another if the port is taken meanwhile);
 # returns when it accepts connections, after crash recovery if any

@@ -70,16 +70,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-free_port() {
-    local p i
-    for i in $(seq 50); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-        echo "$p"
-        return 0
-    done
-    return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # free_port
 
 # start CLUSTER on a free port (another one if it is taken meanwhile)
 start() {
