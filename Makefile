@@ -92,12 +92,19 @@ soak: deps
 	$(MAKE) install
 	./test/soak.sh
 
-# Throughput of capa against the floor and the PL/pgSQL peer (ratios)
-.PHONY: bench
+# Throughput of capa against the floor and the PL/pgSQL peer (ratios),
+# then capa_audit_verify's audit rows per second
+.PHONY: bench bench-verify
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	./bench/run.sh
+	./bench/verify.sh
+
+bench-verify: deps
+	$(MAKE) all
+	$(MAKE) install
+	./bench/verify.sh
 
 # A million records (IMPORT_ROWS) through capa_import: records per second,
 # then the KPI read latencies on them

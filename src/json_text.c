@@ -39,7 +39,35 @@ append(StringInfo buf, const char *data, int n)
 	buf->data[buf->len] = '\0';
 }
 
-/* A JSON string: runs without escapes are copied whole */
+/*
+ * Whether any of the 8 bytes at p needs escaping: a control character
+ * (below 0x20), '"' or '\\'.  The classic "has a zero byte" test on the
+ * word, its XORs with '"' and '\\', and for "below 0x20" the same test
+ * shifted (bytes of 0x80 and above never count).  A borrow can flag a
+ * byte after a real hit, never without one: a flagged word is then looked
+ * at byte by byte.
+ */
+static inline bool
+word_needs_escape(const char *p)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = UINT64CONST(0x8080808080808080);
+	uint64		w;
+	uint64		quote;
+	uint64		backslash;
+
+	memcpy(&w, p, sizeof(w));
+	quote = w ^ (ones * '"');
+	backslash = w ^ (ones * '\\');
+	return (((w - ones * 0x20) & ~w) |
+			((quote - ones) & ~quote) |
+			((backslash - ones) & ~backslash)) & highs;
+}
+
+/*
+ * A JSON string: runs without escapes are copied whole, and found eight
+ * bytes at a time (audit text is mostly plain)
+ */
 static void
 put_json_string(StringInfo buf, const char *s, int len)
 {
@@ -47,16 +75,25 @@ put_json_string(StringInfo buf, const char *s, int len)
 	const char *run = s;
 
 	appendStringInfoCharMacro(buf, '"');
-	for (; s < end; s++)
+	while (s < end)
 	{
-		unsigned char c = (unsigned char) *s;
+		unsigned char c;
 		const char *esc;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (end - s >= 8 && !word_needs_escape(s))
+		{
+			s += 8;
 			continue;
+		}
+		c = (unsigned char) *s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+		{
+			s++;
+			continue;
+		}
 		if (s > run)
 			append(buf, run, (int) (s - run));
-		run = s + 1;
+		run = ++s;
 		switch (c)
 		{
 			case '\b':

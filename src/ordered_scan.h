@@ -27,6 +27,7 @@ typedef struct CapaOrderedScan
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	bool		done;
+	Buffer		prefetched;		/* the heap page last prefetched */
 	MemoryContext cxt;			/* the scan's state lives here */
 } CapaOrderedScan;
 
