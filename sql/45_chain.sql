@@ -64,3 +64,19 @@ SELECT count(*) AS rows,
          AS changed_as_jsonb_text
   FROM capa.audit WHERE record_id = :'awk';
 SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'awk');
+
+-- jsonb strings with each escaped character (and a few that are not
+-- escaped) at every position around the eight-byte words capa scans for
+-- escapes, after multibyte characters
+SELECT capa.capa_open('Word boundaries', 'escapes at every position', 'minor', 'other') AS wb \gset
+SELECT capa.capa_contain(:'wb', 'contained', 'none');
+SELECT capa.capa_analyse(:'wb', 'cause', '5whys', 'e', why_chain => (
+  SELECT array_agg(repeat('é', n % 3) || repeat('a', p) || c || repeat('b', n) ORDER BY p, c, n)
+    FROM generate_series(0, 17) p,
+         unnest(ARRAY[E'\t', '"', E'\\', E'\x01', E'\x1f', E'\n', E'\b', ' ', '!', E'\x7f', 'é', E'\U0001F600']) c,
+         generate_series(0, 9) n));
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE position(convert_to(changed::text, 'UTF8') IN capa.capa_audit_bytes(seq)) = 43 + length(convert_to(step, 'UTF8')))
+         AS changed_as_jsonb_text
+  FROM capa.audit WHERE record_id = :'wb';
+SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'wb');
