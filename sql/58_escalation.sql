@@ -127,7 +127,7 @@ INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('regress_carol', 
 SET ROLE regress_carol;
 SELECT count(*) FILTER (WHERE record_id = :'e4') AS north_seen_with_grant FROM capa.escalation;
 RESET ROLE;
-DELETE FROM capa.org_unit_access WHERE role_name = 'regress_carol';
+DELETE FROM capa.org_unit_access WHERE role_name = 'regress_carol'::regrole;
 SELECT capa.capa_rls_disable();
 
 -- refusals

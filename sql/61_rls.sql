@@ -95,6 +95,35 @@ SELECT capa.capa_contain(:'s1', 'isolated', 'none') AS south_contained;
 SELECT try($$UPDATE capa.register SET org_unit = 'north' WHERE id = '$$ || :'s1' || $$'$$) AS south_to_north;
 RESET ROLE;
 
+-- grants are kept by role (OID): a renamed role keeps its units; a grant to
+-- a dropped role is dead and does not pass to a new role of the same name
+SET ROLE regress_dave;
+SELECT try($$INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('regress_nobody', 'south')$$) AS grant_to_no_role;
+RESET ROLE;
+ALTER ROLE regress_south RENAME TO regress_south_renamed;
+SET ROLE regress_carol;
+SELECT count(*) AS carol_sees_south_after_rename FROM capa.register WHERE id = :'s1';
+RESET ROLE;
+ALTER ROLE regress_south_renamed RENAME TO regress_south;
+CREATE ROLE regress_east;
+SET ROLE regress_dave;
+INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('regress_east', 'east');
+SELECT capa.capa_open('East finding', 'd', 'minor', 'internal_audit', owner => 'regress_alice',
+                      org_unit => 'east') AS e1 \gset
+RESET ROLE;
+DROP ROLE regress_east;
+CREATE ROLE regress_east;
+GRANT regress_east TO regress_alice;
+SELECT count(*) AS dead_grants FROM capa.org_unit_access a
+ WHERE a.org_unit = 'east' AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = a.role_name);
+SET ROLE regress_alice;
+SELECT count(*) AS alice_sees_east FROM capa.register WHERE org_unit = 'east';
+SELECT title FROM capa.register WHERE title LIKE '%finding' ORDER BY title;
+SELECT try($$SELECT capa.capa_contain('$$ || :'e1' || $$', 'isolated', 'none')$$) AS east_by_new_namesake;
+RESET ROLE;
+REVOKE regress_east FROM regress_alice;
+DROP ROLE regress_east;
+
 -- the whole-trail checks read every row: only for roles that see every unit
 SET ROLE regress_carol;
 SELECT try('SELECT count(*) FROM capa.capa_audit_verify()') AS carol_verifies;

@@ -186,8 +186,10 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_escalate(timestamptz) TO capa_admin;
 -- capa_admin members, superusers and BYPASSRLS roles see every unit.  The
 -- KPI views run with the caller's privileges, so their rollup rows (kept
 -- per org unit) follow the same policies.
+-- Roles are kept by OID (regrole): a renamed role keeps its units, and a
+-- dropped role's grants do not pass to a later role of the same name.
 CREATE TABLE @extschema@.org_unit_access (
-    role_name   name NOT NULL,
+    role_name   pg_catalog.regrole NOT NULL,
     org_unit    text NOT NULL,
     granted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     granted_by  name NOT NULL DEFAULT CURRENT_USER,
@@ -204,7 +206,7 @@ CREATE FUNCTION @extschema@.capa_org_units_visible() RETURNS text[]
 AS $units$
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT a.org_unit), '{}')
     FROM @extschema@.org_unit_access a
-    JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+    JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.role_name::pg_catalog.oid
     WHERE pg_catalog.pg_has_role(r.oid, 'MEMBER')
 $units$;
 COMMENT ON FUNCTION @extschema@.capa_org_units_visible() IS

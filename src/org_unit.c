@@ -80,17 +80,20 @@ may_act_on(Oid role, const char *org_unit)
 	if (org_unit == NULL || capa_sees_every_org_unit(role))
 		return true;
 	unit = CStringGetTextDatum(org_unit);
-	rc = SPI_execute_with_args("SELECT a.role_name FROM capa.org_unit_access a"
+	rc = SPI_execute_with_args("SELECT a.role_name::pg_catalog.oid FROM capa.org_unit_access a"
 							   " WHERE a.org_unit OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, &unit, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: org unit access lookup returned %s", SPI_result_code_string(rc));
 	for (i = 0; i < SPI_processed; i++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		Oid			granted = get_role_oid(name, true);
+		bool		isnull;
+		Oid			granted = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc, 1, &isnull));
 
-		if (OidIsValid(granted) && is_member_of_role(role, granted))
+		/* a dropped role's grant is dead, not handed to a new role */
+		if (!isnull && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(granted)) &&
+			is_member_of_role(role, granted))
 			return true;
 	}
 	return false;
