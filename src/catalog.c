@@ -43,13 +43,6 @@ typedef struct CapaPlanDef
 #define KPI_ADD "OPERATOR(pg_catalog.+)"
 
 static const CapaPlanDef plan_defs[PLAN_COUNT] = {
-	[PLAN_AUDIT_INSERT] = {
-		"INSERT INTO capa.audit (seq, record_id, action_id, chain_seq, step,"
-		" from_state, to_state, changed, actor, session_actor, app_user,"
-		" application_name, client_addr, xid, at, row_hash, prev_hash, hash, encoding)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-		" $15, $16, $17, $18, $19)",
-	"lrlitssjnnttIXzyyyh"},
 	[PLAN_AUDIT_ROW] = {
 		"SELECT " CAPA_AUDIT_COLUMNS
 		" FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",

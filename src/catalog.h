@@ -66,7 +66,6 @@ typedef enum CapaActionColumn
 /* The SPI statements capa prepares once and keeps */
 typedef enum CapaPlanId
 {
-	PLAN_AUDIT_INSERT,
 	PLAN_AUDIT_ROW,
 	PLAN_ACTION_COUNTS,
 	PLAN_FRESH_ACTION,
