@@ -15,8 +15,9 @@
  * backend (or prepared transaction), so a row not found is inserted
  * without a race; capa_kpi_compact() deletes them, and capa_kpi_rebuild()
  * (which waits for writers) too.  The row is looked up in the latest
- * committed state and locked; one deleted or updated meanwhile is looked
- * up again, as ON CONFLICT would.  The counters are sums, so adding to the
+ * state (a dirty snapshot, as ON CONFLICT's) and locked; one being changed
+ * is waited for, one deleted or updated meanwhile is looked up again, as
+ * ON CONFLICT would.  The counters are sums, so adding to the
  * latest version is right at every isolation level.
  *
  * IDENTIFICATION
@@ -34,6 +35,7 @@
 #include "common/int.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -108,19 +110,34 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 	AfterTriggerBeginQuery();
 	for (;;)
 	{
-		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-		IndexScanDesc scan = index_beginscan(rel, index, snapshot, k->nkeys, 0);
+		SnapshotData dirty;
+		IndexScanDesc scan;
 		TM_FailureData tmfd;
 		TM_Result	res;
+		TransactionId xwait;
 		bool		exists;
 
+		/*
+		 * Looked up as ON CONFLICT's arbiter check does, with a dirty
+		 * snapshot: it shows rows others are changing (to wait for them) and,
+		 * not being an MVCC snapshot, takes no predicate locks, so
+		 * serializable transactions of different shards do not conflict here
+		 */
+		InitDirtySnapshot(dirty);
+		scan = index_beginscan(rel, index, &dirty, k->nkeys, 0);
 		index_rescan(scan, skey, k->nkeys, NULL, 0);
 		exists = index_getnext_slot(scan, ForwardScanDirection, found);
 		index_endscan(scan);
+		xwait = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+		if (exists && TransactionIdIsValid(xwait))
+		{
+			/* inserted or deleted by a transaction in progress: wait, look again */
+			XactLockTableWait(xwait, rel, &found->tts_tid, XLTW_None);
+			continue;
+		}
 
 		if (!exists)
 		{
-			UnregisterSnapshot(snapshot);
 			/* the shard's first row of this key: the counters as they are */
 			ExecClearTuple(slot);
 			for (i = 0; i < tupdesc->natts; i++)
@@ -140,10 +157,9 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 			break;
 		}
 
-		res = table_tuple_lock(rel, &found->tts_tid, snapshot, found,
+		res = table_tuple_lock(rel, &found->tts_tid, GetLatestSnapshot(), found,
 							   GetCurrentCommandId(false), LockTupleNoKeyExclusive,
 							   LockWaitBlock, 0, &tmfd);
-		UnregisterSnapshot(snapshot);
 		if (res == TM_Updated || res == TM_Deleted)
 			continue;			/* changed meanwhile: look again */
 		if (res != TM_Ok)
