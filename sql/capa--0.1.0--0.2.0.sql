@@ -310,6 +310,74 @@ ALTER TABLE @extschema@.kpi_rollup REPLICA IDENTITY FULL;
 ALTER TABLE @extschema@.kpi_close_days REPLICA IDENTITY FULL;
 ALTER TABLE @extschema@.kpi_action_due REPLICA IDENTITY FULL;
 
+-- [performance] the comparison and hash functions of capa_state,
+-- capa_severity and capa_ref call core's int2/int8 functions through C
+-- entry points of capa.so (src/compare.c) instead of LANGUAGE internal
+-- aliases: fmgr looks an alias up by name, a linear search over every
+-- built-in function, each time a plan, a scan key or an index predicate
+-- sets up a call.  Same results bit for bit: indexes stay valid, no row
+-- is touched.
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_eq(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_ne(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_lt(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_le(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_gt(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_ge(@extschema@.capa_state, @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_state_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_cmp(@extschema@.capa_state, @extschema@.capa_state) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_state_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_hash(@extschema@.capa_state) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_state_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_state_hash_extended(@extschema@.capa_state, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'capa_state_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_eq(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_ne(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_lt(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_le(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_gt(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_ge(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_severity_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_cmp(@extschema@.capa_severity, @extschema@.capa_severity) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_severity_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_hash(@extschema@.capa_severity) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_severity_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_severity_hash_extended(@extschema@.capa_severity, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'capa_severity_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_eq(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_ne(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_lt(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_le(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_gt(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_ge(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'capa_ref_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_cmp(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_ref_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_sortsupport(internal) RETURNS void
+    AS 'MODULE_PATHNAME', 'capa_ref_sortsupport' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_hash(@extschema@.capa_ref) RETURNS integer
+    AS 'MODULE_PATHNAME', 'capa_ref_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_hash_extended(@extschema@.capa_ref, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'capa_ref_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_smaller(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME', 'capa_ref_smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.capa_ref_larger(@extschema@.capa_ref, @extschema@.capa_ref) RETURNS @extschema@.capa_ref
+    AS 'MODULE_PATHNAME', 'capa_ref_larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- [privileges] revoke from PUBLIC whatever this version adds
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;

@@ -18,7 +18,9 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "access/stratnum.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -40,16 +42,8 @@ typedef struct CapaPlanDef
 } CapaPlanDef;
 
 #define REF_EQ "OPERATOR(capa.=)"
-#define KPI_ADD "OPERATOR(pg_catalog.+)"
 
 static const CapaPlanDef plan_defs[PLAN_COUNT] = {
-	[PLAN_AUDIT_INSERT] = {
-		"INSERT INTO capa.audit (seq, record_id, action_id, chain_seq, step,"
-		" from_state, to_state, changed, actor, session_actor, app_user,"
-		" application_name, client_addr, xid, at, row_hash, prev_hash, hash, encoding)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-		" $15, $16, $17, $18, $19)",
-	"lrlitssjnnttIXzyyyh"},
 	[PLAN_AUDIT_ROW] = {
 		"SELECT " CAPA_AUDIT_COLUMNS
 		" FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",
@@ -138,43 +132,6 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_KIND_STATE] = {
 		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1",
 	"r"},
-	/* kpi.c: one shard's rollup rows; the column order is KpiMetric's */
-	[PLAN_KPI_UPSERT] = {
-		"INSERT INTO capa.kpi_rollup AS k (month, kind, org_unit, shard,"
-		" opened, contained, contain_seconds, analysed, analysed_related,"
-		" closed, close_seconds, closed_with_due, closed_on_time, closed_verified,"
-		" closed_first_time, cancelled, reopened, backlog_delta, overdue_delta)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-		" $15, $16, $17, $18, $19)"
-		" ON CONFLICT (month, kind, org_unit, shard) DO UPDATE SET"
-		" opened = k.opened " KPI_ADD " EXCLUDED.opened,"
-		" contained = k.contained " KPI_ADD " EXCLUDED.contained,"
-		" contain_seconds = k.contain_seconds " KPI_ADD " EXCLUDED.contain_seconds,"
-		" analysed = k.analysed " KPI_ADD " EXCLUDED.analysed,"
-		" analysed_related = k.analysed_related " KPI_ADD " EXCLUDED.analysed_related,"
-		" closed = k.closed " KPI_ADD " EXCLUDED.closed,"
-		" close_seconds = k.close_seconds " KPI_ADD " EXCLUDED.close_seconds,"
-		" closed_with_due = k.closed_with_due " KPI_ADD " EXCLUDED.closed_with_due,"
-		" closed_on_time = k.closed_on_time " KPI_ADD " EXCLUDED.closed_on_time,"
-		" closed_verified = k.closed_verified " KPI_ADD " EXCLUDED.closed_verified,"
-		" closed_first_time = k.closed_first_time " KPI_ADD " EXCLUDED.closed_first_time,"
-		" cancelled = k.cancelled " KPI_ADD " EXCLUDED.cancelled,"
-		" reopened = k.reopened " KPI_ADD " EXCLUDED.reopened,"
-		" backlog_delta = k.backlog_delta " KPI_ADD " EXCLUDED.backlog_delta,"
-		" overdue_delta = k.overdue_delta " KPI_ADD " EXCLUDED.overdue_delta",
-	"dttilllllllllllllll"},
-	[PLAN_KPI_DAYS_UPSERT] = {
-		"INSERT INTO capa.kpi_close_days AS k (days, kind, org_unit, shard, closed)"
-		" VALUES ($1, $2, $3, $4, $5)"
-		" ON CONFLICT (days, kind, org_unit, shard) DO UPDATE SET"
-		" closed = k.closed OPERATOR(pg_catalog.+) EXCLUDED.closed",
-	"ittil"},
-	[PLAN_KPI_ACTION_UPSERT] = {
-		"INSERT INTO capa.kpi_action_due AS k (due, org_unit, shard, pending)"
-		" VALUES ($1, $2, $3, $4)"
-		" ON CONFLICT (due, org_unit, shard) DO UPDATE SET"
-		" pending = k.pending " KPI_ADD " EXCLUDED.pending",
-	"dtil"},
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {
@@ -222,17 +179,61 @@ static const char *const audit_column_names[CAPA_AUDIT_NCOLS] = {
 	"hash", "encoding"
 };
 
+/*
+ * The KPI tables: name, key index, key columns (the index's, in order) and
+ * counters (kpi.c's KpiMetric order for kpi_rollup)
+ */
+typedef struct KpiTableDef
+{
+	const char *table;
+	const char *index;
+	const char *keys[CAPA_KPI_MAX_KEYS + 1];	/* NULL-terminated */
+	Oid			key_types[CAPA_KPI_MAX_KEYS];
+	const char *counters[CAPA_KPI_MAX_COUNTERS + 1];
+} KpiTableDef;
+
+static const KpiTableDef kpi_table_defs[CAPA_KPI_TABLE_COUNT] = {
+	[CAPA_KPI_ROLLUP] = {
+		"kpi_rollup", "kpi_rollup_key",
+		{"month", "kind", "org_unit", "shard", NULL},
+		{DATEOID, TEXTOID, TEXTOID, INT4OID},
+		{"opened", "contained", "contain_seconds", "analysed", "analysed_related",
+			"closed", "close_seconds", "closed_with_due", "closed_on_time",
+			"closed_verified", "closed_first_time", "cancelled", "reopened",
+		"backlog_delta", "overdue_delta", NULL}
+	},
+	[CAPA_KPI_CLOSE_DAYS] = {
+		"kpi_close_days", "kpi_close_days_key",
+		{"days", "kind", "org_unit", "shard", NULL},
+		{INT4OID, TEXTOID, TEXTOID, INT4OID},
+		{"closed", NULL}
+	},
+	[CAPA_KPI_ACTION_DUE] = {
+		"kpi_action_due", "kpi_action_due_key",
+		{"due", "org_unit", "shard", NULL},
+		{DATEOID, TEXTOID, INT4OID},
+		{"pending", NULL}
+	},
+};
+
 static CapaCatalog cache;
 
 /* Forget everything when one of capa's relations changes */
 static void
 capa_relcache_callback(Datum arg, Oid relid)
 {
+	int			i;
+
 	if (!cache.valid)
 		return;
 	if (relid == InvalidOid || relid == cache.register_relid ||
 		relid == cache.action_relid || relid == cache.audit_relid)
 		cache.valid = false;
+	for (i = 0; i < CAPA_KPI_TABLE_COUNT; i++)
+	{
+		if (relid == cache.kpi[i].relid || relid == cache.kpi[i].key_index)
+			cache.valid = false;
+	}
 }
 
 void
@@ -308,6 +309,69 @@ relation_owner(Oid relid)
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/*
+ * A KPI table as kpi_write.c needs it: the key index must still be the
+ * unique index of the key columns in this order, each counter a bigint
+ */
+static void
+lookup_kpi_table(CapaKpiRelation *k, const KpiTableDef *def)
+{
+	HeapTuple	tuple;
+	Form_pg_index index;
+	oidvector  *indclass;
+	oidvector  *indcollation;
+	Datum		d;
+	bool		isnull;
+	int			i;
+
+	k->relid = lookup_relation(def->table);
+	k->key_index = lookup_relation(def->index);
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(k->key_index));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "capa: cache lookup failed for index %u", k->key_index);
+	index = (Form_pg_index) GETSTRUCT(tuple);
+	d = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &isnull);
+	Assert(!isnull);
+	indclass = (oidvector *) DatumGetPointer(d);
+	d = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indcollation, &isnull);
+	Assert(!isnull);
+	indcollation = (oidvector *) DatumGetPointer(d);
+	for (k->nkeys = 0; def->keys[k->nkeys] != NULL; k->nkeys++)
+		;
+	if (index->indrelid != k->relid || !index->indisunique ||
+		!index->indnullsnotdistinct || index->indnkeyatts != k->nkeys)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"capa.%s\" is not the key of \"capa.%s\"",
+						def->index, def->table)));
+	for (i = 0; i < k->nkeys; i++)
+	{
+		Oid			opfamily = get_opclass_family(indclass->values[i]);
+		Oid			eqop;
+
+		k->key[i] = lookup_column(k->relid, def->keys[i]);
+		check_column_type(k->relid, k->key[i], def->key_types[i]);
+		if (index->indkey.values[i] != k->key[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("index \"capa.%s\" is not the key of \"capa.%s\"",
+							def->index, def->table)));
+		eqop = get_opfamily_member(opfamily, def->key_types[i], def->key_types[i],
+								   BTEqualStrategyNumber);
+		if (!OidIsValid(eqop))
+			elog(ERROR, "capa: no equality operator for column %s of %s",
+				 def->keys[i], def->table);
+		k->key_eq[i] = get_opcode(eqop);
+		k->key_collation[i] = indcollation->values[i];
+	}
+	ReleaseSysCache(tuple);
+	for (k->ncounters = 0; def->counters[k->ncounters] != NULL; k->ncounters++)
+	{
+		k->counter[k->ncounters] = lookup_column(k->relid, def->counters[k->ncounters]);
+		check_column_type(k->relid, k->counter[k->ncounters], INT8OID);
+	}
 }
 
 /* Resolve everything; plans are prepared lazily by capa_spi_plan() */
@@ -395,6 +459,8 @@ rebuild(void)
 		snprintf(column, sizeof(column), "%s_by", capa_stamp_names[i]);
 		cache.stamp_by[i] = lookup_column(cache.register_relid, column);
 	}
+	for (i = 0; i < CAPA_KPI_TABLE_COUNT; i++)
+		lookup_kpi_table(&cache.kpi[i], &kpi_table_defs[i]);
 	cache.valid = true;
 }
 

@@ -66,7 +66,6 @@ typedef enum CapaActionColumn
 /* The SPI statements capa prepares once and keeps */
 typedef enum CapaPlanId
 {
-	PLAN_AUDIT_INSERT,
 	PLAN_AUDIT_ROW,
 	PLAN_ACTION_COUNTS,
 	PLAN_FRESH_ACTION,
@@ -86,11 +85,33 @@ typedef enum CapaPlanId
 	PLAN_API_CANCEL,
 	PLAN_API_REOPEN,
 	PLAN_API_KIND_STATE,
-	PLAN_KPI_UPSERT,
-	PLAN_KPI_DAYS_UPSERT,
-	PLAN_KPI_ACTION_UPSERT,
 	PLAN_COUNT
 } CapaPlanId;
+
+/* The KPI rollup tables, which kpi_write.c writes without a statement */
+typedef enum CapaKpiTable
+{
+	CAPA_KPI_ROLLUP,			/* capa.kpi_rollup */
+	CAPA_KPI_CLOSE_DAYS,		/* capa.kpi_close_days */
+	CAPA_KPI_ACTION_DUE,		/* capa.kpi_action_due */
+	CAPA_KPI_TABLE_COUNT
+} CapaKpiTable;
+
+#define CAPA_KPI_MAX_KEYS 4
+#define CAPA_KPI_MAX_COUNTERS 15
+
+/* A KPI table: its key (a unique index) and its bigint counters */
+typedef struct CapaKpiRelation
+{
+	Oid			relid;
+	Oid			key_index;		/* unique, NULLS NOT DISTINCT, on the key columns */
+	int			nkeys;
+	AttrNumber	key[CAPA_KPI_MAX_KEYS]; /* the index's columns, in its order */
+	RegProcedure key_eq[CAPA_KPI_MAX_KEYS]; /* their equality, of the index's opfamily */
+	Oid			key_collation[CAPA_KPI_MAX_KEYS];
+	int			ncounters;
+	AttrNumber	counter[CAPA_KPI_MAX_COUNTERS]; /* in kpi.c's metric order */
+} CapaKpiRelation;
 
 typedef struct CapaCatalog
 {
@@ -114,6 +135,7 @@ typedef struct CapaCatalog
 	AttrNumber	stamp_at[CAPA_STAMP_COUNT]; /* <stamp>_at columns */
 	AttrNumber	stamp_by[CAPA_STAMP_COUNT]; /* <stamp>_by columns */
 	AttrNumber	act[ACT_COLUMN_COUNT];
+	CapaKpiRelation kpi[CAPA_KPI_TABLE_COUNT];
 	SPIPlanPtr	plans[PLAN_COUNT];	/* prepared on first use */
 } CapaCatalog;
 

@@ -69,7 +69,7 @@
 #include "kpi.h"
 #include "rules.h"
 
-/* The counters of a rollup row, in PLAN_KPI_UPSERT's column order */
+/* The counters of a rollup row, in kpi_rollup's order (catalog.c's kpi_table_defs) */
 typedef enum KpiMetric
 {
 	KPI_OPENED,
@@ -381,50 +381,27 @@ entry_is_zero(const KpiEntry *e)
 	return true;
 }
 
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
 /* Add one entry's counters to this backend's shard */
 static void
 write_entry(const KpiEntry *e, int32 shard)
 {
-	Datum		values[4 + KPI_METRIC_COUNT];
-	char		nulls[4 + KPI_METRIC_COUNT];
-	int			i;
-	int			rc;
+	Datum		keys[CAPA_KPI_MAX_KEYS];
+	bool		keynulls[CAPA_KPI_MAX_KEYS];
+	int			n = 0;
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = e->key.table == KPI_CLOSE_DAYS ? Int32GetDatum(e->key.bucket) :
+	memset(keynulls, 0, sizeof(keynulls));
+	keys[n++] = e->key.table == KPI_CLOSE_DAYS ? Int32GetDatum(e->key.bucket) :
 		DateADTGetDatum(e->key.bucket);
-	values[1] = CStringGetTextDatum(e->key.kind);
-	values[2] = text_or_null(e->key.org_unit, &nulls[2]);
-	values[3] = Int32GetDatum(shard);
-	if (e->key.table == KPI_ACTION_DUE)
-	{
-		/* due, org_unit, shard, pending */
-		Datum		due_values[4] = {values[0], values[2], values[3], Int64GetDatum(e->v[0])};
-		char		due_nulls[4] = {' ', nulls[2], ' ', ' '};
-
-		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_ACTION_UPSERT), due_values, due_nulls,
-							  false, 0);
-	}
-	else if (e->key.table == KPI_CLOSE_DAYS)
-	{
-		values[4] = Int64GetDatum(e->v[0]);
-		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_DAYS_UPSERT), values, nulls, false, 0);
-	}
-	else
-	{
-		for (i = 0; i < KPI_METRIC_COUNT; i++)
-			values[4 + i] = Int64GetDatum(e->v[i]);
-		rc = SPI_execute_plan(capa_spi_plan(PLAN_KPI_UPSERT), values, nulls, false, 0);
-	}
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "capa: KPI rollup upsert returned %s", SPI_result_code_string(rc));
+	/* kpi_action_due has no kind */
+	if (e->key.table != KPI_ACTION_DUE)
+		keys[n++] = CStringGetTextDatum(e->key.kind);
+	keynulls[n] = e->key.org_unit == NULL;
+	keys[n] = keynulls[n] ? (Datum) 0 : CStringGetTextDatum(e->key.org_unit);
+	n++;
+	keys[n++] = Int32GetDatum(shard);
+	capa_kpi_add_row(e->key.table == KPI_MONTH ? CAPA_KPI_ROLLUP :
+					 e->key.table == KPI_CLOSE_DAYS ? CAPA_KPI_CLOSE_DAYS :
+					 CAPA_KPI_ACTION_DUE, keys, keynulls, e->v);
 }
 
 /* Pending totals: hashed by the whole key, texts compared by value */
@@ -656,8 +633,6 @@ pending_write(int32 shard)
 	cat = capa_catalog();
 	/* at commit no statement is running: the writes need a snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 	hash_seq_init(&status, sums);
 	while ((p = hash_seq_search(&status)) != NULL)
@@ -670,7 +645,6 @@ pending_write(int32 shard)
 			write_entry(&e, shard);
 	}
 	capa_restore_user(saved_user, saved_sec);
-	SPI_finish();
 	PopActiveSnapshot();
 	/* written: nothing is pending any more */
 	if (pending_cxt)

@@ -24,6 +24,8 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 
+#include "catalog.h"
+
 /*
  * Add the KPI contribution of one change of a register row (oldtup NULL
  * for a new or imported row) to this transaction's pending totals.
@@ -37,6 +39,13 @@ extern void capa_kpi_track(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup
  */
 extern void capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 								  const char *org_unit, bool record_cancelled);
+
+/*
+ * Add counters (one per counter column, in its order) to the row of key
+ * keys of a KPI table, inserting it if there is none (kpi_write.c)
+ */
+extern void capa_kpi_add_row(CapaKpiTable table, const Datum *keys,
+							 const bool *keynulls, const int64 *counters);
 
 /* Register the transaction callbacks (from _PG_init) */
 extern void capa_kpi_init(void);

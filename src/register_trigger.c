@@ -29,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -61,12 +62,69 @@ typedef struct RegisterRow
 	Oid			actor;
 	TimestampTz now;
 	CapaRowChanges changes;		/* what the trigger writes into NEW */
+	/* OLD and NEW deformed once: the row is wide, with NULLs early on */
+	Datum	   *oldvals;
+	bool	   *oldnulls;
+	Datum	   *newvals;
+	bool	   *newnulls;
 } RegisterRow;
+
+/*
+ * Deform OLD (if any) and NEW into the row.  heap_getattr on a tuple with
+ * NULLs walks every attribute before the one asked for; the checks below
+ * read dozens of columns of both versions.
+ */
+static void
+deform_row(RegisterRow *row)
+{
+	int			natts = row->tupdesc->natts;
+
+	row->newvals = palloc(sizeof(Datum) * natts);
+	row->newnulls = palloc(sizeof(bool) * natts);
+	heap_deform_tuple(row->newtup, row->tupdesc, row->newvals, row->newnulls);
+	if (row->oldtup)
+	{
+		row->oldvals = palloc(sizeof(Datum) * natts);
+		row->oldnulls = palloc(sizeof(bool) * natts);
+		heap_deform_tuple(row->oldtup, row->tupdesc, row->oldvals, row->oldnulls);
+	}
+}
 
 static Datum
 get_col(RegisterRow *row, HeapTuple tup, AttrNumber attnum, bool *isnull)
 {
+	if (tup == row->newtup && row->newvals)
+	{
+		*isnull = row->newnulls[attnum - 1];
+		return row->newvals[attnum - 1];
+	}
+	if (tup == row->oldtup && row->oldvals)
+	{
+		*isnull = row->oldnulls[attnum - 1];
+		return row->oldvals[attnum - 1];
+	}
 	return heap_getattr(tup, attnum, row->tupdesc, isnull);
+}
+
+/* NEW's column attnum is NULL */
+static bool
+new_isnull(RegisterRow *row, AttrNumber attnum)
+{
+	return row->newnulls[attnum - 1];
+}
+
+/* Column attnum differs between OLD and NEW (as capa_column_changed) */
+static bool
+col_changed(RegisterRow *row, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(row->tupdesc, attnum - 1);
+	bool		oldnull = row->oldnulls[attnum - 1];
+	bool		newnull = row->newnulls[attnum - 1];
+
+	if (oldnull || newnull)
+		return oldnull != newnull;
+	return !datum_image_eq(row->oldvals[attnum - 1], row->newvals[attnum - 1],
+						   att->attbyval, att->attlen);
 }
 
 /* "contained (capa_contain), cancelled (capa_cancel)" or "none" */
@@ -234,9 +292,9 @@ check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
 		if (allowed & CAPA_BIT(f))
 			continue;
 		if (row->oldtup)
-			given = capa_column_changed(row->tupdesc, row->oldtup, row->newtup, attnum);
+			given = col_changed(row, attnum);
 		else
-			given = !heap_attisnull(row->newtup, attnum, row->tupdesc);
+			given = !new_isnull(row, attnum);
 		if (!given)
 			continue;
 		owner = owning_step(row->kind, f);
@@ -287,10 +345,9 @@ check_managed_columns(RegisterRow *row)
 		if (row->oldtup == NULL && managed[i] == cat->reg[REG_KIND])
 			continue;
 		if (row->oldtup)
-			written = capa_column_changed(row->tupdesc, row->oldtup, row->newtup,
-										  managed[i]);
+			written = col_changed(row, managed[i]);
 		else
-			written = !heap_attisnull(row->newtup, managed[i], row->tupdesc);
+			written = !new_isnull(row, managed[i]);
 		if (written)
 			ereport(ERROR,
 					(errcode(ERRCODE_GENERATED_ALWAYS),
@@ -487,8 +544,7 @@ check_related(RegisterRow *row)
 
 	if (isnull)
 		return;
-	if (row->oldtup && !capa_column_changed(row->tupdesc, row->oldtup, row->newtup,
-											row->cat->field[CAPA_F_RELATED]))
+	if (row->oldtup && !col_changed(row, row->cat->field[CAPA_F_RELATED]))
 		return;
 	arr = DatumGetArrayTypeP(related);
 	nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
@@ -586,7 +642,7 @@ judge_insert(RegisterRow *row)
 	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
 	require_text(row, cat->reg[REG_SOURCE], "a capa record");
 	require_text(row, cat->reg[REG_OWNER], "a capa record");
-	if (heap_attisnull(row->newtup, cat->reg[REG_SEVERITY], row->tupdesc))
+	if (new_isnull(row, cat->reg[REG_SEVERITY]))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("a capa record requires \"severity\""),
@@ -624,10 +680,9 @@ set_policy_due_dates(RegisterRow *row)
 
 	if (policy == NULL)
 		return;
-	if (row->kind == CAPA_KIND_CORRECTIVE &&
-		heap_attisnull(row->newtup, cat->reg[REG_CONTAIN_DUE], row->tupdesc))
+	if (row->kind == CAPA_KIND_CORRECTIVE && new_isnull(row, cat->reg[REG_CONTAIN_DUE]))
 		set_due(row, cat->reg[REG_CONTAIN_DUE], policy, ptd, 1);
-	if (heap_attisnull(row->newtup, cat->reg[REG_CLOSE_DUE], row->tupdesc))
+	if (new_isnull(row, cat->reg[REG_CLOSE_DUE]))
 		set_due(row, cat->reg[REG_CLOSE_DUE], policy, ptd, 2);
 }
 
@@ -701,7 +756,7 @@ update_is_noop(RegisterRow *row)
 	{
 		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped)
 			continue;
-		if (capa_column_changed(row->tupdesc, row->oldtup, row->newtup, i))
+		if (col_changed(row, i))
 			return false;
 	}
 	return true;
@@ -754,12 +809,16 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 			capa_import_judge_record(row.rel, row.newtup, &row.changes, &row.id,
 									 &row.kind, &row.to);
 		else
+		{
+			deform_row(&row);
 			judge_insert(&row);
+		}
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		row.oldtup = trigdata->tg_trigtuple;
 		row.newtup = trigdata->tg_newtuple;
+		deform_row(&row);
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		if (update_is_noop(&row) &&
 			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
