@@ -2,9 +2,11 @@
  *
  * ordered_scan.h
  *	  Read a table in the order of one of its indexes, straight from the
- *	  access methods: no query, no executor, no copy of each row.
- *	  Verification and digests read whole trails this way, and merge
- *	  several such streams (the trail, the register, the action items).
+ *	  access methods: no query, no executor.  The index is read a batch of
+ *	  entries ahead and the heap in page order for each batch (the rows
+ *	  come back in index order).  Verification and digests read whole
+ *	  trails this way, and merge several such streams (the trail, the
+ *	  register, the action items).
  *
  * IDENTIFICATION
  *	  src/ordered_scan.h
@@ -19,16 +21,34 @@
 #include "access/genam.h"
 #include "executor/tuptable.h"
 #include "utils/rel.h"
+#include "utils/snapshot.h"
+
+/* rows read from the heap at a time, in page order (ordered_scan.c) */
+#define CAPA_SCAN_BATCH 128
+
+typedef struct CapaScanEntry
+{
+	uint64		position;		/* block and offset, for sorting */
+	ItemPointerData tid;
+	int			pos;			/* in index order */
+} CapaScanEntry;
 
 typedef struct CapaOrderedScan
 {
 	Relation	heap;
 	Relation	index;
 	IndexScanDesc scan;
+	Snapshot	snapshot;
 	TupleTableSlot *slot;
+	bool		index_done;		/* the index has no more entries */
 	bool		done;
-	Buffer		prefetched;		/* the heap page last prefetched */
 	MemoryContext cxt;			/* the scan's state lives here */
+	MemoryContext batch_cxt;	/* the batch's rows */
+	int			nbatch;			/* rows in the batch */
+	int			next;			/* the next one to return */
+	CapaScanEntry *entries;		/* the batch's index entries */
+	HeapTuple  *rows;			/* copies of its rows, in index order; NULL:
+								 * no version visible to the snapshot */
 } CapaOrderedScan;
 
 /*
