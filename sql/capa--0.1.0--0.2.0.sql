@@ -197,7 +197,11 @@ CREATE TABLE @extschema@.org_unit_access (
 );
 COMMENT ON TABLE @extschema@.org_unit_access IS
     'which roles (and their members) read and act on the records of an org unit, once capa_rls_enable() has switched row-level security on';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_access', '');
+-- Only grants to roles that still exist are dumped: a dropped role's grant
+-- holds a bare OID, which a restore into another cluster (pg_dumpall) would
+-- read back as whichever role has that OID there.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_access',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) role_name::pg_catalog.oid)');
 
 -- Evaluated once per query (as a scalar subquery in the policies): the
 -- caller's units, and whether it sees them all

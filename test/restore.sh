@@ -68,6 +68,12 @@ q capa_src "CREATE TABLE public.findings (id serial PRIMARY KEY, summary text, l
             INSERT INTO public.findings (summary, level) VALUES ('Found before the dump', 4), ('not matched', 1)" >/dev/null
 # escalations of the imported record's overdue action item: restored, and a
 # run after the restore adds nothing new the same day
+# org unit grants: a live one is restored; a dropped role's (a bare OID,
+# which another cluster would read as whichever role has it there) is not dumped
+q capa_src "CREATE ROLE capa_restore_live; CREATE ROLE capa_restore_gone;
+            INSERT INTO capa.org_unit_access (role_name, org_unit)
+            VALUES ('capa_restore_live', 'north'), ('capa_restore_gone', 'south');
+            DROP ROLE capa_restore_gone" >/dev/null
 escalated=$(q capa_src "SELECT count(*) FROM capa.capa_escalate()")
 digest=$(q capa_src "SELECT capa.capa_digest()")
 q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
@@ -126,6 +132,8 @@ for db in capa_plain capa_custom; do
                    FROM capa.register r JOIN capa.link l ON l.capa_id OPERATOR(capa.=) r.id
                   WHERE l.target OPERATOR(pg_catalog.=) 'public.findings'::regclass")" \
        "Found before the dump major 1,Found after the restore minor 3" "$db: the restored intake still opens records, linked to their rows"
+    ok "$(q $db "SELECT string_agg(role_name::text || ' ' || org_unit, ',') FROM capa.org_unit_access")" \
+       "capa_restore_live north" "$db: org unit grants of existing roles come back, a dropped role's is left out"
     ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "$db: the trail still verifies after new steps"
 done
 
@@ -136,6 +144,7 @@ ok "$(psql -XAtq -d capa_plain -c "SET ROLE capa_restore_probe; INSERT INTO capa
 q capa_plain "REVOKE ALL ON capa.register FROM capa_restore_probe; REVOKE ALL ON SCHEMA capa FROM capa_restore_probe; DROP ROLE capa_restore_probe" >/dev/null 2>&1
 
 for db in capa_src capa_plain capa_custom; do dropdb --if-exists "$db"; done
+psql -Xq -c "DROP ROLE IF EXISTS capa_restore_live" >/dev/null 2>&1
 rm -rf "$work"
 echo "1..$n"
 exit $fail
