@@ -59,9 +59,9 @@ word_needs_escape(const char *p)
 	memcpy(&w, p, sizeof(w));
 	quote = w ^ (ones * '"');
 	backslash = w ^ (ones * '\\');
-	return (((w - ones * 0x20) & ~w) |
-			((quote - ones) & ~quote) |
-			((backslash - ones) & ~backslash)) & highs;
+	return ((((w - ones * 0x20) & ~w) |
+			 ((quote - ones) & ~quote) |
+			 ((backslash - ones) & ~backslash)) & highs) != 0;
 }
 
 /*

@@ -66,14 +66,14 @@ q capa_src "CREATE TABLE public.findings (id serial PRIMARY KEY, summary text, l
                 '{\"title\": \"summary\", \"description\": \"summary\", \"severity\": {\"column\": \"level\", \"map\": {\"3\": \"minor\", \"4\": \"major\"}},
                   \"source\": {\"const\": \"pentest\"}}');
             INSERT INTO public.findings (summary, level) VALUES ('Found before the dump', 4), ('not matched', 1)" >/dev/null
-# escalations of the imported record's overdue action item: restored, and a
-# run after the restore adds nothing new the same day
 # org unit grants: a live one is restored; a dropped role's (a bare OID,
 # which another cluster would read as whichever role has it there) is not dumped
 q capa_src "CREATE ROLE capa_restore_live; CREATE ROLE capa_restore_gone;
             INSERT INTO capa.org_unit_access (role_name, org_unit)
             VALUES ('capa_restore_live', 'north'), ('capa_restore_gone', 'south');
             DROP ROLE capa_restore_gone" >/dev/null
+# escalations of the imported record's overdue action item: restored, and a
+# run after the restore adds nothing new the same day
 escalated=$(q capa_src "SELECT count(*) FROM capa.capa_escalate()")
 digest=$(q capa_src "SELECT capa.capa_digest()")
 q capa_src "SELECT capa.capa_review_snapshot('Review 1')" >/dev/null
