@@ -20,7 +20,6 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -36,6 +35,7 @@
 #include "actor.h"
 #include "audit.h"
 #include "chain.h"
+#include "table_write.h"
 
 CapaAuditInserter capa_audit_inserter = NULL;
 
@@ -198,6 +198,23 @@ capa_hash_datum(const uint8 *hash)
 	return PointerGetDatum(b);
 }
 
+void
+capa_audit_slot_store(TupleTableSlot *slot, const Datum *values, const char *nulls)
+{
+	CapaCatalog *cat = capa_catalog();
+	int			i;
+
+	ExecClearTuple(slot);
+	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+		slot->tts_isnull[i] = true;
+	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
+	{
+		slot->tts_values[cat->audit_column[i] - 1] = values[i];
+		slot->tts_isnull[cat->audit_column[i] - 1] = nulls[i] == 'n';
+	}
+	ExecStoreVirtualTuple(slot);
+}
+
 /*
  * Insert one audit row (values in CAPA_AUDIT_COLUMNS order, nulls 'n' or
  * ' ') without a statement: capa.audit has no insert trigger, no foreign
@@ -212,37 +229,14 @@ static void
 audit_insert(CapaCatalog *cat, Datum *values, const char *nulls)
 {
 	Relation	rel = table_open(cat->audit_relid, RowExclusiveLock);
-	EState	   *estate = CreateExecutorState();
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot;
-	int			i;
+	ResultRelInfo *rri;
+	EState	   *estate = capa_table_write_begin(1, &rel, &rri);
+	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+												  &TTSOpsVirtual);
 
-	/* a range table, for the messages of a failed constraint */
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	estate->es_output_cid = GetCurrentCommandId(true);
-
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
-	ExecClearTuple(slot);
-	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
-		slot->tts_isnull[i] = true;
-	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
-	{
-		slot->tts_values[cat->audit_column[i] - 1] = values[i];
-		slot->tts_isnull[cat->audit_column[i] - 1] = nulls[i] == 'n';
-	}
-	ExecStoreVirtualTuple(slot);
+	capa_audit_slot_store(slot, values, nulls);
 	ExecSimpleRelationInsert(rri, estate, slot);
-
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
+	capa_table_write_end(estate);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }

@@ -16,6 +16,7 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 
 #include "catalog.h"
 
@@ -59,10 +60,14 @@ extern Datum capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup,
 /*
  * Where audit rows go when not NULL: the values of one row in table order
  * (nulls 'n' or ' ', as for SPI).  capa_import() sets it while it inserts
- * a row, to insert the trail without a statement per audit row.
+ * a row, to insert the whole trail through one executor state.
  */
 typedef void (*CapaAuditInserter) (Datum *values, const char *nulls);
 extern CapaAuditInserter capa_audit_inserter;
+
+/* An audit row's values (as capa_audit_inserter gets them) stored in slot */
+extern void capa_audit_slot_store(TupleTableSlot *slot, const Datum *values,
+								  const char *nulls);
 
 /* The chain head column value (bytea) of a hash */
 extern Datum capa_hash_datum(const uint8 *hash);

@@ -69,6 +69,7 @@
 #include "kpi.h"
 #include "ref_format.h"
 #include "rules.h"
+#include "table_write.h"
 
 PG_FUNCTION_INFO_V1(capa_import);
 
@@ -1149,20 +1150,8 @@ parse_actions(ImportState *st, Jsonb *jb)
 static void
 insert_audit(Datum *values, const char *nulls)
 {
-	CapaCatalog *cat = capa_catalog();
-	TupleTableSlot *slot = current->audit_slot;
-	int			i;
-
-	ExecClearTuple(slot);
-	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
-		slot->tts_isnull[i] = true;
-	for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
-	{
-		slot->tts_values[cat->audit_column[i] - 1] = values[i];
-		slot->tts_isnull[cat->audit_column[i] - 1] = nulls[i] == 'n';
-	}
-	ExecStoreVirtualTuple(slot);
-	ExecSimpleRelationInsert(current->audit_rri, current->audit_estate, slot);
+	capa_audit_slot_store(current->audit_slot, values, nulls);
+	ExecSimpleRelationInsert(current->audit_rri, current->audit_estate, current->audit_slot);
 	ResetPerTupleExprContext(current->audit_estate);
 }
 
@@ -1296,54 +1285,16 @@ without_checked_keys(ResultRelInfo *rri, CapaCatalog *cat)
 static EState *
 begin_inserts(Relation reg, Relation act, ResultRelInfo **rri_reg, ResultRelInfo **rri_act)
 {
-	EState	   *estate = CreateExecutorState();
-	RangeTblEntry *rte[2];
 	Relation	rels[2] = {reg, act};
 	ResultRelInfo *rri[2];
+	EState	   *estate = capa_table_write_begin(2, rels, rri);
 	int			i;
 
+	/* ri_TrigDesc is InitResultRelInfo's copy: filtered, not shared */
 	for (i = 0; i < 2; i++)
-	{
-		rte[i] = makeNode(RangeTblEntry);
-		rte[i]->rtekind = RTE_RELATION;
-		rte[i]->relid = RelationGetRelid(rels[i]);
-		rte[i]->relkind = rels[i]->rd_rel->relkind;
-		rte[i]->rellockmode = RowExclusiveLock;
-	}
-	ExecInitRangeTable(estate, list_make2(rte[0], rte[1]));
-	for (i = 0; i < 2; i++)
-	{
-		rri[i] = makeNode(ResultRelInfo);
-		InitResultRelInfo(rri[i], rels[i], i + 1, NULL, 0);
-		/* ri_TrigDesc is InitResultRelInfo's copy: filtered, not shared */
 		without_checked_keys(rri[i], capa_catalog());
-		ExecOpenIndices(rri[i], false);
-		/* so ExecGetTriggerResultRel() finds them (as logical apply does) */
-		estate->es_opened_result_relations =
-			lappend(estate->es_opened_result_relations, rri[i]);
-	}
-	estate->es_output_cid = GetCurrentCommandId(true);
 	*rri_reg = rri[0];
 	*rri_act = rri[1];
-	return estate;
-}
-
-/* An executor state of its own for the trail, inserted from the triggers */
-static EState *
-begin_audit_inserts(Relation audit, ResultRelInfo **rri)
-{
-	EState	   *estate = CreateExecutorState();
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(audit);
-	rte->relkind = audit->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	*rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(*rri, audit, 1, NULL, 0);
-	ExecOpenIndices(*rri, false);
-	estate->es_output_cid = GetCurrentCommandId(true);
 	return estate;
 }
 
@@ -1457,7 +1408,8 @@ capa_import(PG_FUNCTION_ARGS)
 	audit = table_open(cat->audit_relid, RowExclusiveLock);
 	old = MemoryContextSwitchTo(import_cxt);
 	estate = begin_inserts(reg, act, &rri_reg, &rri_act);
-	st->audit_estate = begin_audit_inserts(audit, &st->audit_rri);
+	/* an executor state of its own for the trail, inserted from the triggers */
+	st->audit_estate = capa_table_write_begin(1, &audit, &st->audit_rri);
 	st->audit_slot = ExecInitExtraTupleSlot(st->audit_estate, RelationGetDescr(audit),
 											&TTSOpsVirtual);
 	reg_slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(reg), &TTSOpsVirtual);
@@ -1606,13 +1558,8 @@ capa_import(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	current = NULL;
 
-	ExecCloseIndices(rri_reg);
-	ExecCloseIndices(rri_act);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
-	ExecCloseIndices(st->audit_rri);
-	ExecResetTupleTable(st->audit_estate->es_tupleTable, false);
-	FreeExecutorState(st->audit_estate);
+	capa_table_write_end(estate);
+	capa_table_write_end(st->audit_estate);
 	table_close(audit, NoLock);
 	table_close(reg, NoLock);
 	table_close(act, NoLock);

@@ -34,36 +34,13 @@
 #include "commands/trigger.h"
 #include "common/int.h"
 #include "executor/executor.h"
-#include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "catalog.h"
 #include "kpi.h"
-
-/* An executor state for writing rel outside a statement */
-static EState *
-write_estate(Relation rel, ResultRelInfo **rri)
-{
-	EState	   *estate = CreateExecutorState();
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-
-	/* a range table, for the messages of a failed constraint */
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	*rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(*rri, rel, 1, NULL, 0);
-	ExecOpenIndices(*rri, false);
-	/* so ExecGetTriggerResultRel() finds it (as logical apply does) */
-	estate->es_opened_result_relations = list_make1(*rri);
-	estate->es_output_cid = GetCurrentCommandId(true);
-	estate->es_snapshot = GetActiveSnapshot();
-	return estate;
-}
+#include "table_write.h"
 
 /* a + b, or 22003 as bigint addition in SQL */
 static int64
@@ -87,7 +64,7 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 	Relation	index = index_open(k->key_index, RowExclusiveLock);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	ResultRelInfo *rri;
-	EState	   *estate = write_estate(rel, &rri);
+	EState	   *estate = capa_table_write_begin(1, &rel, &rri);
 	TupleTableSlot *found = table_slot_create(rel, &estate->es_tupleTable);
 	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, tupdesc, &TTSOpsVirtual);
 	ScanKeyData skey[CAPA_KPI_MAX_KEYS];
@@ -193,9 +170,7 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 	}
 	AfterTriggerEndQuery(estate);
 
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
+	capa_table_write_end(estate);
 	index_close(index, NoLock);
 	table_close(rel, NoLock);
 	/* as after a statement: the next write and read see this one */
