@@ -41,10 +41,14 @@ target=$(sed -n "s/^default_version = '\(.*\)'/\1/p" capa.control)
 
 # 0.1.0 is a released version: its install script never changes again, or a
 # database installed from the old text would not match what the update
-# scripts expect.  Changes go into capa--0.1.0--0.2.0.sql (or a later one).
+# scripts expect.  Changes go into the newest update script.
 ok "$(sha256sum sql/capa--0.1.0.sql | cut -c1-64)" \
    65a53628cda4f4f0cdf0743f298cb7a951911a55651ebb7ead134babd2fa74e5 \
    "capa--0.1.0.sql is frozen (changes belong in an update script)"
+# so is the update to 0.2.0, released too: changes go into capa--0.2.0--0.3.0.sql
+ok "$(sha256sum sql/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
+   42cdc940b3ea1da026d141d2c86383189c7e8c104a41a4878706c4b07258a662 \
+   "capa--0.1.0--0.2.0.sql is frozen (changes belong in a later update script)"
 # the update scripts of this checkout, in the order of the path prev -> target
 dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack"
 cleanup() {
