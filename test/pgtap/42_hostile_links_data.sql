@@ -26,9 +26,50 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
-SELECT plan(36);
 
 CREATE TEMP TABLE backend AS SELECT pg_backend_pid() AS pid;
+
+-- B's cases: every required text a caller gives, with text made only of
+-- characters that show nothing; fixtures by name (built below)
+CREATE TEMP TABLE fx (name text PRIMARY KEY, id capa.capa_ref NOT NULL, action_id bigint);
+CREATE FUNCTION pg_temp.fx(n text) RETURNS capa.capa_ref LANGUAGE sql STABLE
+    AS $$ SELECT f.id FROM pg_temp.fx f WHERE f.name = n $$;
+CREATE FUNCTION pg_temp.fa(n text) RETURNS bigint LANGUAGE sql STABLE
+    AS $$ SELECT f.action_id FROM pg_temp.fx f WHERE f.name = n $$;
+CREATE TEMP TABLE blank_value (label text, expr text);
+INSERT INTO blank_value VALUES
+  ('U+200B zero-width space', $v$E'\u200B'$v$),
+  ('U+00A0 no-break space', $v$E'\u00A0'$v$),
+  ('U+3000 ideographic space', $v$E'\u3000'$v$),
+  ('U+2028 line separator', $v$E'\u2028'$v$),
+  ('U+FEFF, U+2060, U+180E, U+200D', $v$E'\uFEFF\u2060\u180E\u200D'$v$),
+  ('ASCII and Unicode blanks mixed', $v$E' \t\u200B\u2003\u202F\u205F\u1680\u0085\n'$v$);
+CREATE TEMP TABLE blank_slot (field text, tmpl text);
+INSERT INTO blank_slot VALUES
+  ('capa_open title', $t$SELECT capa.capa_open(%s, 'd', 'minor', 'other', owner => 'tap_owner')$t$),
+  ('capa_open description', $t$SELECT capa.capa_open('t', %s, 'minor', 'other', owner => 'tap_owner')$t$),
+  ('capa_open source', $t$SELECT capa.capa_open('t', 'd', 'minor', %s, owner => 'tap_owner')$t$),
+  ('capa_open owner', $t$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => %s)$t$),
+  ('capa_contain containment', $t$SELECT capa.capa_contain(pg_temp.fx('b_open'), %s, 'c')$t$),
+  ('capa_contain consequences', $t$SELECT capa.capa_contain(pg_temp.fx('b_open'), 'c', %s)$t$),
+  ('capa_analyse root_cause', $t$SELECT capa.capa_analyse(pg_temp.fx('b_contained'), %s, '5whys', 'e')$t$),
+  ('capa_analyse method', $t$SELECT capa.capa_analyse(pg_temp.fx('b_contained'), 'r', %s, 'e')$t$),
+  ('capa_analyse extent_of_condition', $t$SELECT capa.capa_analyse(pg_temp.fx('b_contained'), 'r', '5whys', %s)$t$),
+  ('capa_analyse justification (required by the close)',
+   $t$DO $d$ BEGIN
+        PERFORM capa.capa_analyse(pg_temp.fx('b_contained'), 'r', '5whys', 'e', action_required => false, justification => %s);
+        PERFORM capa.capa_close(pg_temp.fx('b_contained'), 'none');
+      END $d$$t$),
+  ('capa_add_action description', $t$SELECT capa.capa_add_action(pg_temp.fx('b_contained'), %s, 'tap_ops', current_date)$t$),
+  ('capa_add_action owner', $t$SELECT capa.capa_add_action(pg_temp.fx('b_contained'), 'a', %s, current_date)$t$),
+  ('capa_complete_action evidence', $t$SELECT capa.capa_complete_action(pg_temp.fa('b_planned'), %s)$t$),
+  ('capa_verify evidence', $t$SELECT capa.capa_verify(pg_temp.fx('b_implemented'), true, %s)$t$),
+  ('capa_close isms_changes', $t$SELECT capa.capa_close(pg_temp.fx('b_verified'), %s)$t$),
+  ('capa_cancel reason', $t$SELECT capa.capa_cancel(pg_temp.fx('b_open'), %s)$t$),
+  ('capa_reopen reason', $t$SELECT capa.capa_reopen(pg_temp.fx('b_closed'), %s)$t$),
+  ('capa_review_snapshot label', $t$SELECT capa.capa_review_snapshot(%s)$t$);
+
+SELECT plan(37 + (SELECT count(*)::int FROM blank_value, blank_slot));
 
 ----------------------------------------------------------------------------
 -- L. Links into a hostile editor's tables
@@ -281,7 +322,187 @@ SELECT is((SELECT capa.capa_unlink(l.capa_id, 'tap_lk_hr.salaries', '7') FROM ca
           'L ... and ends nothing when no such link exists');
 RESET ROLE;
 
-SELECT is((SELECT pid FROM backend), pg_backend_pid(), 'L the same backend served every case');
+----------------------------------------------------------------------------
+-- Fixtures for D and B, built by the superuser for owners who are not it
+----------------------------------------------------------------------------
+CREATE ROLE tap_dx_reader IN ROLE capa_reader;
+CREATE ROLE tap_dx_admin IN ROLE capa_admin;
+GRANT INSERT, SELECT ON outcome TO tap_dx_reader, tap_dx_admin;
+GRANT SELECT ON fx TO tap_dx_reader, tap_dx_admin;
+-- run sql, and record "done" or its error under step
+CREATE FUNCTION pg_temp.attempt(step text, sql text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    INSERT INTO pg_temp.outcome VALUES (step, 'done');
+EXCEPTION WHEN OTHERS THEN
+    INSERT INTO pg_temp.outcome VALUES (step, SQLSTATE || ' ' || SQLERRM);
+END $$;
+DO $d$
+DECLARE
+    r capa.capa_ref;
+    a bigint;
+    n text;
+BEGIN
+    FOREACH n IN ARRAY ARRAY['b_open', 'b_contained', 'b_planned', 'b_implemented', 'b_verified', 'b_closed',
+                             'b_conf', 'd_minus', 'd_plus', 'd_action', 'd_implemented'] LOOP
+        r := capa.capa_open('Fixture ' || n, 'd', 'major', 'other', owner => 'tap_owner');
+        a := NULL;
+        IF n NOT IN ('b_open', 'd_minus', 'd_plus') THEN
+            PERFORM capa.capa_contain(r, 'c', 'c');
+        END IF;
+        IF n IN ('b_planned', 'b_implemented', 'b_verified', 'b_closed', 'd_action', 'd_implemented') THEN
+            PERFORM capa.capa_analyse(r, 'cause', '5whys', 'extent');
+            a := capa.capa_add_action(r, 'fix', 'tap_ops', current_date + 1);
+            PERFORM capa.capa_plan(r);
+        END IF;
+        IF n IN ('b_implemented', 'b_verified', 'b_closed', 'd_implemented') THEN
+            PERFORM capa.capa_complete_action(a, 'done');
+            PERFORM capa.capa_implement(r);
+        END IF;
+        IF n IN ('b_verified', 'b_closed') THEN
+            PERFORM capa.capa_verify(r, true, 'works');
+        END IF;
+        IF n = 'b_closed' THEN
+            PERFORM capa.capa_close(r, 'procedure v2');
+        END IF;
+        INSERT INTO pg_temp.fx VALUES (n, r, a);
+    END LOOP;
+END $d$;
+
+----------------------------------------------------------------------------
+-- D. Non-finite dates and times
+----------------------------------------------------------------------------
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'tap_owner', close_due => '-infinity')$$,
+                 '22023', NULL, 'D capa_open(close_due => -infinity) is refused (0.2.0: stored, and the report failed for everyone)');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'tap_owner', contain_due => 'infinity')$$,
+                 '22023', NULL, 'D capa_open(contain_due => infinity) is refused');
+SELECT throws_ok($$SELECT capa.capa_add_action(pg_temp.fx('b_contained'), 'a', 'tap_ops', 'infinity')$$,
+                 '22023', NULL, 'D capa_add_action(due => infinity) is refused');
+SELECT throws_ok($$SELECT capa.capa_add_action(pg_temp.fx('b_contained'), 'a', 'tap_ops', '-infinity')$$,
+                 '22023', NULL, 'D capa_add_action(due => -infinity) is refused');
+-- capa_import: one open record, one column set to a value
+CREATE TEMP TABLE dx_src (legacy_id text, kind text, state text, severity text, title text, description text,
+                          source text, owner text, opened_at timestamptz, opened_by text, close_due timestamptz,
+                          actions jsonb);
+CREATE FUNCTION pg_temp.dx_import(col text, v text) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM pg_temp.dx_src;
+    INSERT INTO pg_temp.dx_src VALUES ('X-1', 'corrective', 'open', 'minor', 't', 'd', 'other', 'tap_owner',
+                                       '2020-01-01 00:00+00', 'tap_owner', NULL, NULL);
+    EXECUTE format('UPDATE pg_temp.dx_src SET %I = $1::%s', col,
+                   CASE col WHEN 'actions' THEN 'jsonb' WHEN 'opened_at' THEN 'timestamptz'
+                            WHEN 'close_due' THEN 'timestamptz' ELSE 'text' END) USING v;
+    RETURN 'pg_temp.dx_src'::regclass;
+END $$;
+SELECT throws_ok($$SELECT capa.capa_import(pg_temp.dx_import('opened_at', '-infinity'))$$,
+                 '22023', NULL, 'D capa_import of opened_at -infinity is refused with 22023 (0.2.0: XX000 "timestamp out of range")');
+SELECT throws_ok($$SELECT capa.capa_import(pg_temp.dx_import('close_due', 'infinity'))$$,
+                 '22023', NULL, 'D capa_import of a close_due of infinity is refused');
+SELECT throws_ok($$SELECT capa.capa_import(pg_temp.dx_import('actions', '[{"description": "a", "owner": "o", "due": "infinity"}]'))$$,
+                 '22023', NULL, 'D capa_import of an action item due infinity is refused');
+-- capa_intake: a constant due date, and a row whose column gives one
+CREATE SCHEMA tap_dx;
+CREATE TABLE tap_dx.findings (id int PRIMARY KEY, summary text, due timestamptz);
+SELECT throws_ok($$SELECT capa.capa_intake('tap_dx.findings', NULL,
+                     '{"title": "summary", "description": "summary", "severity": {"const": "major"},
+                       "source": {"const": "other"}, "owner": {"const": "tap_owner"}, "close_due": {"const": "-infinity"}}', 'fail')$$,
+                 '22023', NULL, 'D capa_intake with a constant close_due of -infinity is refused');
+SELECT lives_ok($$SELECT capa.capa_intake('tap_dx.findings', NULL,
+                     '{"title": "summary", "description": "summary", "severity": {"const": "major"},
+                       "source": {"const": "other"}, "owner": {"const": "tap_owner"}, "close_due": "due"}', 'fail')$$,
+                'D capa_intake mapping close_due from a column');
+SELECT throws_ok($$INSERT INTO tap_dx.findings VALUES (1, 'finding', 'infinity')$$,
+                 '22023', NULL, 'D an intake row whose due date is infinity opens no record (22023)');
+
+-- rows a 0.2.0 database may hold: infinite due dates, written here behind
+-- the triggers' back (session_replication_role = replica)
+SET session_replication_role = replica;
+UPDATE capa.register SET close_due = '-infinity', contain_due = '-infinity' WHERE id OPERATOR(capa.=) pg_temp.fx('d_minus');
+UPDATE capa.register SET close_due = 'infinity', contain_due = 'infinity' WHERE id OPERATOR(capa.=) pg_temp.fx('d_plus');
+UPDATE capa.register SET effectiveness_due = '-infinity' WHERE id OPERATOR(capa.=) pg_temp.fx('d_implemented');
+UPDATE capa.action SET due = 'infinity' WHERE id = pg_temp.fa('d_action');
+UPDATE capa.action SET due = '-infinity' WHERE id = pg_temp.fa('d_implemented');
+UPDATE capa.register SET containment = E'\u200B' WHERE id OPERATOR(capa.=) pg_temp.fx('b_conf');
+RESET session_replication_role;
+SET ROLE tap_dx_reader;
+DO $d$
+BEGIN
+    PERFORM pg_temp.attempt('report', 'SELECT capa.capa_report_html()');
+    BEGIN
+        INSERT INTO pg_temp.outcome
+        SELECT 'report row', CASE WHEN h LIKE '%<td>Fixture d_minus</td>%<td>-infinity</td><td class="num"></td></tr>%'
+                                  THEN 'listed' ELSE 'not listed' END
+          FROM (SELECT capa.capa_report_html() AS h) x;
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO pg_temp.outcome VALUES ('report row', SQLSTATE || ' ' || SQLERRM);
+    END;
+    PERFORM pg_temp.attempt('kpis', 'SELECT (SELECT count(*) FROM capa.kpi_summary) + (SELECT count(*) FROM capa.kpi_record)
+                                          + (SELECT count(*) FROM capa.kpi_monthly) + (SELECT count(*) FROM capa.kpi_by_owner)
+                                          + (SELECT count(*) FROM capa.kpi_by_severity) + (SELECT count(*) FROM capa.kpi_by_control)');
+    PERFORM pg_temp.attempt('dossier', format('SELECT capa.capa_dossier(%L), capa.capa_dossier(%L), capa.capa_dossier(%L)',
+                                              pg_temp.fx('d_minus'), pg_temp.fx('d_plus'), pg_temp.fx('d_implemented')));
+    PERFORM pg_temp.attempt('conformance', format('SELECT count(*) FROM capa.capa_conformance(%L)', pg_temp.fx('d_implemented')));
+END $d$;
+SET ROLE tap_dx_admin;
+DO $d$
+BEGIN
+    PERFORM pg_temp.attempt('escalate', 'SELECT count(*) FROM capa.capa_escalate()');
+END $d$;
+RESET ROLE;
+SELECT is((SELECT result FROM outcome WHERE step = 'report'), 'done',
+          'D capa_report_html() works for a reader with infinite due dates stored (0.2.0: 22008 for everyone)');
+SELECT is((SELECT result FROM outcome WHERE step = 'report row'), 'listed',
+          'D ... and lists the record due -infinity as overdue, with its due date as stored and no number of days');
+SELECT is((SELECT string_agg(step || ': ' || result, ', ' ORDER BY step) FROM outcome
+            WHERE step IN ('kpis', 'dossier', 'conformance', 'escalate')),
+          'conformance: done, dossier: done, escalate: done, kpis: done',
+          'D the KPI views, the dossier, the conformance checklist and the escalation work with them too');
+SELECT lives_ok(format($$SELECT capa.capa_contain(%L, 'c', 'c'), capa.capa_cancel(%L, 'duplicate'),
+                               capa.capa_complete_action(%s, 'done'), capa.capa_verify(%L, true, 'works')$$,
+                       pg_temp.fx('d_minus'), pg_temp.fx('d_plus'), pg_temp.fa('d_action'), pg_temp.fx('d_implemented')),
+                'D records and items with infinite due dates stored go on through their steps (the stored value is not judged again)');
+
+----------------------------------------------------------------------------
+-- B. Unicode blanks
+----------------------------------------------------------------------------
+SELECT throws_ok(format(s.tmpl, v.expr), '22023', NULL, 'B ' || s.field || ': ' || v.label || ' is blank (22023)')
+  FROM blank_slot s, blank_value v
+ ORDER BY s.field, v.label;
+SELECT lives_ok($$SELECT capa.capa_open(E'A\u200BB', E'\u00A0d\u3000', 'minor', 'other', owner => E'tap\u00A0owner')$$,
+                'B text with something to show among the blanks is taken');
+SELECT isnt((SELECT status FROM capa.capa_conformance(pg_temp.fx('b_conf')) WHERE item = 'a'), 'met',
+            'B capa_conformance: a containment stored as U+200B does not meet 10.2 a (0.2.0: met)');
+SET session_replication_role = replica;
+UPDATE capa.action SET description = E'\u200B' WHERE id = pg_temp.fa('b_planned');
+RESET session_replication_role;
+SELECT lives_ok(format($$SELECT capa.capa_complete_action(%s, 'done')$$, pg_temp.fa('b_planned')),
+                'B an action item whose description 0.2.0 took as given (U+200B) can still be completed');
+
+----------------------------------------------------------------------------
+-- X. Characters XML does not allow, in the report
+----------------------------------------------------------------------------
+SELECT is(capa.report_escape(E'A\uFFFF\u0001<script>'), E'A\uFFFD\uFFFD&lt;script&gt;',
+          'X report_escape writes U+FFFF and U+0001 as U+FFFD and escapes <');
+SELECT is(capa.report_escape(string_agg(chr(c), '' ORDER BY o)), repeat(E'\uFFFD', count(*)::int),
+          'X report_escape replaces C0 controls, DEL, C1 controls, U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane')
+  FROM unnest(ARRAY[1, 8, 11, 12, 14, 31, 127, 128, 159, x'FDD0'::int, x'FDEF'::int, x'FFFE'::int, x'FFFF'::int,
+                    x'1FFFE'::int, x'1FFFF'::int, x'8FFFF'::int, x'10FFFE'::int, x'10FFFF'::int]) WITH ORDINALITY u(c, o);
+SELECT is(capa.report_escape(E'\t\n\r\u00A0\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD'),
+          E'\t\n\r\u00A0\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD',
+          'X report_escape keeps tab, LF, CR and the characters next to the ranges it replaces');
+DO $d$
+BEGIN
+    PERFORM capa.capa_open(E'Overdue \uFFFF\u0001\uFDD0\U0010FFFF <script>alert(1)</script>', 'd', 'minor', 'other',
+                           owner => E'own\uFFFE', close_due => now() - interval '1 day');
+END $d$;
+SELECT is((SELECT count(*) FROM regexp_matches(capa.capa_report_html(title => E'Review \uFFFF\u0008'),
+                                               '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFDD0-\uFDEF\uFFFE\uFFFF\U0010FFFE\U0010FFFF]', 'g')),
+          0::bigint, 'X the report of a register with such a title and owner, and such a report title, has none of those characters');
+SELECT ok(position(E'Overdue \uFFFD\uFFFD\uFFFD\uFFFD &lt;script&gt;alert(1)&lt;/script&gt;' IN capa.capa_report_html()) > 0
+          AND position('<script' IN capa.capa_report_html()) = 0,
+          'X ... and shows the title as text, with U+FFFD for each');
+
+SELECT is((SELECT pid FROM backend), pg_backend_pid(), 'the same backend served every case');
 
 SELECT * FROM finish();
 ROLLBACK;
