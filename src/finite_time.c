@@ -17,29 +17,38 @@
 
 #include "finite_time.h"
 
+bool
+capa_is_finite(Oid typid, Datum value)
+{
+	switch (typid)
+	{
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+			return !TIMESTAMP_NOT_FINITE(DatumGetTimestamp(value));
+		case DATEOID:
+			return !DATE_NOT_FINITE(DatumGetDateADT(value));
+		default:
+			return true;
+	}
+}
+
 void
 capa_require_finite(const char *who, const char *column, Oid typid, Datum value)
 {
 	const char *type;
 	const char *shown;
 
-	switch (typid)
+	if (capa_is_finite(typid, value))
+		return;
+	if (typid == DATEOID)
 	{
-		case TIMESTAMPTZOID:
-		case TIMESTAMPOID:
-			if (!TIMESTAMP_NOT_FINITE(DatumGetTimestamp(value)))
-				return;
-			type = "date and time";
-			shown = TIMESTAMP_IS_NOBEGIN(DatumGetTimestamp(value)) ? "-infinity" : "infinity";
-			break;
-		case DATEOID:
-			if (!DATE_NOT_FINITE(DatumGetDateADT(value)))
-				return;
-			type = "date";
-			shown = DATE_IS_NOBEGIN(DatumGetDateADT(value)) ? "-infinity" : "infinity";
-			break;
-		default:
-			return;
+		type = "date";
+		shown = DATE_IS_NOBEGIN(DatumGetDateADT(value)) ? "-infinity" : "infinity";
+	}
+	else
+	{
+		type = "date and time";
+		shown = TIMESTAMP_IS_NOBEGIN(DatumGetTimestamp(value)) ? "-infinity" : "infinity";
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

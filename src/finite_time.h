@@ -22,6 +22,9 @@
 
 #include "postgres.h"
 
+/* Whether value, of type typid, is finite (any type but these three is) */
+extern bool capa_is_finite(Oid typid, Datum value);
+
 /*
  * 22023 unless value, of type typid (timestamptz, timestamp or date; any
  * other type passes), is finite.  The message: "<who>: "<column>" must be
