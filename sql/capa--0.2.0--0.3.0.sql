@@ -13,8 +13,47 @@
 
 -- [links] target rows looked up as the table's owner, restricted
 --
--- (section kept for the links and report work; statements go between this
--- header and the next section's header)
+-- capa.broken_link is read by whoever audits the links (a DBA, a
+-- superuser) without naming the tables they point into: an editor chose
+-- them.  0.2.0 compared x.<key>::text with the stored key with the
+-- reader's privileges, so a cast, input function, domain check, policy or
+-- index predicate the table's owner defined ran as the reader (a
+-- superuser reading the view could be made to grant the owner anything).
+-- Now each table is checked by capa_link_check() (src/link_check.c): the
+-- reader's SELECT privilege and row-level security are judged first,
+-- without running the owner's code; the rows are then looked up as the
+-- table's owner under SECURITY_RESTRICTED_OPERATION (src/restricted.c),
+-- the key read by its type's input function and compared with the primary
+-- key index's equality, each key in a subtransaction that is rolled back;
+-- an error the owner's code raises reports that key as "not checked:
+-- <message>" instead of failing the view for everyone.
+CREATE FUNCTION @extschema@.capa_link_check(target regclass)
+    RETURNS TABLE (key text, problem text)
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_link_check(regclass) IS
+    'the active links into target (as the caller sees capa.link) that are broken or not checked: row gone, table dropped, primary key changed, not checked: <why>; rows looked up as the table''s owner, restricted, after the caller''s SELECT privilege was checked';
+
+CREATE OR REPLACE FUNCTION @extschema@.capa_broken_links()
+    RETURNS TABLE (link_id bigint, capa_id @extschema@.capa_ref, target_name text, key text, problem text)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $broken$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT DISTINCT l.target FROM @extschema@.link l WHERE l.unlinked_at IS NULL LOOP
+        RETURN QUERY
+            SELECT l.id, l.capa_id, l.target_name, l.key, c.problem
+              FROM @extschema@.link l
+              JOIN @extschema@.capa_link_check(t.target) c ON c.key OPERATOR(pg_catalog.=) l.key
+             WHERE l.target OPERATOR(pg_catalog.=) t.target AND l.unlinked_at IS NULL;
+    END LOOP;
+END
+$broken$;
+COMMENT ON FUNCTION @extschema@.capa_broken_links() IS
+    'active links whose target row or table has gone; tables the caller cannot read (or that row-level security restricts for the caller) are reported as not checked; rows are looked up as each table''s owner, restricted (capa_link_check)';
+
+REVOKE ALL ON FUNCTION @extschema@.capa_link_check(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_link_check(regclass) TO capa_reader;
 
 -- end of [links]
 --
@@ -22,7 +61,687 @@
 --
 -- [report] non-finite timestamps, Unicode blanks, XML non-characters
 --
--- (section kept for the report and data-hardening work)
+-- Data any editor may write must not make a reader's function fail or its
+-- output ill-formed, for them or anyone else:
+--   - dates and times: every one a user gives is refused with 22023 unless
+--     finite (src/finite_time.c: capa_open's and the register's due dates,
+--     action items' due, capa_import's stamps and dues, an intake's
+--     constant due dates).  capa_open(close_due => '-infinity') was taken
+--     by 0.2.0 and made capa_report_html() fail with 22008 for everyone: the
+--     report lists such a record as overdue with its due date as stored
+--     and no number of days (the other readers already coped).
+--   - blank text: one rule, capa_text_blank() in C and capa_blank(text) in
+--     SQL (src/text_blank.c): Unicode White_Space and the invisible format
+--     characters (U+200B-U+200D, U+2060, U+FEFF, U+180E) in a UTF-8
+--     database, ASCII whitespace in others.  capa_conformance and the
+--     review snapshot's label judged with the regex class [:space:]; now
+--     with capa_blank.  (The label's CHECK constraint keeps [:space:]: a
+--     restored snapshot must load as it was taken.)
+--   - report_escape, through which every text of capa_report_html passes,
+--     writes the characters XML does not allow and Unicode's
+--     non-characters as U+FFFD: C0 controls but tab, LF and CR, DEL and the
+--     C1 controls, U+FDD0-U+FDEF, and U+xFFFE/U+xFFFF of every plane.  The
+--     text is stored as given (0.2.0 stored it too); the page is well-formed.
+CREATE FUNCTION @extschema@.capa_blank(value text) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_blank(text) IS
+    'whether text is empty or shows nothing (Unicode White_Space and the zero-width and invisible format characters U+200B-U+200D, U+2060, U+FEFF, U+180E; ASCII whitespace in a database that is not UTF-8): the rule capa applies to every required text';
+
+CREATE OR REPLACE FUNCTION @extschema@.report_escape(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $escape$
+-- & first, so the entities the other replacements make stay intact; the
+-- characters XML 1.0 does not allow, and Unicode's non-characters, become
+-- U+FFFD: C0 controls but tab, LF and CR; DEL and the C1 controls;
+-- U+FDD0-U+FDEF; U+xFFFE and U+xFFFF of every plane
+SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+           pg_catalog.regexp_replace(COALESCE(value, ''),
+               '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFDD0-\uFDEF\uFFFE\uFFFF\U0001FFFE\U0001FFFF\U0002FFFE\U0002FFFF\U0003FFFE\U0003FFFF\U0004FFFE\U0004FFFF\U0005FFFE\U0005FFFF\U0006FFFE\U0006FFFF\U0007FFFE\U0007FFFF\U0008FFFE\U0008FFFF\U0009FFFE\U0009FFFF\U000AFFFE\U000AFFFF\U000BFFFE\U000BFFFF\U000CFFFE\U000CFFFF\U000DFFFE\U000DFFFF\U000EFFFE\U000EFFFF\U000FFFFE\U000FFFFF\U0010FFFE\U0010FFFF]',
+               U&'\FFFD', 'g'),
+           '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
+$escape$;
+COMMENT ON FUNCTION @extschema@.report_escape(text) IS
+    'text made safe for HTML and SVG content and attribute values (& < > " '' escaped; control characters, DEL, C1 controls and Unicode non-characters replaced by U+FFFD); NULL gives the empty string';
+
+-- the overdue list copes with a due date stored as -infinity
+CREATE OR REPLACE FUNCTION @extschema@.capa_report_html(
+        period_start date DEFAULT (pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now()))
+                                   OPERATOR(pg_catalog.-) '11 months'::interval)::date,
+        period_end date DEFAULT pg_catalog.timezone('UTC', pg_catalog.now())::date,
+        title text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $report$
+DECLARE
+    esc_title text := @extschema@.report_escape(COALESCE(title, 'Nonconformities, corrective actions and improvement'));
+    today date := pg_catalog.timezone('UTC', pg_catalog.now())::date;
+    first_month date;
+    last_month date;
+    s record;           -- capa.kpi_summary
+    m record;           -- the period's months, as arrays
+    c record;           -- the Pareto of causes, as arrays
+    d record;           -- the latest digest
+    overdue_rows text;
+    overdue_shown integer;
+    overdue_all bigint;
+    tiles text;
+    html text;
+BEGIN
+    IF period_start IS NULL OR period_end IS NULL THEN
+        RAISE EXCEPTION 'period_start and period_end must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT pg_catalog.isfinite(period_start) OR NOT pg_catalog.isfinite(period_end) THEN
+        RAISE EXCEPTION 'the report period must be finite dates' USING ERRCODE = '22023';
+    END IF;
+    IF period_end < period_start THEN
+        RAISE EXCEPTION 'the report period ends before it starts'
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('period_start is %s, period_end is %s.',
+                                             pg_catalog.to_char(period_start, 'YYYY-MM-DD'), pg_catalog.to_char(period_end, 'YYYY-MM-DD'));
+    END IF;
+    -- whole months (UTC) that overlap the period, up to this one: later
+    -- months have no figures yet
+    first_month := pg_catalog.date_trunc('month', period_start)::date;
+    last_month := pg_catalog.date_trunc('month', LEAST(period_end, today))::date;
+    IF (pg_catalog.date_part('year', period_end) - pg_catalog.date_part('year', period_start)) * 12
+       + pg_catalog.date_part('month', period_end) - pg_catalog.date_part('month', period_start) >= 120 THEN
+        RAISE EXCEPTION 'the report period is longer than 120 months'
+            USING ERRCODE = '22023', HINT = 'Report on ten years or less; the monthly charts need room for their bars.';
+    END IF;
+
+    SELECT * INTO s FROM @extschema@.kpi_summary;
+
+    SELECT pg_catalog.array_agg(pg_catalog.to_char(g.month, 'Mon YY') ORDER BY g.month) AS labels,
+           pg_catalog.array_agg(k.backlog_end::numeric ORDER BY g.month) AS backlog,
+           pg_catalog.array_agg(k.overdue_end::numeric ORDER BY g.month) AS overdue,
+           pg_catalog.array_agg(COALESCE(k.opened, 0)::numeric ORDER BY g.month) AS opened,
+           pg_catalog.array_agg(COALESCE(k.closed, 0)::numeric ORDER BY g.month) AS closed,
+           pg_catalog.array_agg(k.on_time_rate ORDER BY g.month) AS on_time,
+           COALESCE(pg_catalog.sum(k.opened), 0) AS opened_sum,
+           COALESCE(pg_catalog.sum(k.closed), 0) AS closed_sum,
+           COALESCE(pg_catalog.sum(k.cancelled), 0) AS cancelled_sum,
+           COALESCE(pg_catalog.sum(k.reopened), 0) AS reopened_sum
+      INTO m
+      FROM pg_catalog.generate_series(first_month::timestamp, last_month::timestamp, '1 month'::interval) AS g(month)
+      LEFT JOIN @extschema@.kpi_monthly k ON k.month OPERATOR(pg_catalog.=) g.month::date;
+
+    -- causes of analysed records, largest first (at most 10 bars; the
+    -- cumulative share counts them all), and the records without a cause
+    SELECT pg_catalog.array_agg(p.cause_category ORDER BY p.rank) FILTER (WHERE p.shown) AS labels,
+           pg_catalog.array_agg(p.records::numeric ORDER BY p.rank) FILTER (WHERE p.shown) AS records,
+           pg_catalog.array_agg(p.cumulative ORDER BY p.rank) FILTER (WHERE p.shown) AS cumulative,
+           pg_catalog.count(*) FILTER (WHERE p.cause_category IS NOT NULL) AS causes,
+           COALESCE(pg_catalog.sum(p.records) FILTER (WHERE p.cause_category IS NULL), 0) AS unanalysed
+      INTO c
+      FROM (SELECT b.cause_category, b.records,
+                   b.cause_category IS NOT NULL AND pg_catalog.row_number() OVER w OPERATOR(pg_catalog.<=) 10 AS shown,
+                   pg_catalog.row_number() OVER w AS rank,
+                   pg_catalog.sum(b.records) OVER w OPERATOR(pg_catalog./) pg_catalog.sum(b.records) OVER all_of AS cumulative
+              FROM @extschema@.kpi_by_cause b
+            WINDOW all_of AS (PARTITION BY b.cause_category IS NULL),
+                   w AS (all_of ORDER BY b.records DESC, b.cause_category ROWS UNBOUNDED PRECEDING)) p;
+
+    SELECT g.digest, g.issued_at, g.issued_by INTO d
+      FROM @extschema@.digest g ORDER BY g.id DESC LIMIT 1;
+
+    -- the overdue records, longest overdue first: open, with a due date
+    -- missed, as kpi_record defines it (test/report.sh checks they agree);
+    -- the due date shown is the earliest one missed
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               '<tr><td>%s</td><td>%s</td><td class="sev-%s">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>',
+               @extschema@.report_escape(o.id), @extschema@.report_escape(o.title), @extschema@.report_escape(o.severity),
+               @extschema@.report_escape(o.severity), @extschema@.report_escape(o.owner), @extschema@.report_escape(o.missed),
+               CASE WHEN pg_catalog.isfinite(o.due) THEN pg_catalog.to_char(o.due, 'YYYY-MM-DD') ELSE o.due::text END,
+               o.days), '' ORDER BY o.due, o.sev DESC, o.ref),
+           pg_catalog.count(*), pg_catalog.max(o.total)
+      INTO overdue_rows, overdue_shown, overdue_all
+      FROM (SELECT r.id::text AS id, r.id AS ref, r.title, r.severity::text AS severity, r.severity AS sev, r.owner,
+                   pg_catalog.concat_ws(', ', CASE WHEN x.contain IS NOT NULL THEN 'containment' END,
+                                        CASE WHEN x.close IS NOT NULL THEN 'closure' END,
+                                        CASE WHEN x.effectiveness IS NOT NULL THEN 'effectiveness check' END) AS missed,
+                   pg_catalog.timezone('UTC', x.first)::date AS due,
+                   -- a due date stored as -infinity (0.2.0 took one) is overdue by no number of days
+                   CASE WHEN pg_catalog.isfinite(x.first)
+                        THEN pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) x.first) / 86400)::bigint
+                   END AS days,
+                   pg_catalog.count(*) OVER () AS total
+              FROM @extschema@.register r
+             -- the due dates missed, and the first of them
+             CROSS JOIN LATERAL (SELECT y.contain, y.close, y.effectiveness,
+                                        LEAST(y.contain, y.close, y.effectiveness) AS first
+                                   FROM (SELECT
+                       CASE WHEN r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                                 AND r.contain_due < pg_catalog.now() THEN r.contain_due END AS contain,
+                       CASE WHEN r.close_due < pg_catalog.now() THEN r.close_due END AS close,
+                       CASE WHEN r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                                 AND r.effectiveness_due < pg_catalog.now() THEN r.effectiveness_due END AS effectiveness) y) x
+             WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state AND x.first IS NOT NULL
+             ORDER BY due, sev DESC, ref
+             LIMIT 50) o;
+
+    -- the headline figures: the register now, and rates over every closure
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               '<div class="tile%s"><div class="value">%s</div><div class="name">%s</div><div class="note">%s</div></div>',
+               CASE WHEN t.alert THEN ' alert' END, @extschema@.report_escape(t.value),
+               @extschema@.report_escape(t.name), @extschema@.report_escape(t.note)), '' ORDER BY t.ord)
+      INTO tiles
+      FROM (VALUES
+        (1, s.open_total::text, 'open records', pg_catalog.format('%s critical, %s major, %s minor, %s observation',
+             s.open_critical, s.open_major, s.open_minor, s.open_observation), false),
+        (2, s.overdue_total::text, 'overdue records', pg_catalog.format('%s containment, %s closure, %s effectiveness check; %s action items overdue',
+             s.overdue_contain, s.overdue_close, s.overdue_effectiveness, s.overdue_actions), s.overdue_total > 0),
+        (3, COALESCE(s.mean_days_to_close::text || ' d', U&'\2013'), 'mean time to close',
+             CASE WHEN s.closed_total > 0 THEN pg_catalog.format('median %s days; closures to date: %s', s.median_days_to_close, s.closed_total)
+                  ELSE 'no closure yet' END, false),
+        (4, COALESCE(pg_catalog.round(s.on_time_closure_rate * 100) || '%', U&'\2013'), 'closed on time',
+             'closures by their close due date', false),
+        (5, COALESCE(pg_catalog.round(s.first_time_effective_rate * 100) || '%', U&'\2013'), 'effective first time',
+             'closures whose first effectiveness check succeeded', false),
+        (6, COALESCE(pg_catalog.round(s.reopen_rate * 100) || '%', U&'\2013'), 'reopen rate',
+             pg_catalog.format('reopens per closure; reopens to date: %s', s.reopened_total), false),
+        (7, COALESCE(pg_catalog.round(s.recurrence_rate * 100) || '%', U&'\2013'), 'recurrence rate',
+             'analyses that found a similar earlier nonconformity', false),
+        (8, s.improvements_open::text, 'improvements open',
+             pg_catalog.format('%s closed in the last 12 months', s.improvements_closed_12m), false)
+      ) AS t(ord, value, name, note, alert);
+
+    html := pg_catalog.format($page$<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="generator" content="capa capa_report_html()"/>
+<title>%1$s</title>
+<style>
+body{font-family:system-ui,"Segoe UI","DejaVu Sans",Helvetica,Arial,sans-serif;color:#1a202c;margin:24px auto;max-width:1240px;padding:0 16px;font-size:14px}
+h1{font-size:24px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 10px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
+.meta{color:#4a5568;margin:2px 0}
+.digest{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
+.tiles{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.tile{border:1px solid #e2e8f0;border-left:5px solid #2b6cb0;border-radius:6px;padding:10px 12px}
+.tile.alert{border-left-color:#c53030}
+.tile .value{font-size:28px;font-weight:600}
+.tile.alert .value{color:#c53030}
+.tile .name{font-weight:600}
+.tile .note,.period{color:#4a5568;font-size:12px}
+.charts{display:grid;grid-template-columns:repeat(2,1fr);gap:16px}
+figure{margin:0;border:1px solid #e2e8f0;border-radius:6px;padding:8px}
+figcaption{color:#4a5568;font-size:12px;margin-top:4px}
+svg.chart{width:100%%;height:auto}
+table{border-collapse:collapse;width:100%%}
+th,td{border-bottom:1px solid #e2e8f0;padding:5px 8px;text-align:left;vertical-align:top}
+th{background:#f7fafc}
+td.num{text-align:right}
+td.sev-critical,td.sev-major{color:#c53030;font-weight:600}
+dl{font-size:12px;color:#4a5568}
+dt{font-weight:600;color:#1a202c}
+dd{margin:0 0 6px 16px}
+@media print{body{margin:0;max-width:none;font-size:11px}.tiles{grid-template-columns:repeat(4,1fr)}figure,.tile,tr{break-inside:avoid}h2{break-after:avoid}@page{size:A4;margin:12mm}}
+</style>
+</head>
+<body>
+<header>
+<h1>%1$s</h1>
+<p class="meta">Management review input (ISO/IEC 27001:2022 9.3.2 c): trends in nonconformities and corrective actions. Period: %2$s to %3$s (whole months, UTC).</p>
+<p class="meta">Generated %4$s UTC by %5$s from database %6$s.</p>
+<p class="meta">%7$s</p>
+</header>
+<h2>The register now</h2>
+<div class="tiles">%8$s</div>
+<p class="period">In the period: %9$s opened, %10$s closed, %11$s cancelled, %12$s reopened.</p>
+<h2>Trends and causes</h2>
+<div class="charts">
+<figure>%13$s<figcaption>Records open at each month end (current month: if nothing changes), and of those, past their close due date.</figcaption></figure>
+<figure>%14$s<figcaption>Records opened and closed in each month; closures count in the month they happened.</figcaption></figure>
+<figure>%15$s<figcaption>Open records now, by whole days since they were opened.</figcaption></figure>
+<figure>%16$s<figcaption>All analysed records by cause category, largest first, with the cumulative share%17$s.</figcaption></figure>
+<figure>%18$s<figcaption>Over every closure to date: closed by the due date, effective at the first check, reopened, and analyses that found a similar earlier nonconformity.</figcaption></figure>
+<figure>%19$s<figcaption>Closures by their due date, per month of closure; no point for a month without closures.</figcaption></figure>
+</div>
+<h2>Overdue records</h2>
+%20$s
+<h2>Definitions</h2>
+<dl>
+<dt>Open</dt><dd>Neither closed nor cancelled.</dd>
+<dt>Overdue</dt><dd>Open and past the close due date; or not contained past the containment due date; or implemented past the effectiveness-check due date.</dd>
+<dt>Closed on time</dt><dd>Closed at or before the close due date; closures without one are left out.</dd>
+<dt>Effective first time</dt><dd>Closed after an effectiveness check, and no check ever found the action ineffective.</dd>
+<dt>Recurrence</dt><dd>An analysis that names an earlier record with a similar nonconformity (10.2 b 3).</dd>
+</dl>
+<p class="meta">Figures from the capa.kpi_* views; the same definitions as every dashboard that reads them.</p>
+</body>
+</html>
+$page$,
+        esc_title,
+        pg_catalog.to_char(first_month, 'YYYY-MM-DD'),
+        pg_catalog.to_char(period_end, 'YYYY-MM-DD'),
+        pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()), 'YYYY-MM-DD HH24:MI'),
+        @extschema@.report_escape(CURRENT_USER),
+        @extschema@.report_escape(pg_catalog.current_database()),
+        CASE WHEN d.digest IS NULL
+             THEN 'No audit-trail digest recorded yet: a verifier runs capa_digest() and keeps its value outside the database.'
+             ELSE pg_catalog.format('Latest audit-trail digest, issued %s UTC by %s: <span class="digest">%s</span>',
+                                    pg_catalog.to_char(pg_catalog.timezone('UTC', d.issued_at), 'YYYY-MM-DD HH24:MI'),
+                                    @extschema@.report_escape(d.issued_by), @extschema@.report_escape(d.digest)) END,
+        tiles,
+        m.opened_sum, m.closed_sum, m.cancelled_sum, m.reopened_sum,
+        @extschema@.report_chart('backlog', 'Backlog at month end', 'lines', m.labels,
+                                 ARRAY['open', 'overdue'], ARRAY[m.backlog, m.overdue]),
+        @extschema@.report_chart('opened-closed', 'Opened and closed per month', 'bars', m.labels,
+                                 ARRAY['opened', 'closed'], ARRAY[m.opened, m.closed]),
+        @extschema@.report_chart('aging', 'Age of open records', 'bars',
+                                 ARRAY['0-30 days', '31-90 days', '91-180 days', 'over 180 days'], ARRAY['open records'],
+                                 ARRAY[s.aging_0_30, s.aging_31_90, s.aging_91_180, s.aging_over_180]::numeric[]),
+        @extschema@.report_chart('causes', 'Pareto of causes', 'bars', c.labels, ARRAY['records'], c.records,
+                                 cumulative => c.cumulative),
+        CASE WHEN c.unanalysed > 0 OR c.causes > 10
+             THEN pg_catalog.format('; not shown: %s', pg_catalog.concat_ws(' and ',
+                      CASE WHEN c.causes > 10 THEN pg_catalog.format('%s smaller categories', c.causes - 10) END,
+                      CASE WHEN c.unanalysed > 0 THEN pg_catalog.format('%s records without a cause category (not analysed yet, analysed without one, or improvements)', c.unanalysed) END))
+        END,
+        @extschema@.report_chart('effectiveness', 'Effectiveness of corrective actions', 'bars',
+                                 ARRAY['closed on time', 'effective first time', 'reopened', 'recurrence'], ARRAY['rate'],
+                                 ARRAY[s.on_time_closure_rate, s.first_time_effective_rate, s.reopen_rate, s.recurrence_rate],
+                                 percent => true),
+        @extschema@.report_chart('on-time', 'Closed on time, per month', 'lines', m.labels,
+                                 ARRAY['on-time closure rate'], m.on_time, percent => true),
+        CASE WHEN overdue_shown = 0 THEN '<p>No record is overdue.</p>'
+             ELSE '<table class="overdue"><thead><tr><th>Reference</th><th>Title</th><th>Severity</th><th>Owner</th>'
+                  '<th>Missed</th><th>Due</th><th>Days overdue</th></tr></thead><tbody>' || overdue_rows || '</tbody></table>'
+                  || CASE WHEN overdue_all > overdue_shown
+                          THEN pg_catalog.format('<p class="meta">%s more overdue records are not listed (capa.kpi_record has them all).</p>',
+                                                 overdue_all - overdue_shown) ELSE '' END
+        END);
+    RETURN html;
+END
+$report$;
+COMMENT ON FUNCTION @extschema@.capa_report_html(date, date, text) IS
+    'the management-review report: one self-contained HTML page (inline SVG charts, no external resources) of the KPIs now and per month of the period; read-only, with the caller''s privileges';
+
+
+-- blank evidence judged by capa_blank
+CREATE OR REPLACE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
+    RETURNS TABLE (item text, requirement text, status text, evidence text, fields text[],
+                   action_ids bigint[], audit_seq bigint[], recorded_by name,
+                   recorded_at timestamptz, detail text)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $conformance$
+DECLARE
+    r           @extschema@.register;
+    src         jsonb;      -- field -> {seq, by, at} of the latest audit row that wrote it (not NULL)
+    cancelled   boolean;
+    why_cancel  text;
+    no_action   boolean;
+    n_actions   integer;
+    n_done      integer;
+    act_ids     bigint[];
+    act_text    text;
+    act_seqs    bigint[];
+    verify_seqs bigint[];
+    all_seqs    bigint[];
+    n_chains    integer;
+    first_by    name;
+    first_at    timestamptz;
+    problems    text;
+    n_problems  integer;
+    verifier_owns boolean;
+    f           text[];
+BEGIN
+    IF capa_conformance.id IS NULL THEN
+        RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT g.* INTO r FROM @extschema@.register g
+     WHERE g.id OPERATOR(@extschema@.=) capa_conformance.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'capa record % does not exist', capa_conformance.id USING ERRCODE = 'undefined_object';
+    END IF;
+
+    SELECT pg_catalog.jsonb_object_agg(x.key, pg_catalog.jsonb_build_object('seq', x.seq, 'by', x.actor, 'at', x.at))
+      INTO src
+      FROM (SELECT DISTINCT ON (e.key) e.key, a.seq, a.actor, a.at
+              FROM @extschema@.audit a, pg_catalog.jsonb_each(a.changed) e
+             WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+               AND e.value OPERATOR(pg_catalog.<>) 'null'::jsonb
+             ORDER BY e.key, a.seq DESC) x;
+    src := COALESCE(src, '{}'::jsonb);
+
+    cancelled := r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state;
+    why_cancel := 'the record was cancelled before this step: ' OPERATOR(pg_catalog.||)
+                  COALESCE(pg_catalog.left(r.cancel_reason, 200), '');
+    no_action := r.action_required IS FALSE;
+
+    SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE a.done),
+           pg_catalog.array_agg(a.id ORDER BY a.id),
+           pg_catalog.string_agg(pg_catalog.format('#%s (%s): %s', a.id, a.owner,
+                                 COALESCE(pg_catalog.left(a.evidence, 200), 'not done')), '; ' ORDER BY a.id)
+      INTO n_actions, n_done, act_ids, act_text
+      FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
+    -- each action item's completion (done is final: one row per item)
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO act_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'done') OPERATOR(pg_catalog.=) 'true'::jsonb;
+    -- every effectiveness review, ineffective ones included
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO verify_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'effective') OPERATOR(pg_catalog.<>) 'null'::jsonb;
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq),
+           pg_catalog.count(DISTINCT COALESCE(a.action_id, 0)),
+           (pg_catalog.array_agg(a.actor ORDER BY a.seq))[1],
+           (pg_catalog.array_agg(a.at ORDER BY a.seq))[1]
+      INTO all_seqs, n_chains, first_by, first_at
+      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+    SELECT pg_catalog.count(*), pg_catalog.string_agg(DISTINCT v.problem, ', ')
+      INTO n_problems, problems
+      FROM @extschema@.capa_audit_verify(record => r.id) v;
+
+    -- a) react: control and correct it, deal with the consequences
+    item := 'a';
+    requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
+    fields := ARRAY['containment', 'consequences'];
+    action_ids := NULL;
+    IF r.kind OPERATOR(pg_catalog.<>) 'corrective' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE r.kind WHEN 'preventive' THEN 'a preventive record: no nonconformity has occurred'
+                  ELSE 'an improvement (10.1): no nonconformity has occurred' END;
+    ELSIF NOT @extschema@.capa_blank(r.containment) AND NOT @extschema@.capa_blank(r.consequences) THEN
+        status := 'met';
+        evidence := pg_catalog.format('containment: %s; consequences: %s',
+                                      pg_catalog.left(r.containment, 200), pg_catalog.left(r.consequences, 200));
+        detail := 'contained by ' OPERATOR(pg_catalog.||) r.contained_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_contain' END;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+    ELSE
+        audit_seq := NULL;
+    END IF;
+    recorded_by := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'by')::name;
+    recorded_at := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+    IF status OPERATOR(pg_catalog.<>) 'met' THEN recorded_by := NULL; recorded_at := NULL; END IF;
+    RETURN NEXT;
+
+    -- b) evaluate the need for action: review, causes, similar nonconformities
+    item := 'b';
+    requirement := 'evaluate the need for action to eliminate the causes: review the nonconformity, determine its causes, and whether similar nonconformities exist or could occur';
+    action_ids := NULL;
+    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'cause_category', 'why_chain',
+               'related', 'action_required', 'no_action_justification'];
+    -- the columns that hold the analysis (once recorded), else those it needs
+    fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
+                     WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
+    IF fields OPERATOR(pg_catalog.=) '{}'::text[] THEN
+        fields := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'action_required'];
+    END IF;
+    IF r.kind OPERATOR(pg_catalog.=) 'improvement' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL;
+        detail := 'an improvement (10.1): no nonconformity whose causes need evaluating';
+    ELSIF NOT @extschema@.capa_blank(r.root_cause) AND r.rca_method IS NOT NULL
+          AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR NOT @extschema@.capa_blank(r.extent_of_condition))
+          AND r.action_required IS NOT NULL
+          AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification)) THEN
+        status := 'met';
+        evidence := pg_catalog.concat_ws('; ',
+            'root cause: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.root_cause, 200),
+            'method: ' OPERATOR(pg_catalog.||) r.rca_method,
+            'extent of condition: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_of_condition, 200),
+            'related: ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(r.related::text[], ', '),
+            CASE WHEN r.action_required THEN 'action required'
+                 ELSE 'no action required: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.no_action_justification, 200) END);
+        detail := 'analysed by ' OPERATOR(pg_catalog.||) r.analysed_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN no_action THEN 'no action required, but the justification is not recorded yet (capa_close records it)'
+                       ELSE 'awaiting capa_analyse' END;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+        SELECT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'by')::name,
+               (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'at')::timestamptz
+          INTO recorded_by, recorded_at
+          FROM pg_catalog.unnest(fields) x
+         ORDER BY (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint DESC LIMIT 1;
+    ELSE
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- c) implement any action needed
+    item := 'c';
+    requirement := 'implement any action needed';
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        action_ids := NULL;
+        detail := 'the analysis decided that no action is required' OPERATOR(pg_catalog.||)
+                  CASE WHEN r.no_action_justification IS NULL THEN ' (justification not recorded yet)' ELSE '' END;
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.state OPERATOR(@extschema@.=) ANY (ARRAY['implemented', 'verified', 'closed']::@extschema@.capa_state[])
+          AND n_actions OPERATOR(pg_catalog.>) 0 AND n_done OPERATOR(pg_catalog.=) n_actions THEN
+        status := 'met';
+        evidence := pg_catalog.format('%s action item(s), all done: %s', n_actions, act_text);
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence', 'implemented_at'];
+        action_ids := act_ids;
+        audit_seq := act_seqs OPERATOR(pg_catalog.||) (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'seq')::bigint;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'implemented by ' OPERATOR(pg_catalog.||) r.implemented_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := CASE WHEN n_actions OPERATOR(pg_catalog.>) 0 THEN act_text END;
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence'];
+        action_ids := act_ids; audit_seq := act_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN n_actions OPERATOR(pg_catalog.=) 0 THEN 'no action items yet: awaiting capa_add_action'
+                       ELSE pg_catalog.format('%s of %s action item(s) done; awaiting capa_implement', n_done, n_actions) END;
+    END IF;
+    RETURN NEXT;
+
+    -- d) review the effectiveness of any action taken
+    item := 'd';
+    requirement := 'review the effectiveness of any corrective action taken';
+    action_ids := NULL;
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        detail := 'no action was taken, so there is no effectiveness to review';
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.effective IS TRUE AND NOT @extschema@.capa_blank(r.verification_evidence) THEN
+        status := 'met';
+        evidence := 'effective: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.verification_evidence, 200);
+        fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        verifier_owns := r.verified_by::text OPERATOR(pg_catalog.=) r.owner
+            OR EXISTS (SELECT FROM @extschema@.action a
+                        WHERE a.capa_id OPERATOR(@extschema@.=) r.id
+                          AND a.owner OPERATOR(pg_catalog.=) r.verified_by::text);
+        detail := pg_catalog.format('verified by %s, who %s', r.verified_by,
+                  CASE WHEN verifier_owns THEN 'owns the record or one of its action items (segregation of duties was off)'
+                       ELSE 'owns neither the record nor its action items' END)
+                  OPERATOR(pg_catalog.||)
+                  CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0 AND r.effective IS FALSE
+                       THEN pg_catalog.format('the last review found the action ineffective (%s time(s)): new action, then capa_verify', r.ineffective_count)
+                       ELSE 'awaiting capa_verify' END;
+    END IF;
+    RETURN NEXT;
+
+    -- e) make changes to the ISMS, if necessary
+    item := 'e';
+    requirement := 'make changes to the information security management system, if necessary';
+    action_ids := NULL;
+    IF NOT @extschema@.capa_blank(r.isms_changes) THEN
+        status := 'met';
+        evidence := pg_catalog.left(r.isms_changes, 200);
+        fields := ARRAY['isms_changes'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := CASE WHEN @extschema@.capa_no_isms_change(r.isms_changes)
+                       THEN 'no ISMS change made (listed in capa.closed_without_isms_change)'
+                       ELSE 'ISMS changes recorded' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['isms_changes']; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_close' END;
+    END IF;
+    RETURN NEXT;
+
+    -- f) documented information: the nature of the nonconformity and the actions taken
+    item := 'f';
+    requirement := 'retain documented information as evidence of the nature of the nonconformities and any subsequent actions taken';
+    action_ids := act_ids;
+    fields := ARRAY['title', 'description', 'source', 'severity', 'audit'];
+    evidence := pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
+                                  n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]);
+    audit_seq := all_seqs;
+    recorded_by := first_by;
+    recorded_at := first_at;
+    IF n_problems OPERATOR(pg_catalog.=) 0 THEN
+        status := 'met';
+        detail := 'capa_audit_verify finds the record''s chains intact';
+    ELSE
+        status := 'not_met';
+        detail := pg_catalog.format('capa_audit_verify finds %s problem(s): %s', n_problems, problems);
+    END IF;
+    RETURN NEXT;
+
+    -- g) documented information: the results of any corrective action
+    item := 'g';
+    requirement := 'retain documented information as evidence of the results of any corrective action';
+    action_ids := NULL;
+    IF no_action THEN
+        status := CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state OR cancelled
+                       THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification', 'closed_at'];
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN status OPERATOR(pg_catalog.=) 'not_yet'
+                       THEN 'no action required; awaiting capa_close with the justification'
+                       ELSE 'no corrective action was taken: closed with the justification' END;
+    ELSIF r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AND r.effective IS TRUE THEN
+        status := 'met';
+        evidence := pg_catalog.format('closed; effective at the review%s: %s',
+                    CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                         THEN pg_catalog.format(' after %s ineffective one(s)', r.ineffective_count) ELSE '' END,
+                    pg_catalog.left(r.verification_evidence, 200));
+        fields := ARRAY['effective', 'verification_evidence', 'ineffective_count', 'closed_at'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'verification_evidence' OPERATOR(pg_catalog.->>) 'seq')::bigint,
+                           (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'closed by ' OPERATOR(pg_catalog.||) r.closed_by::text
+                  OPERATOR(pg_catalog.||) CASE WHEN r.reopen_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; reopened %s time(s) before', r.reopen_count) ELSE '' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'closed_at'];
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       ELSE 'awaiting the effectiveness review and capa_close' END;
+    END IF;
+    RETURN NEXT;
+END
+$conformance$;
+COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
+    'the clause 10.2 a-g checklist of one record: for each item its status (met, not_yet, not_applicable; f: not_met when the trail does not verify), the evidence, the columns, action items and audit rows that hold it, who recorded it and when';
+
+-- a blank label judged by capa_blank
+-- Fills a new snapshot: everything but the label is computed here, as the
+-- inserting role (SECURITY INVOKER), so it reads only what that role may
+CREATE OR REPLACE FUNCTION @extschema@.capa_review_snapshot_fill() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $fill$
+BEGIN
+    IF NEW.content_hash IS NOT NULL THEN
+        -- a restored row (pg_restore; only the owner may write this column):
+        -- taken as it is, if its content still gives its hash
+        IF @extschema@.capa_review_snapshot_hash(NEW) OPERATOR(pg_catalog.<>) NEW.content_hash THEN
+            RAISE EXCEPTION 'review snapshot % does not match its content_hash', NEW.id
+                USING ERRCODE = 'data_corrupted';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.label IS NULL THEN
+        RAISE EXCEPTION 'a review snapshot needs a label' USING ERRCODE = 'not_null_violation',
+            COLUMN = 'label';
+    END IF;
+    IF @extschema@.capa_blank(NEW.label) THEN
+        RAISE EXCEPTION 'the label of a review snapshot must not be blank' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- one snapshot at a time, so each links to the one before
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('capa.review_snapshot'));
+    -- the digest first: it waits for the audit writers in flight and holds
+    -- new ones back until this transaction ends, so the KPIs read below
+    -- (each statement a new snapshot at READ COMMITTED) describe exactly the
+    -- trail the digest covers
+    NEW.digest := @extschema@.capa_digest();
+    SELECT pg_catalog.max(d.id) INTO NEW.digest_id FROM @extschema@.digest d
+     WHERE d.digest OPERATOR(pg_catalog.=) NEW.digest;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.app_user := NULLIF(pg_catalog.current_setting('capa.app_user', true), '');
+    SELECT pg_catalog.to_jsonb(k) INTO NEW.kpis FROM @extschema@.kpi_summary k;
+    SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m) ORDER BY m.month), '[]'::jsonb)
+      INTO NEW.monthly FROM @extschema@.kpi_monthly m;
+    NEW.breakdowns := pg_catalog.jsonb_build_object(
+        'by_severity', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.severity), '[]'::jsonb)
+                          FROM @extschema@.kpi_by_severity b),
+        'by_source', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.records DESC, b.source), '[]'::jsonb)
+                        FROM @extschema@.kpi_by_source b),
+        'by_cause', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b) ORDER BY b.records DESC, b.cause_category), '[]'::jsonb)
+                       FROM @extschema@.kpi_by_cause b));
+    SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'id', r.id, 'kind', r.kind, 'severity', r.severity, 'state', r.state, 'title', r.title,
+               'owner', r.owner, 'org_unit', r.org_unit, 'opened_at', r.opened_at,
+               'contain_due', r.contain_due, 'close_due', r.close_due, 'effectiveness_due', r.effectiveness_due,
+               'overdue', k.is_overdue,
+               'days_open', pg_catalog.round(EXTRACT(epoch FROM NEW.taken_at OPERATOR(pg_catalog.-) r.opened_at)
+                                             OPERATOR(pg_catalog./) 86400, 1),
+               'actions_pending', (SELECT pg_catalog.count(*) FROM @extschema@.action a
+                                    WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND NOT a.done),
+               'reopen_count', r.reopen_count, 'ineffective_count', r.ineffective_count)
+               ORDER BY r.id), '[]'::jsonb)
+      INTO NEW.open_items
+      FROM @extschema@.register r
+      JOIN @extschema@.kpi_record k ON k.id OPERATOR(@extschema@.=) r.id
+     WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
+    SELECT s.content_hash INTO NEW.prev_hash FROM @extschema@.review_snapshot s ORDER BY s.id DESC LIMIT 1;
+    NEW.content_hash := @extschema@.capa_review_snapshot_hash(NEW);
+    RETURN NEW;
+END
+$fill$;
+COMMENT ON FUNCTION @extschema@.capa_review_snapshot_fill() IS
+    'fills a new capa.review_snapshot row (digest, KPIs, open items, hash chain) as the inserting role; a restored row is checked against its hash';
+
+REVOKE ALL ON FUNCTION @extschema@.capa_blank(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_blank(text) TO capa_reader;
 
 -- end of [report]
 --

@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "capa.h"
 #include "catalog.h"
+#include "finite_time.h"
 #include "import.h"
 #include "kpi.h"
 #include "org_unit.h"
@@ -34,9 +35,13 @@
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
 
-/* Raise 23502/22023 unless a text column of the action is present */
+/*
+ * Raise 23502/22023 unless a text column of the action is present.  Text
+ * an update leaves as it was is not judged again: a value a former rule
+ * let through (0.2.0 took Unicode blanks for text) does not stop the item.
+ */
 static void
-require_action_text(Relation rel, HeapTuple tup, AttrNumber attnum)
+require_action_text(Relation rel, HeapTuple oldtup, HeapTuple tup, AttrNumber attnum)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	bool		isnull;
@@ -48,7 +53,8 @@ require_action_text(Relation rel, HeapTuple tup, AttrNumber attnum)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("an action item requires \"%s\"", column),
 				 errtablecol(rel, attnum)));
-	if (capa_text_blank(d))
+	if ((oldtup == NULL || capa_column_changed(tupdesc, oldtup, tup, attnum)) &&
+		capa_text_blank(d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("an action item requires a non-empty \"%s\"", column),
@@ -187,13 +193,18 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("an action item requires \"capa_id\""),
 				 errtablecol(rel, cat->act[ACT_CAPA_ID])));
-	require_action_text(rel, newtup, cat->act[ACT_DESCRIPTION]);
-	require_action_text(rel, newtup, cat->act[ACT_OWNER]);
+	require_action_text(rel, oldtup, newtup, cat->act[ACT_DESCRIPTION]);
+	require_action_text(rel, oldtup, newtup, cat->act[ACT_OWNER]);
 	if (heap_attisnull(newtup, cat->act[ACT_DUE], tupdesc))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("an action item requires \"due\""),
 				 errtablecol(rel, cat->act[ACT_DUE])));
+	/* a due date given or moved is finite (one stored by 0.2.0 may stay) */
+	if (oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_DUE]))
+		capa_require_finite("an action item", "due",
+							TupleDescAttr(tupdesc, cat->act[ACT_DUE] - 1)->atttypid,
+							heap_getattr(newtup, cat->act[ACT_DUE], tupdesc, &isnull));
 	is_done = !heap_attisnull(newtup, cat->act[ACT_DONE], tupdesc) &&
 		DatumGetBool(heap_getattr(newtup, cat->act[ACT_DONE], tupdesc, &isnull));
 	if (was_done)
@@ -203,7 +214,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 						(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
 				 errdetail("Completion is final: its evidence stays as recorded.")));
 	if (is_done)
-		require_action_text(rel, newtup, cat->act[ACT_EVIDENCE]);
+		require_action_text(rel, oldtup, newtup, cat->act[ACT_EVIDENCE]);
 	else if (!heap_attisnull(newtup, cat->act[ACT_EVIDENCE], tupdesc))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

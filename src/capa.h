@@ -43,8 +43,14 @@ extern TriggerData *capa_trigger_preamble(FunctionCallInfo fcinfo,
 extern bool capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup,
 								HeapTuple newtup, AttrNumber attnum);
 
-/* True if a text Datum is empty or whitespace only */
+/*
+ * True if a text Datum (or len bytes of text in the server encoding) is
+ * empty or made only of characters that show nothing: Unicode White_Space
+ * and the invisible format characters in UTF-8, ASCII whitespace in other
+ * encodings (text_blank.c has the list)
+ */
 extern bool capa_text_blank(Datum value);
+extern bool capa_blank_bytes(const char *p, int len);
 
 /* Up to a few column replacements for heap_modify_tuple_by_cols */
 #define CAPA_MAX_REPLACE 32

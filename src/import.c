@@ -65,6 +65,7 @@
 #include "audit.h"
 #include "capa.h"
 #include "catalog.h"
+#include "finite_time.h"
 #include "import.h"
 #include "kpi.h"
 #include "ref_format.h"
@@ -322,6 +323,15 @@ record_text(CapaKind kind, CapaState state)
 					capa_label_name(&capa_kind_labels, kind));
 }
 
+/* A name (the *_by stamps) is blank by the rule text is (text_blank.c) */
+static bool
+name_blank(Datum value)
+{
+	const char *s = NameStr(*DatumGetName(value));
+
+	return capa_blank_bytes(s, strlen(s));
+}
+
 /* 23502 if NULL, 22023 if blank text */
 static void
 need_value(Datum *values, bool *nulls, TupleDesc tupdesc, AttrNumber attnum,
@@ -338,7 +348,7 @@ need_value(Datum *values, bool *nulls, TupleDesc tupdesc, AttrNumber attnum,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("%s: %s requires \"%s\"%s", row_label(), what, column, suffix)));
 	if ((att->atttypid == TEXTOID && capa_text_blank(values[attnum - 1])) ||
-		(att->atttypid == NAMEOID && NameStr(*DatumGetName(values[attnum - 1]))[0] == '\0'))
+		(att->atttypid == NAMEOID && name_blank(values[attnum - 1])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s requires a non-empty \"%s\"%s", row_label(), what,
@@ -411,7 +421,18 @@ judge_actions(CapaKind kind, CapaState state, const RulePath *path, Datum *value
 		static const CapaActionColumn required[] = {ACT_DESCRIPTION, ACT_OWNER, ACT_DUE};
 		static const char *const required_key[] = {"description", "owner", "due"};
 		bool		done = !a->nulls[ACT_DONE] && DatumGetBool(a->values[ACT_DONE]);
+		static const CapaActionColumn times[] = {ACT_DUE, ACT_CREATED_AT, ACT_DONE_AT};
+		static const char *const time_key[] = {"due", "created_at", "done_at"};
 
+		for (i = 0; i < (int) lengthof(times); i++)
+		{
+			Oid			typid = get_atttype(cat->action_relid, cat->act[times[i]]);
+
+			/* the message is built only for a refusal: this runs for every item */
+			if (!a->nulls[times[i]] && !capa_is_finite(typid, a->values[times[i]]))
+				capa_require_finite(psprintf("%s: action %d", row_label(), n), time_key[i],
+									typid, a->values[times[i]]);
+		}
 		for (i = 0; i < (int) lengthof(required); i++)
 		{
 			CapaActionColumn c = required[i];
@@ -614,6 +635,14 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 	int			f;
 
 	heap_deform_tuple(newtup, tupdesc, values, nulls);
+	/* every date and time of the row is finite (stamps, due dates) */
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && !nulls[i] && !capa_is_finite(att->atttypid, values[i]))
+			capa_require_finite(row_label(), NameStr(att->attname), att->atttypid, values[i]);
+	}
 #define COL(c) (cat->reg[c])
 #define ISNULL(attnum) (nulls[(attnum) - 1])
 #define VALUE(attnum) (values[(attnum) - 1])

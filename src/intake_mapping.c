@@ -35,6 +35,7 @@
 
 #include "capa.h"
 #include "catalog.h"
+#include "finite_time.h"
 #include "intake.h"
 
 /* capa_open's parameters: name, argument type, required */
@@ -142,6 +143,8 @@ validate_value(IntakeParam p, const char *text)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("capa_intake: the mapping gives \"%s\" a blank value", params[p].name)));
+	if (params[p].type == 'z')
+		capa_require_finite("capa_intake: the mapping", params[p].name, TIMESTAMPTZOID, value);
 	if (p == INTAKE_KIND && capa_label_parse(&capa_kind_labels, text, strlen(text)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -12,6 +12,16 @@
  * and names the target by OID (regclass), so a renamed table keeps its
  * links; the qualified name at link time is kept for display.
  *
+ * Whatever the target table's owner defined (the key type's input
+ * function and domain checks, the equality operator, row-level security
+ * policies) runs as the caller, who named the table, as in any query of
+ * theirs on it; none of it runs while capa is switched to its own owner
+ * (capa_become_owner comes after the lookup, and only capa's tables are
+ * touched after it).  capa_unlink runs none of it for a caller who may not
+ * read the table.  capa.broken_link, which a reader runs without naming
+ * the tables, checks the rows as each table's owner, restricted
+ * (link_check.c).
+ *
  * IDENTIFICATION
  *	  src/link.c
  *
@@ -39,6 +49,7 @@
 #include "actor.h"
 #include "capa.h"
 #include "catalog.h"
+#include "link.h"
 #include "org_unit.h"
 
 PG_FUNCTION_INFO_V1(capa_link);
@@ -114,12 +125,8 @@ require_record(Datum record, Oid actor)
 									record);
 }
 
-/*
- * The primary key of rel: its index (InvalidOid if none), its number of
- * key columns, and the first one's attribute number
- */
-static int
-primary_key(Relation rel, Oid *pkey, AttrNumber *attnum)
+int
+capa_link_primary_key(Relation rel, Oid *pkey, AttrNumber *attnum)
 {
 	HeapTuple	indtup;
 	int			ncolumns;
@@ -137,15 +144,39 @@ primary_key(Relation rel, Oid *pkey, AttrNumber *attnum)
 	return ncolumns;
 }
 
-/* keystr read as keytype (22P02 and friends), and its value */
-static Datum
-key_value(Oid keytype, const char *keystr)
+Datum
+capa_link_key_value(Oid keytype, const char *keystr)
 {
 	Oid			typinput;
 	Oid			typioparam;
 
 	getTypeInputInfo(keytype, &typinput, &typioparam);
 	return OidInputFunctionCall(typinput, (char *) keystr, typioparam, -1);
+}
+
+/*
+ * The equality of the primary key index's operator class, whose input type
+ * may differ from the column's (varchar and domains use text_ops, enums
+ * anyenum); InvalidOid if it has none
+ */
+Oid
+capa_link_key_equality(Oid pkey)
+{
+	Oid			opclass = get_index_column_opclass(pkey, 1);
+	Oid			opcintype = get_opclass_input_type(opclass);
+
+	return get_opfamily_member(get_opclass_family(opclass), opcintype, opcintype,
+							   BTEqualStrategyNumber);
+}
+
+char *
+capa_link_lookup_query(Relation rel, AttrNumber attnum, Oid eqop)
+{
+	return psprintf("SELECT FROM %s t WHERE t.%s %s $1 LIMIT 1",
+					quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+											   RelationGetRelationName(rel)),
+					quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname)),
+					qualified_operator(eqop));
 }
 
 /* the key as its type writes it: '007' and '7' are one row, one link */
@@ -172,12 +203,10 @@ require_target_row(Oid target, text *key)
 	int			ncolumns;
 	AttrNumber	attnum;
 	Oid			keytype;
-	Oid			opfamily;
 	Oid			eqop;
 	Datum		value;
 	char	   *relname;
 	char	   *keystr = text_to_cstring(key);
-	StringInfoData sql;
 	int			rc;
 
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target)))
@@ -199,7 +228,7 @@ require_target_row(Oid target, text *key)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
 				 errdetail("A link points at a table row by its primary key.")));
-	ncolumns = primary_key(rel, &pkey, &attnum);
+	ncolumns = capa_link_primary_key(rel, &pkey, &attnum);
 	if (ncolumns == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
@@ -212,32 +241,16 @@ require_target_row(Oid target, text *key)
 						RelationGetRelationName(rel), ncolumns),
 				 errdetail("capa links rows by a one-column primary key.")));
 	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
-
-	/*
-	 * The key as the primary key's type, compared with the equality of the
-	 * index's operator class, whose input type may differ from the column's
-	 * (varchar and domains use text_ops, enums anyenum)
-	 */
-	{
-		Oid			opclass = get_index_column_opclass(pkey, 1);
-		Oid			opcintype = get_opclass_input_type(opclass);
-
-		opfamily = get_opclass_family(opclass);
-		eqop = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
-		if (!OidIsValid(eqop))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("the primary key of %s has no btree equality capa can use", relname)));
-	}
-	value = key_value(keytype, keystr);
+	eqop = capa_link_key_equality(pkey);
+	if (!OidIsValid(eqop))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the primary key of %s has no btree equality capa can use", relname)));
+	value = capa_link_key_value(keytype, keystr);
 	keystr = key_as_written(keytype, value);
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT FROM %s t WHERE t.%s %s $1 LIMIT 1",
-					 relname,
-					 quote_identifier(get_attname(target, attnum, false)),
-					 qualified_operator(eqop));
-	rc = SPI_execute_with_args(sql.data, 1, &keytype, &value, NULL, true, 1);
+	rc = SPI_execute_with_args(capa_link_lookup_query(rel, attnum, eqop), 1, &keytype, &value,
+							   NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: target lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
@@ -306,26 +319,36 @@ capa_link(PG_FUNCTION_ARGS)
 
 /*
  * The key as the target's primary key type writes it, as capa_link stored
- * it; the text as given when the table or its one-column key is gone
+ * it: for a caller who may read the table only.  The type's input function
+ * (and a domain's checks) runs as the caller, as in capa_link; without
+ * SELECT on the table it does not run at all, so a refusal cannot tell the
+ * caller the type of a key it may not read.  The key is then taken as
+ * given (as capa.link shows it), as it is when the table or its
+ * one-column key has gone.
  */
 static text *
 normalized_key(Oid target, text *key)
 {
-	Relation	rel = try_relation_open(target, AccessShareLock);
+	Relation	rel;
 	Oid			pkey;
 	AttrNumber	attnum;
 	Oid			keytype;
+	bool		missing = false;
 
+	if (pg_class_aclcheck_ext(target, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK ||
+		missing)
+		return key;
+	rel = try_relation_open(target, AccessShareLock);
 	if (rel == NULL)
 		return key;
-	if (primary_key(rel, &pkey, &attnum) != 1)
+	if (capa_link_primary_key(rel, &pkey, &attnum) != 1)
 	{
 		relation_close(rel, AccessShareLock);
 		return key;
 	}
 	keytype = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
 	relation_close(rel, AccessShareLock);
-	return cstring_to_text(key_as_written(keytype, key_value(keytype, text_to_cstring(key))));
+	return cstring_to_text(key_as_written(keytype, capa_link_key_value(keytype, text_to_cstring(key))));
 }
 
 Datum

@@ -41,6 +41,7 @@
 #include "kpi.h"
 #include "org_unit.h"
 #include "catalog.h"
+#include "finite_time.h"
 #include "import.h"
 #include "ref_format.h"
 #include "rules.h"
@@ -219,6 +220,30 @@ require_text(RegisterRow *row, AttrNumber attnum, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s requires a non-empty \"%s\"", what, column),
 				 errtablecol(row->rel, attnum)));
+}
+
+/*
+ * 22023 unless the due dates the caller gave (or changed) are finite; an
+ * infinite one stored by 0.2.0 does not stop the record's later steps
+ */
+static void
+check_due_dates(RegisterRow *row)
+{
+	static const CapaRegisterColumn dues[] = {REG_CONTAIN_DUE, REG_CLOSE_DUE, REG_EFFECTIVENESS_DUE};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(dues); i++)
+	{
+		AttrNumber	attnum = row->cat->reg[dues[i]];
+		bool		isnull;
+
+		if (new_isnull(row, attnum) || (row->oldtup && !col_changed(row, attnum)))
+			continue;
+		capa_require_finite("a capa record",
+							NameStr(TupleDescAttr(row->tupdesc, attnum - 1)->attname),
+							TupleDescAttr(row->tupdesc, attnum - 1)->atttypid,
+							get_col(row, row->newtup, attnum, &isnull));
+	}
 }
 
 /* The step's own evidence: present, and booleans with the right value */
@@ -812,6 +837,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		{
 			deform_row(&row);
 			judge_insert(&row);
+			check_due_dates(&row);
 		}
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -824,6 +850,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
 			return PointerGetDatum(row.newtup);
 		edge = judge_update(&row);
+		check_due_dates(&row);
 	}
 	else
 		elog(ERROR, "capa_register_trigger: unexpected event");

@@ -74,22 +74,6 @@ capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 	return !datum_image_eq(oldval, newval, att->attbyval, att->attlen);
 }
 
-bool
-capa_text_blank(Datum value)
-{
-	text	   *t = DatumGetTextPP(value);
-	const char *p = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	int			i;
-
-	for (i = 0; i < len; i++)
-	{
-		if (!isspace((unsigned char) p[i]))
-			return false;
-	}
-	return true;
-}
-
 void
 capa_row_set(CapaRowChanges *changes, AttrNumber attnum, Datum value, bool isnull)
 {

@@ -2,7 +2,9 @@
 # The management-review report, as TAP: capa_report_html() on a small
 # register with seven months of history (imported) renders in headless
 # Chromium with its six charts, each drawn; the page is well-formed and
-# self-contained, and a hostile owner and title stay text; the screenshot
+# self-contained, and a hostile owner and title stay text (a title with
+# U+FFFF, U+0001, U+FDD0, U+10FFFF and <script>: those characters, which XML
+# does not allow, are written as U+FFFD); the screenshot
 # has the requested size and the charts' colours; an empty register still
 # gives six (empty) charts.
 # Needs a running server (PG* variables, as pg_virtualenv sets them), capa
@@ -38,7 +40,8 @@ INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
 -- 36 records with up to seven months of history, through capa_import (the
 -- API stamps each step with the transaction's time): i picks the kind, the
 -- state, the severity and how long ago; record 4 (open, overdue) has a
--- hostile owner and title
+-- hostile owner and title, record 8 (open, overdue) a title with characters
+-- XML does not allow
 CREATE TABLE staging AS
 WITH base AS (
     SELECT i,
@@ -61,7 +64,9 @@ WITH base AS (
       FROM base b
 )
 SELECT s.i AS legacy_id, s.kind, s.state, s.severity,
-       CASE WHEN s.i = 4 THEN 'Backups <b>failed</b> & "nobody" noticed' ELSE 'Finding ' || s.i END AS title,
+       CASE WHEN s.i = 4 THEN 'Backups <b>failed</b> & "nobody" noticed'
+            WHEN s.i = 8 THEN E'Log \uFFFF\u0001\uFDD0\U0010FFFF <script>x()</script> gap'
+            ELSE 'Finding ' || s.i END AS title,
        'd' AS description, CASE WHEN s.i % 3 = 0 THEN 'pentest' ELSE 'internal_audit' END AS source,
        CASE WHEN s.i = 4 THEN '<script>alert(1)</script>' ELSE 'owner_' || (s.i % 5) END AS owner,
        s.t0 AS opened_at, 'importer' AS opened_by,
@@ -211,6 +216,11 @@ for c in d.charts:
 fact('scripts', d.tags.get('script', 0))
 fact('owner_as_text', 'yes' if '<script>alert(1)</script>' in d.texts else 'no')
 fact('title_as_text', 'yes' if 'Backups <b>failed</b> & "nobody" noticed' in d.texts else 'no')
+fact('nonchar_title', 'yes' if 'Log \ufffd\ufffd\ufffd\ufffd <script>x()</script> gap' in d.texts else 'no')
+# no character XML 1.0 does not allow, nor a Unicode non-character, in the page
+fact('disallowed', ' '.join(f'U+{ord(c):04X}' for c in sorted(set(re.findall(
+    '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef]|[\ufffe\uffff]'
+    + ''.join(f'|{chr(p * 0x10000 + 0xfffe)}|{chr(p * 0x10000 + 0xffff)}' for p in range(1, 17)), page)))) or 'none')
 fact('bold_elements', d.tags.get('b', 0))
 fact('overdue_rows', d.tags.get('tr', 0) - 1)
 
@@ -299,6 +309,7 @@ ok "$(f overdue_rows)" "$(q capa_report "SELECT count(*) FROM capa.kpi_record WH
    "the overdue table has a row for each overdue record"
 ok "$(f scripts) $(f bold_elements)" "0 0" "the DOM has no script element and no b element"
 ok "$(f owner_as_text) $(f title_as_text)" "yes yes" "an owner <script>alert(1)</script> and a title with <b> are shown as text"
+ok "$(f nonchar_title) $(f disallowed)" "yes none" "a title with U+FFFF, U+0001, U+FDD0, U+10FFFF and <script> is shown as text, those characters as U+FFFD; the page has no character XML does not allow"
 ok "$(f quarter_labels)" "3 3 3" "period_start two months back: the monthly charts show three months"
 ok "$(f png_size)" 1280x2400 "the screenshot is a PNG of the requested size"
 ok "$(f png_colours) $(f png_ink)" "many yes" "the screenshot is not blank: many colours, more than 5% not white"

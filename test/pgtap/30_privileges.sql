@@ -35,6 +35,8 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_link(capa.capa_ref,regclass,text)', false, true, false, true),
   ('capa.capa_unlink(capa.capa_ref,regclass,text)', false, true, false, true),
   ('capa.capa_broken_links()', true, true, true, true),
+  ('capa.capa_link_check(regclass)', true, true, true, true),
+  ('capa.capa_blank(text)', true, true, true, true),
   ('capa.capa_kpi_pending_rollup()', true, true, true, true),
   ('capa.capa_kpi_pending_close_days()', true, true, true, true),
   ('capa.capa_kpi_pending_action_due()', true, true, true, true),

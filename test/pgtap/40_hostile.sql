@@ -121,9 +121,9 @@ SELECT pg_temp.build('i_bare', 'improvement', 'open', bare => true);
 SELECT pg_temp.build('i_planned', 'improvement', 'planned');
 
 ----------------------------------------------------------------------------
--- Hostile text values.  blank: whitespace only by capa's definition (ASCII
--- isspace), so refused with 22023 where text is required.  NULL is handled
--- per slot.
+-- Hostile text values.  blank: whitespace only by capa's definition
+-- (Unicode White_Space and the invisible format characters, src/text_blank.c),
+-- so refused with 22023 where text is required.  NULL is handled per slot.
 ----------------------------------------------------------------------------
 CREATE TEMP TABLE hv (label text PRIMARY KEY, expr text NOT NULL, blank boolean NOT NULL);
 INSERT INTO hv VALUES
@@ -143,8 +143,9 @@ INSERT INTO hv VALUES
   ('RTL override',           $v$E'\u202Eeulav\u202C'$v$,                           false),
   ('combining marks',        $v$E'e\u0301\u0301\u0301\u0301'$v$,                   false),
   ('4-byte emoji',           $v$E'\U0001F4A5\U0001F525'$v$,                        false),
-  ('zero-width space',       $v$E'\u200B'$v$,                                      false),
-  ('no-break space',         $v$E'\u00A0'$v$,                                      false),
+  ('zero-width space',       $v$E'\u200B'$v$,                                      true),
+  ('no-break space',         $v$E'\u00A0'$v$,                                      true),
+  ('Unicode spaces and BOM', $v$E'\u3000\u2028\u2029\u202F\u205F\u2060\uFEFF\u180E\u1680\u0085'$v$, true),
   ('JSON and HTML',          $v$$${"a":"</script><script>x()</script>"}$$$v$,      false);
 
 -- capa_import's source: one valid open record, one column set to v
@@ -575,9 +576,9 @@ $$;
 INSERT INTO hcase (grp, fn, slot, input, sql, expected)
 SELECT 'hostile value', 'capa_intake', x.slot, h.label, format(x.tmpl, h.expr),
        CASE x.slot
-           WHEN 'condition' THEN CASE WHEN h.blank THEN '42601'
-                                      WHEN h.label IN ('10 MB of x', 'RTL override', 'combining marks', '4-byte emoji',
-                                                       'zero-width space', 'no-break space') THEN '42703'
+           WHEN 'condition' THEN CASE WHEN h.label IN ('10 MB of x', 'RTL override', 'combining marks', '4-byte emoji',
+                                                       'zero-width space', 'no-break space', 'Unicode spaces and BOM') THEN '42703'
+                                      WHEN h.blank THEN '42601'
                                       ELSE '42601' END
            WHEN 'mapping: column name' THEN '42703'
            WHEN 'mapping: source const' THEN CASE WHEN h.blank THEN '22023' ELSE '23503' END
