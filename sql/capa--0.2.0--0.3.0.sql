@@ -749,7 +749,15 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_blank(text) TO capa_reader;
 --
 -- [intake] re-entrancy and bounded conditions
 --
--- (section kept for the intake work)
+-- No SQL object changes: the fixes are in C.  src/intake_cache.c: no bound
+-- intake is freed while a trigger call that may use it is on the stack.
+-- src/intake_condition.c, src/intake_mapping.c: a condition has at most
+-- 1,000 predicates, 1,000 constants and 100 levels of parentheses and NOT,
+-- a map at most 1,000 entries (54000 beyond, when the intake is made).  A
+-- condition a 0.2.0 database stores beyond those limits is left as it is:
+-- the trigger refuses it at each insert with 54000, which on_error 'log'
+-- keeps in capa.intake_failure (README, capa_intake); set such an intake up
+-- again with a smaller condition.
 
 -- end of [intake]
 --

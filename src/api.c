@@ -151,6 +151,8 @@ api_execute(ApiCall *call, Datum *result)
 		capa_request.caller = caller;
 		capa_request.target = call->target;
 		capa_request.complete_action = call->complete_action;
+		/* a call made from code capa_import runs is not one of its rows */
+		capa_request.import = false;
 		rc = SPI_execute_plan(capa_spi_plan(call->plan), call->values, call->nulls,
 							  false, 0);
 		if (rc < 0)

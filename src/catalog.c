@@ -9,6 +9,16 @@
  * schema-qualified, with qualified operators, so no search_path can
  * redirect it.
  *
+ * Re-entry.  Callers hold the catalog (one static struct, never moved)
+ * across code that is not capa's: a type's functions, a trigger, a policy,
+ * which may invalidate it and call capa again, which rebuilds it.  So a
+ * rebuild reads everything into a copy and publishes it whole (a failed
+ * one publishes nothing), the values of an unchanged capa stay what they
+ * were, and kept plans are never freed under a caller: the plans of a
+ * reinstalled capa are retired and freed at the end of the transaction,
+ * when no capa call can be on the stack.  An invalidation that arrives
+ * while the catalog is read leaves the copy marked for another rebuild.
+ *
  * IDENTIFICATION
  *	  src/catalog.c
  *
@@ -17,6 +27,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "access/stratnum.h"
 #include "catalog/pg_class.h"
@@ -25,6 +36,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -218,34 +230,74 @@ static const KpiTableDef kpi_table_defs[CAPA_KPI_TABLE_COUNT] = {
 
 static CapaCatalog cache;
 
-/* Forget everything when one of capa's relations changes */
-static void
-capa_relcache_callback(Datum arg, Oid relid)
+/* relcache invalidations seen, so a rebuild knows if one came meanwhile */
+static uint64 invalidations = 0;
+
+/* plans of a reinstalled capa, freed at the end of the transaction */
+static List *retired_plans = NIL;
+
+/* relid is one the catalog holds (or any, before the first build) */
+static bool
+capa_relation(Oid relid)
 {
 	int			i;
 
-	if (!cache.valid)
-		return;
-	if (relid == InvalidOid || relid == cache.register_relid ||
-		relid == cache.action_relid || relid == cache.audit_relid)
-		cache.valid = false;
+	if (relid == InvalidOid || !OidIsValid(cache.register_relid))
+		return true;
+	if (relid == cache.register_relid || relid == cache.action_relid ||
+		relid == cache.audit_relid || relid == cache.register_pkey ||
+		relid == cache.action_chain_index || relid == cache.audit_chain_index ||
+		relid == cache.number_seq || relid == cache.audit_seq)
+		return true;
 	for (i = 0; i < CAPA_KPI_TABLE_COUNT; i++)
 	{
 		if (relid == cache.kpi[i].relid || relid == cache.kpi[i].key_index)
-			cache.valid = false;
+			return true;
 	}
+	return false;
+}
+
+/*
+ * Forget everything when one of capa's relations changes.  Counted even
+ * while the catalog is invalid: a rebuild that reads it meanwhile must not
+ * mark its result valid.
+ */
+static void
+capa_relcache_callback(Datum arg, Oid relid)
+{
+	if (!capa_relation(relid))
+		return;
+	invalidations++;
+	cache.valid = false;
+}
+
+/* At the end of a transaction no capa call is on the stack */
+static void
+capa_catalog_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (retired_plans == NIL ||
+		(event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		 event != XACT_EVENT_PREPARE))
+		return;
+	foreach(lc, retired_plans)
+		SPI_freeplan((SPIPlanPtr) lfirst(lc));
+	list_free(retired_plans);
+	retired_plans = NIL;
 }
 
 void
 capa_catalog_init(void)
 {
 	CacheRegisterRelcacheCallback(capa_relcache_callback, (Datum) 0);
+	RegisterXactCallback(capa_catalog_xact_callback, NULL);
 }
 
 static Oid
-lookup_relation(const char *name)
+lookup_relation(Oid namespace_oid, const char *name)
 {
-	Oid			relid = get_relname_relid(name, cache.namespace_oid);
+	Oid			relid = get_relname_relid(name, namespace_oid);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -256,11 +308,11 @@ lookup_relation(const char *name)
 }
 
 static Oid
-lookup_type(const char *name)
+lookup_type(Oid namespace_oid, const char *name)
 {
 	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 										CStringGetDatum(name),
-										ObjectIdGetDatum(cache.namespace_oid));
+										ObjectIdGetDatum(namespace_oid));
 
 	if (!OidIsValid(typid))
 		elog(ERROR, "capa: type capa.%s does not exist", name);
@@ -316,7 +368,7 @@ relation_owner(Oid relid)
  * unique index of the key columns in this order, each counter a bigint
  */
 static void
-lookup_kpi_table(CapaKpiRelation *k, const KpiTableDef *def)
+lookup_kpi_table(Oid namespace_oid, CapaKpiRelation *k, const KpiTableDef *def)
 {
 	HeapTuple	tuple;
 	Form_pg_index index;
@@ -326,8 +378,8 @@ lookup_kpi_table(CapaKpiRelation *k, const KpiTableDef *def)
 	bool		isnull;
 	int			i;
 
-	k->relid = lookup_relation(def->table);
-	k->key_index = lookup_relation(def->index);
+	k->relid = lookup_relation(namespace_oid, def->table);
+	k->key_index = lookup_relation(namespace_oid, def->index);
 	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(k->key_index));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "capa: cache lookup failed for index %u", k->key_index);
@@ -374,94 +426,115 @@ lookup_kpi_table(CapaKpiRelation *k, const KpiTableDef *def)
 	}
 }
 
-/* Resolve everything; plans are prepared lazily by capa_spi_plan() */
+/*
+ * Resolve everything into *c (all but valid and plans); plans are prepared
+ * lazily by capa_spi_plan()
+ */
 static void
-rebuild(void)
+read_catalog(CapaCatalog *c)
 {
 	int			i;
 	char		column[NAMEDATALEN];
-	Oid			previous_register = cache.register_relid;
+	Oid			nsp;
 
-	cache.namespace_oid = get_namespace_oid("capa", true);
-	if (!OidIsValid(cache.namespace_oid))
+	c->namespace_oid = nsp = get_namespace_oid("capa", true);
+	if (!OidIsValid(nsp))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("schema \"capa\" does not exist"),
 				 errhint("Install the extension with CREATE EXTENSION capa.")));
 
-	cache.register_relid = lookup_relation("register");
-
-	/*
-	 * Kept plans follow ALTER TABLE by themselves (plancache); they are only
-	 * dropped when capa was reinstalled, since their parameter types are
-	 * then gone.  A plan may be running now, so never drop it otherwise.
-	 */
-	if (cache.register_relid != previous_register)
-	{
-		capa_chain_reset_cache();
-		for (i = 0; i < PLAN_COUNT; i++)
-		{
-			if (cache.plans[i] != NULL)
-				SPI_freeplan(cache.plans[i]);
-			cache.plans[i] = NULL;
-		}
-	}
-	cache.action_relid = lookup_relation("action");
-	cache.audit_relid = lookup_relation("audit");
-	cache.register_pkey = lookup_relation("register_pkey");
-	cache.action_chain_index = lookup_relation("action_chain_idx");
-	cache.audit_chain_index = lookup_relation("audit_chain_idx");
-	cache.number_seq = lookup_relation("register_number_seq");
-	cache.audit_seq = lookup_relation("audit_seq_seq");
-	cache.owner = relation_owner(cache.register_relid);
-	cache.ref_type = lookup_type("capa_ref");
-	cache.state_type = lookup_type("capa_state");
-	cache.severity_type = lookup_type("capa_severity");
+	c->register_relid = lookup_relation(nsp, "register");
+	c->action_relid = lookup_relation(nsp, "action");
+	c->audit_relid = lookup_relation(nsp, "audit");
+	c->register_pkey = lookup_relation(nsp, "register_pkey");
+	c->action_chain_index = lookup_relation(nsp, "action_chain_idx");
+	c->audit_chain_index = lookup_relation(nsp, "audit_chain_idx");
+	c->number_seq = lookup_relation(nsp, "register_number_seq");
+	c->audit_seq = lookup_relation(nsp, "audit_seq_seq");
+	c->owner = relation_owner(c->register_relid);
+	c->ref_type = lookup_type(nsp, "capa_ref");
+	c->state_type = lookup_type(nsp, "capa_state");
+	c->severity_type = lookup_type(nsp, "capa_severity");
 	{
 		const Oid	audit_type[CAPA_AUDIT_NCOLS] = {
-			INT8OID, cache.ref_type, INT8OID, INT4OID, TEXTOID, cache.state_type,
-			cache.state_type, JSONBOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, INETOID,
+			INT8OID, c->ref_type, INT8OID, INT4OID, TEXTOID, c->state_type,
+			c->state_type, JSONBOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, INETOID,
 			XID8OID, TIMESTAMPTZOID, BYTEAOID, BYTEAOID, BYTEAOID, INT2OID
 		};
 
 		for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
 		{
-			cache.audit_column[i] = lookup_column(cache.audit_relid, audit_column_names[i]);
-			check_column_type(cache.audit_relid, cache.audit_column[i], audit_type[i]);
+			c->audit_column[i] = lookup_column(c->audit_relid, audit_column_names[i]);
+			check_column_type(c->audit_relid, c->audit_column[i], audit_type[i]);
 		}
 	}
 
 	for (i = 0; i < REG_COLUMN_COUNT; i++)
-		cache.reg[i] = lookup_column(cache.register_relid, register_column_names[i]);
+		c->reg[i] = lookup_column(c->register_relid, register_column_names[i]);
 	for (i = 0; i < ACT_COLUMN_COUNT; i++)
-		cache.act[i] = lookup_column(cache.action_relid, action_column_names[i]);
-	check_column_type(cache.register_relid, cache.reg[REG_ID], cache.ref_type);
-	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_SEQ], INT4OID);
-	check_column_type(cache.register_relid, cache.reg[REG_CHAIN_HEAD], BYTEAOID);
+		c->act[i] = lookup_column(c->action_relid, action_column_names[i]);
+	check_column_type(c->register_relid, c->reg[REG_ID], c->ref_type);
+	check_column_type(c->register_relid, c->reg[REG_CHAIN_SEQ], INT4OID);
+	check_column_type(c->register_relid, c->reg[REG_CHAIN_HEAD], BYTEAOID);
 	/* read as raw Datums by the KPI rollup (kpi.c) */
-	check_column_type(cache.register_relid, cache.reg[REG_KIND], TEXTOID);
-	check_column_type(cache.register_relid, cache.reg[REG_ORG_UNIT], TEXTOID);
-	check_column_type(cache.register_relid, cache.reg[REG_CLOSE_DUE], TIMESTAMPTZOID);
-	check_column_type(cache.register_relid, cache.reg[REG_INEFFECTIVE_COUNT], INT4OID);
-	check_column_type(cache.action_relid, cache.act[ACT_ID], INT8OID);
-	check_column_type(cache.action_relid, cache.act[ACT_CAPA_ID], cache.ref_type);
-	check_column_type(cache.action_relid, cache.act[ACT_CHAIN_SEQ], INT4OID);
-	check_column_type(cache.action_relid, cache.act[ACT_CHAIN_HEAD], BYTEAOID);
+	check_column_type(c->register_relid, c->reg[REG_KIND], TEXTOID);
+	check_column_type(c->register_relid, c->reg[REG_ORG_UNIT], TEXTOID);
+	check_column_type(c->register_relid, c->reg[REG_CLOSE_DUE], TIMESTAMPTZOID);
+	check_column_type(c->register_relid, c->reg[REG_INEFFECTIVE_COUNT], INT4OID);
+	check_column_type(c->action_relid, c->act[ACT_ID], INT8OID);
+	check_column_type(c->action_relid, c->act[ACT_CAPA_ID], c->ref_type);
+	check_column_type(c->action_relid, c->act[ACT_CHAIN_SEQ], INT4OID);
+	check_column_type(c->action_relid, c->act[ACT_CHAIN_HEAD], BYTEAOID);
 	for (i = 0; i < CAPA_FIELD_COUNT; i++)
-		cache.field[i] = lookup_column(cache.register_relid, capa_fields[i].column);
-	cache.stamp_at[CAPA_STAMP_NONE] = InvalidAttrNumber;
-	cache.stamp_by[CAPA_STAMP_NONE] = InvalidAttrNumber;
+		c->field[i] = lookup_column(c->register_relid, capa_fields[i].column);
+	c->stamp_at[CAPA_STAMP_NONE] = InvalidAttrNumber;
+	c->stamp_by[CAPA_STAMP_NONE] = InvalidAttrNumber;
 	for (i = 1; i < CAPA_STAMP_COUNT; i++)
 	{
 		snprintf(column, sizeof(column), "%s_at", capa_stamp_names[i]);
-		cache.stamp_at[i] = lookup_column(cache.register_relid, column);
-		check_column_type(cache.register_relid, cache.stamp_at[i], TIMESTAMPTZOID);
+		c->stamp_at[i] = lookup_column(c->register_relid, column);
+		check_column_type(c->register_relid, c->stamp_at[i], TIMESTAMPTZOID);
 		snprintf(column, sizeof(column), "%s_by", capa_stamp_names[i]);
-		cache.stamp_by[i] = lookup_column(cache.register_relid, column);
+		c->stamp_by[i] = lookup_column(c->register_relid, column);
 	}
 	for (i = 0; i < CAPA_KPI_TABLE_COUNT; i++)
-		lookup_kpi_table(&cache.kpi[i], &kpi_table_defs[i]);
-	cache.valid = true;
+		lookup_kpi_table(nsp, &c->kpi[i], &kpi_table_defs[i]);
+}
+
+/* Publish a fresh catalog as a whole */
+static void
+rebuild(void)
+{
+	CapaCatalog fresh;
+	uint64		seen = invalidations;
+	int			i;
+
+	memset(&fresh, 0, sizeof(fresh));
+	read_catalog(&fresh);
+
+	/*
+	 * Kept plans follow ALTER TABLE by themselves (plancache); they are only
+	 * dropped when capa was reinstalled, since their parameter types are
+	 * then gone.  A caller may be running one now: retired, not freed.
+	 */
+	if (fresh.register_relid == cache.register_relid)
+		memcpy(fresh.plans, cache.plans, sizeof(fresh.plans));
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		for (i = 0; i < PLAN_COUNT; i++)
+		{
+			if (cache.plans[i] != NULL)
+				retired_plans = lappend(retired_plans, cache.plans[i]);
+		}
+		MemoryContextSwitchTo(old);
+		capa_chain_reset_cache();
+	}
+	/* an invalidation while the catalog was read: read it again next time */
+	fresh.valid = (invalidations == seen);
+	cache = fresh;
 }
 
 CapaCatalog *

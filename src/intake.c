@@ -24,11 +24,19 @@
  * does for its caller.  The inserting role needs no capa privilege.
  *
  * Errors.  on_error 'fail' lets capa's error fail the application's
- * INSERT; 'log' (the default) runs the open in a subtransaction and, for a
- * data or definition error (classes 22, 23, 42, 0A), rolls it back, keeps
- * the row's key and the error in capa.intake_failure and warns: the
- * INSERT succeeds and the nonconformity is not lost.  Other errors
- * (serialization, cancel, out of memory, internal) always propagate.
+ * INSERT; 'log' (the default) binds the intake and runs the open in a
+ * subtransaction and, for a data or definition error (classes 22, 23, 42,
+ * 0A, and 54000: a configuration beyond capa's limits, stored before they
+ * existed), rolls it back, keeps the row's key and the error in
+ * capa.intake_failure and warns: the INSERT succeeds and the nonconformity
+ * is not lost.  Other errors (serialization, cancel, out of memory, stack
+ * depth, internal) always propagate.
+ *
+ * Re-entry.  The trigger runs the table's code (its types' functions,
+ * domain checks) and capa_open's, any of which may insert into an intake's
+ * table again, in the same backend, after invalidating caches: the cache
+ * of bound intakes (intake_cache.c) keeps every entry a call on the stack
+ * may use until that call ends.
  *
  * IDENTIFICATION
  *	  src/intake.c
@@ -51,10 +59,8 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "storage/lmgr.h"
-#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -70,45 +76,6 @@ PG_FUNCTION_INFO_V1(capa_intake_drop);
 PG_FUNCTION_INFO_V1(capa_intake_trigger);
 
 #define INTAKE_TRIGGER_NAME "capa_intake"
-
-/* One intake bound to one relation (the source, or one of its partitions) */
-typedef struct IntakeEntry
-{
-	int64		id;
-	Oid			relid;			/* the relation the trigger fired on */
-	Oid			source;			/* the intake's table: links point there */
-	char	   *source_name;
-	bool		log_errors;		/* on_error = 'log' */
-	char	   *condition;		/* as configured, NULL for every row */
-	Jsonb	   *mapping;
-	char	   *created_by;		/* the default owner */
-	bool		compiled;
-	IntakeCond *cond;
-	IntakeMapping *map;
-} IntakeEntry;
-
-/*
- * The backend's bound intakes.  Dropped at a new transaction and at any
- * relcache invalidation (capa_intake creates and drops triggers, which
- * invalidates the source; ALTER TABLE does too), so a configuration is
- * read once per transaction and never outlives a change of its table.
- */
-static MemoryContext intake_cxt = NULL;
-static List *intake_entries = NIL;
-static bool intake_stale = true;
-static LocalTransactionId intake_lxid = InvalidLocalTransactionId;
-
-static void
-intake_relcache_callback(Datum arg, Oid relid)
-{
-	intake_stale = true;
-}
-
-void
-capa_intake_init(void)
-{
-	CacheRegisterRelcacheCallback(intake_relcache_callback, (Datum) 0);
-}
 
 /* The OID of capa.capa_intake_trigger() */
 static Oid
@@ -388,7 +355,9 @@ capa_intake_drop(PG_FUNCTION_ARGS)
 
 /*
  * The intake id of the trigger's argument, bound to rel: read (as capa's
- * owner) once per transaction, bound on first use.
+ * owner) once per transaction, bound on first use (intake_compile).  The
+ * entry is the cache's (intake_cache.c): the caller is between
+ * capa_intake_call_begin() and _end().
  */
 static IntakeEntry *
 intake_entry(int64 id, Relation rel)
@@ -396,7 +365,6 @@ intake_entry(int64 id, Relation rel)
 	CapaCatalog *cat = capa_catalog();
 	Oid			relid = RelationGetRelid(rel);
 	IntakeEntry *entry;
-	ListCell   *lc;
 	Oid			saved_user;
 	int			saved_sec;
 	Oid			argtype = INT8OID;
@@ -404,25 +372,14 @@ intake_entry(int64 id, Relation rel)
 	HeapTuple	tup;
 	TupleDesc	td;
 	bool		isnull;
-	Datum		d;
+	Oid			source;
+	char	   *source_name;
+	MemoryContext cxt;
 	MemoryContext old;
 
-	if (intake_cxt == NULL)
-		intake_cxt = AllocSetContextCreate(TopMemoryContext, "capa intake",
-										   ALLOCSET_SMALL_SIZES);
-	if (intake_stale || intake_lxid != MyProc->lxid)
-	{
-		MemoryContextReset(intake_cxt);
-		intake_entries = NIL;
-		intake_stale = false;
-		intake_lxid = MyProc->lxid;
-	}
-	foreach(lc, intake_entries)
-	{
-		entry = (IntakeEntry *) lfirst(lc);
-		if (entry->id == id && entry->relid == relid)
-			return entry;
-	}
+	entry = capa_intake_cache_find(id, relid);
+	if (entry != NULL)
+		return entry;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
@@ -443,31 +400,33 @@ intake_entry(int64 id, Relation rel)
 				 errhint("Set the intake up again with capa_intake(), or remove it with capa_intake_drop().")));
 	tup = SPI_tuptable->vals[0];
 	td = SPI_tuptable->tupdesc;
+	source = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+	source_name = SPI_getvalue(tup, td, 2);
 
-	old = MemoryContextSwitchTo(intake_cxt);
+	/* the trigger fires on the source or on one of its partitions */
+	if (source != relid &&
+		!list_member_oid(get_partition_ancestors(relid), source))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("capa intake " INT64_FORMAT " belongs to %s, not to \"%s\"",
+						id, source_name, RelationGetRelationName(rel))));
+
+	/* the entry and all it holds in a context of its own */
+	cxt = capa_intake_cache_entry_context();
+	old = MemoryContextSwitchTo(cxt);
 	entry = palloc0(sizeof(IntakeEntry));
+	entry->cxt = cxt;
 	entry->id = id;
 	entry->relid = relid;
-	entry->source = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
-	entry->source_name = SPI_getvalue(tup, td, 2);
+	entry->source = source;
+	entry->source_name = pstrdup(source_name);
 	entry->condition = SPI_getvalue(tup, td, 3);
-	d = SPI_getbinval(tup, td, 4, &isnull);
-	entry->mapping = DatumGetJsonbPCopy(d);
+	entry->mapping = DatumGetJsonbPCopy(SPI_getbinval(tup, td, 4, &isnull));
 	entry->log_errors = strcmp(SPI_getvalue(tup, td, 5), "log") == 0;
 	entry->created_by = SPI_getvalue(tup, td, 6);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
-
-	/* the trigger fires on the source or on one of its partitions */
-	if (entry->source != relid &&
-		!list_member_oid(get_partition_ancestors(relid), entry->source))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("capa intake " INT64_FORMAT " belongs to %s, not to \"%s\"",
-						id, entry->source_name, RelationGetRelationName(rel))));
-	old = MemoryContextSwitchTo(intake_cxt);
-	intake_entries = lappend(intake_entries, entry);
-	MemoryContextSwitchTo(old);
+	capa_intake_cache_add(entry);
 	return entry;
 }
 
@@ -481,21 +440,62 @@ typedef struct IntakeRow
 	Oid			actor;			/* the inserting role */
 } IntakeRow;
 
-/* The condition and mapping bound to the relation (as the inserting role) */
+/* A binding of an entry's condition and mapping */
+typedef struct IntakeBinding
+{
+	IntakeCond *cond;
+	IntakeMapping *map;
+} IntakeBinding;
+
+static void
+intake_bind(IntakeEntry *entry, Relation rel, IntakeBinding *binding)
+{
+	Bitmapset  *columns = NULL;
+
+	binding->cond = entry->condition == NULL ? NULL :
+		capa_intake_condition_compile(entry->condition, RelationGetDescr(rel), &columns);
+	binding->map = capa_intake_mapping_compile(entry->mapping, RelationGetDescr(rel),
+											   entry->created_by, false, &columns);
+}
+
+/*
+ * The condition and mapping bound to the relation (as the inserting role).
+ * Binding runs the table's code (a domain's CHECK converts a constant), so
+ * it is built in a context of its own under the entry's and published into
+ * the entry only when complete: a nested call that binds the same entry
+ * meanwhile publishes its own, and this one is then dropped; a failed one
+ * is dropped and leaves the entry unbound.
+ */
 static void
 intake_compile(IntakeRow *row)
 {
 	IntakeEntry *entry = row->entry;
-	Relation	rel = row->rel;
-	MemoryContext old = MemoryContextSwitchTo(intake_cxt);
-	Bitmapset  *columns = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(entry->cxt, "capa intake binding",
+											  ALLOCSET_SMALL_SIZES);
+	IntakeBinding binding;
 
-	entry->cond = entry->condition == NULL ? NULL :
-		capa_intake_condition_compile(entry->condition, RelationGetDescr(rel), &columns);
-	entry->map = capa_intake_mapping_compile(entry->mapping, RelationGetDescr(rel),
-											 entry->created_by, false, &columns);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		intake_bind(entry, row->rel, &binding);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	if (entry->compiled)
+	{
+		MemoryContextDelete(cxt);
+		return;
+	}
+	entry->cond = binding.cond;
+	entry->map = binding.map;
 	entry->compiled = true;
-	MemoryContextSwitchTo(old);
 }
 
 /* The row's one-column primary key as text, or NULL */
@@ -594,6 +594,9 @@ intake_open(IntakeRow *row)
 static bool
 loggable(int sqlerrcode)
 {
+	/* a configuration beyond capa's limits (intake.h), or a row too big */
+	if (sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+		return true;
 	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
 	{
 		case ERRCODE_DATA_EXCEPTION:
@@ -694,12 +697,41 @@ intake_run(IntakeRow *row, void (*fn) (IntakeRow *row))
 	return true;
 }
 
+/* One new row: bind the intake if need be, test the row, open its record */
+static void
+intake_fire(TriggerData *trigdata, int64 id)
+{
+	IntakeRow	row;
+	ErrorContextCallback errcallback;
+
+	memset(&row, 0, sizeof(row));
+	row.rel = trigdata->tg_relation;
+	row.tuple = trigdata->tg_trigtuple;
+	row.actor = GetUserId();
+	row.entry = intake_entry(id, row.rel);
+	row.key = row_key(row.rel, row.tuple);
+
+	errcallback.callback = intake_error_context;
+	errcallback.arg = &row;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	/*
+	 * A condition or mapping that no longer binds (a column renamed or
+	 * dropped) or beyond the limits (one stored before they existed) fails,
+	 * or is logged for, every row alike
+	 */
+	if ((row.entry->compiled || intake_run(&row, intake_compile)) &&
+		capa_intake_condition_match(row.entry->cond, row.tuple, RelationGetDescr(row.rel)))
+		(void) intake_run(&row, intake_open);
+
+	error_context_stack = errcallback.previous;
+}
+
 Datum
 capa_intake_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	IntakeRow	row;
-	ErrorContextCallback errcallback;
 	char	   *end;
 	int64		id;
 
@@ -721,24 +753,20 @@ capa_intake_trigger(PG_FUNCTION_ARGS)
 				 errmsg("function \"capa_intake_trigger\" needs one argument, an intake id"),
 				 errhint("Attach it with capa_intake().")));
 
-	memset(&row, 0, sizeof(row));
-	row.rel = trigdata->tg_relation;
-	row.tuple = trigdata->tg_trigtuple;
-	row.actor = GetUserId();
-	row.entry = intake_entry(id, row.rel);
-	row.key = row_key(row.rel, row.tuple);
-
-	errcallback.callback = intake_error_context;
-	errcallback.arg = &row;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	/* a condition or mapping that no longer binds (a column renamed or
-	 * dropped) fails, or is logged for, every row alike */
-	if ((row.entry->compiled || intake_run(&row, intake_compile)) &&
-		capa_intake_condition_match(row.entry->cond, row.tuple, RelationGetDescr(row.rel)))
-		(void) intake_run(&row, intake_open);
-
-	error_context_stack = errcallback.previous;
+	/*
+	 * The entry stays allocated while this call is active, whatever the
+	 * table's code run meanwhile does to the cache (intake_cache.c); the
+	 * count is kept on every exit, errors included.
+	 */
+	capa_intake_call_begin();
+	PG_TRY();
+	{
+		intake_fire(trigdata, id);
+	}
+	PG_FINALLY();
+	{
+		capa_intake_call_end();
+	}
+	PG_END_TRY();
 	return PointerGetDatum(NULL);
 }

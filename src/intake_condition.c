@@ -18,6 +18,11 @@
  *	  literal	:= 'string' | number | TRUE | FALSE
  *
  * Identifiers fold to lower case as in SQL; keywords are case-insensitive.
+ * A condition holds at most CAPA_INTAKE_MAX_PREDICATES predicates,
+ * CAPA_INTAKE_MAX_CONSTANTS constants and CAPA_INTAKE_MAX_DEPTH levels of
+ * parentheses and NOT (intake.h; 54000 beyond).  AND and OR are n-ary
+ * nodes, evaluated by a loop: evaluation recurses only as deep as that
+ * nesting, so a condition that was accepted can always be tested.
  * A literal is converted to its column's type by that type's input
  * function when the condition is bound, and compared with the type's
  * default btree comparison under the column's collation.  NULL follows
@@ -54,13 +59,13 @@ typedef enum CondKind
 struct IntakeCond
 {
 	CondKind	kind;
-	IntakeCond *left;			/* AND, OR, NOT */
-	IntakeCond *right;			/* AND, OR */
+	int			nargs;			/* AND, OR: two or more; NOT: one */
+	IntakeCond **args;
 	AttrNumber	attnum;			/* CMP, NULLTEST, IN */
 	bool		negate;			/* IS NOT NULL, NOT IN */
 	CondOp		op;				/* CMP */
 	Oid			collation;
-	FmgrInfo   *cmp;			/* the type's btree comparison */
+	FmgrInfo   *cmp;			/* the type's btree comparison, the condition's own */
 	int			nvalues;
 	Datum	   *values;			/* CMP: one; IN: nvalues */
 };
@@ -80,7 +85,32 @@ typedef struct Parser
 	int			tokpos;			/* where it starts, for messages */
 	TupleDesc	tupdesc;
 	Bitmapset **columns;
+	int			npredicates;	/* so far, against the limits */
+	int			nconstants;
+	int			depth;			/* parentheses and NOT open now */
 } Parser;
+
+/* 54000: the condition is beyond one of capa's limits */
+static void
+limit_error(const char *what, int limit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("capa_intake: the condition has more than %d %s", limit, what),
+			 errdetail("A condition may have at most %d predicates, %d constants (each value of an IN list counts) "
+					   "and %d levels of parentheses and NOT.",
+					   CAPA_INTAKE_MAX_PREDICATES, CAPA_INTAKE_MAX_CONSTANTS, CAPA_INTAKE_MAX_DEPTH),
+			 errhint("Test fewer values, or let the table compute what the condition tests (a generated column).")));
+}
+
+/* One more level of parentheses or NOT */
+static void
+enter_level(Parser *p)
+{
+	if (++p->depth > CAPA_INTAKE_MAX_DEPTH)
+		limit_error("levels of parentheses and NOT", CAPA_INTAKE_MAX_DEPTH);
+	check_stack_depth();
+}
 
 static void
 syntax_error(Parser *p, const char *what)
@@ -252,7 +282,14 @@ bind_column(Parser *p, IntakeCond *node, Oid *typid, int32 *typmod)
 						 errdetail("The type has no default btree operator class.")));
 			node->attnum = att->attnum;
 			node->collation = att->attcollation;
-			node->cmp = &tc->cmp_proc_finfo;
+
+			/*
+			 * The condition's own copy, not the type cache's: that one is
+			 * rebuilt in place when the type's operator classes change,
+			 * which a comparison function could cause while it runs
+			 */
+			node->cmp = palloc(sizeof(FmgrInfo));
+			fmgr_info(tc->cmp_proc, node->cmp);
 			*typid = att->atttypid;
 			*typmod = att->atttypmod;
 			*p->columns = bms_add_member(*p->columns, att->attnum);
@@ -275,6 +312,9 @@ parse_literal(Parser *p, Oid typid, int32 typmod)
 	Oid			typioparam;
 	Datum		value;
 
+	/* counted before the type's input function runs */
+	if (++p->nconstants > CAPA_INTAKE_MAX_CONSTANTS)
+		limit_error("constants", CAPA_INTAKE_MAX_CONSTANTS);
 	if (p->tok == TOK_STRING || p->tok == TOK_NUMBER)
 		text = p->text;
 	else if (is_keyword(p, "true") || is_keyword(p, "false"))
@@ -292,10 +332,13 @@ parse_literal(Parser *p, Oid typid, int32 typmod)
 static IntakeCond *
 parse_predicate(Parser *p)
 {
-	IntakeCond *node = palloc0(sizeof(IntakeCond));
+	IntakeCond *node;
 	Oid			typid;
 	int32		typmod;
 
+	if (++p->npredicates > CAPA_INTAKE_MAX_PREDICATES)
+		limit_error("predicates", CAPA_INTAKE_MAX_PREDICATES);
+	node = palloc0(sizeof(IntakeCond));
 	bind_column(p, node, &typid, &typmod);
 	if (p->tok == TOK_OP)
 	{
@@ -368,65 +411,76 @@ parse_predicate(Parser *p)
 static IntakeCond *
 parse_not(Parser *p)
 {
-	check_stack_depth();
+	IntakeCond *node;
+
 	if (is_keyword(p, "not"))
 	{
-		IntakeCond *node = palloc0(sizeof(IntakeCond));
-
+		enter_level(p);
+		node = palloc0(sizeof(IntakeCond));
 		next_token(p);
 		node->kind = COND_NOT;
-		node->left = parse_not(p);
+		node->nargs = 1;
+		node->args = palloc(sizeof(IntakeCond *));
+		node->args[0] = parse_not(p);
+		p->depth--;
 		return node;
 	}
 	if (p->tok == TOK_LPAREN)
 	{
-		IntakeCond *node;
-
+		enter_level(p);
 		next_token(p);
 		node = parse_or(p);
 		if (p->tok != TOK_RPAREN)
 			syntax_error(p, ") expected");
 		next_token(p);
+		p->depth--;
 		return node;
 	}
 	return parse_predicate(p);
 }
 
+/*
+ * operand { keyword operand }: one n-ary AND or OR node (or the operand
+ * alone), its operands in an array, never a chain of nested nodes
+ */
 static IntakeCond *
-parse_binary(Parser *p, CondKind kind, IntakeCond *left, IntakeCond *right)
+parse_list(Parser *p, CondKind kind, const char *keyword,
+		   IntakeCond *(*operand) (Parser *p))
 {
-	IntakeCond *node = palloc0(sizeof(IntakeCond));
+	IntakeCond *first = operand(p);
+	IntakeCond *node;
+	int			cap = 4;
 
+	if (!is_keyword(p, keyword))
+		return first;
+	node = palloc0(sizeof(IntakeCond));
 	node->kind = kind;
-	node->left = left;
-	node->right = right;
+	node->args = palloc(sizeof(IntakeCond *) * cap);
+	node->args[node->nargs++] = first;
+	while (is_keyword(p, keyword))
+	{
+		next_token(p);
+		/* every operand has a predicate: their number is bounded by the limit */
+		if (node->nargs == cap)
+		{
+			cap *= 2;
+			node->args = repalloc(node->args, sizeof(IntakeCond *) * cap);
+		}
+		node->args[node->nargs++] = operand(p);
+	}
 	return node;
 }
 
 static IntakeCond *
 parse_and(Parser *p)
 {
-	IntakeCond *node = parse_not(p);
-
-	while (is_keyword(p, "and"))
-	{
-		next_token(p);
-		node = parse_binary(p, COND_AND, node, parse_not(p));
-	}
-	return node;
+	return parse_list(p, COND_AND, "and", parse_not);
 }
 
 static IntakeCond *
 parse_or(Parser *p)
 {
-	IntakeCond *node = parse_and(p);
-
-	while (is_keyword(p, "or"))
-	{
-		next_token(p);
-		node = parse_binary(p, COND_OR, node, parse_and(p));
-	}
-	return node;
+	return parse_list(p, COND_OR, "or", parse_and);
 }
 
 IntakeCond *
@@ -448,13 +502,17 @@ capa_intake_condition_compile(const char *text, TupleDesc tupdesc, Bitmapset **c
 	return cond;
 }
 
-/* 1 true, 0 false, -1 unknown (NULL) */
+/*
+ * 1 true, 0 false, -1 unknown (NULL).  AND and OR loop over their operands
+ * (stopping at the first that decides, in order); only parentheses and
+ * NOT nest, at most CAPA_INTAKE_MAX_DEPTH deep.
+ */
 static int
 eval(IntakeCond *c, HeapTuple tuple, TupleDesc tupdesc)
 {
 	bool		isnull;
 	Datum		value;
-	int			l;
+	int			result;
 	int			r;
 	int			i;
 
@@ -462,20 +520,30 @@ eval(IntakeCond *c, HeapTuple tuple, TupleDesc tupdesc)
 	switch (c->kind)
 	{
 		case COND_AND:
-			l = eval(c->left, tuple, tupdesc);
-			if (l == 0)
-				return 0;
-			r = eval(c->right, tuple, tupdesc);
-			return r == 0 ? 0 : (l == 1 && r == 1) ? 1 : -1;
+			result = 1;
+			for (i = 0; i < c->nargs; i++)
+			{
+				r = eval(c->args[i], tuple, tupdesc);
+				if (r == 0)
+					return 0;
+				if (r < 0)
+					result = -1;
+			}
+			return result;
 		case COND_OR:
-			l = eval(c->left, tuple, tupdesc);
-			if (l == 1)
-				return 1;
-			r = eval(c->right, tuple, tupdesc);
-			return r == 1 ? 1 : (l == 0 && r == 0) ? 0 : -1;
+			result = 0;
+			for (i = 0; i < c->nargs; i++)
+			{
+				r = eval(c->args[i], tuple, tupdesc);
+				if (r == 1)
+					return 1;
+				if (r < 0)
+					result = -1;
+			}
+			return result;
 		case COND_NOT:
-			l = eval(c->left, tuple, tupdesc);
-			return l < 0 ? -1 : !l;
+			r = eval(c->args[0], tuple, tupdesc);
+			return r < 0 ? -1 : !r;
 		case COND_NULLTEST:
 			(void) heap_getattr(tuple, c->attnum, tupdesc, &isnull);
 			return isnull != c->negate;

@@ -15,7 +15,8 @@
  *	  {"const": "v"}							a constant
  *
  * Column names are matched exactly (as quote_ident would write them) to
- * the table's columns; no text of the mapping is ever executed.  A value
+ * the table's columns; no text of the mapping is ever executed.  A "map"
+ * has at most CAPA_INTAKE_MAX_MAP entries (intake.h).  A value
  * reaches capa as its text, converted by the parameter type's input
  * function (a column of the parameter's own type is passed as it is), and
  * capa_open's rules then judge it as they judge any call.
@@ -209,6 +210,12 @@ parse_map(IntakeValue *val, IntakeParam p, JsonbValue *m)
 	if (m->type != jbvBinary || !JsonContainerIsObject(m->val.binary.data))
 		shape_error(params[p].name, "has a \"map\" that is not an object");
 	cap = JsonContainerSize(m->val.binary.data);
+	if (cap > CAPA_INTAKE_MAX_MAP)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("capa_intake: the map of \"%s\" has %d entries, more than %d",
+						params[p].name, cap, CAPA_INTAKE_MAX_MAP),
+				 errhint("Translate fewer values, or let the table compute the value (a generated column).")));
 	val->map_from = palloc(sizeof(char *) * Max(cap, 1));
 	val->map_to = palloc(sizeof(char *) * Max(cap, 1));
 	it = JsonbIteratorInit(m->val.binary.data);

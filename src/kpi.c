@@ -156,6 +156,14 @@ static MemoryContext pending_cxt = NULL;
 static HTAB *pending = NULL;
 static List *pending_subids = NIL;	/* the subtransactions with totals */
 
+/*
+ * The totals are being written at commit.  The writes fire the row
+ * triggers someone added to a KPI table, whose code may change records
+ * (more totals: they go to a new table, written next) but not rebuild the
+ * rollup under the write (capa_kpi_rebuild refuses).
+ */
+static bool pending_writing = false;
+
 static void kpi_record_actions(Datum record_id, const char *org_unit, int sign);
 
 static DateADT
@@ -445,10 +453,15 @@ pending_table(const char *name, MemoryContext cxt)
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-/* The transaction's memory went with it: so did its pending totals */
+/*
+ * The transaction's memory went with it: so did its pending totals (unless
+ * the context is one pending_write() detached, and new totals came since)
+ */
 static void
 pending_forget(void *arg)
 {
+	if (pending_cxt != (MemoryContext) arg)
+		return;
 	pending = NULL;
 	pending_cxt = NULL;
 	pending_subids = NIL;
@@ -463,7 +476,7 @@ pending_create(void)
 										ALLOCSET_SMALL_SIZES);
 	cb = MemoryContextAlloc(pending_cxt, sizeof(MemoryContextCallback));
 	cb->func = pending_forget;
-	cb->arg = NULL;
+	cb->arg = pending_cxt;
 	MemoryContextRegisterResetCallback(pending_cxt, cb);
 	pending = pending_table("capa KPI pending", pending_cxt);
 }
@@ -603,19 +616,16 @@ pending_by_key(void)
 	return sums;
 }
 
-/* Just before commit (or PREPARE): write the pending totals, once */
+/* Write one table of pending totals to the shard's rows */
 static void
-pending_write(int32 shard)
+pending_write_table(HTAB *sums, int32 shard)
 {
 	CapaCatalog *cat;
-	HTAB	   *sums = pending;
 	HASH_SEQ_STATUS status;
 	KpiPending *p;
 	Oid			saved_user;
 	int			saved_sec;
 
-	if (sums == NULL || hash_get_num_entries(sums) == 0)
-		return;
 	/*
 	 * At commit every subtransaction has handed its totals to its parent,
 	 * so each key is there once, under the top transaction
@@ -646,9 +656,39 @@ pending_write(int32 shard)
 	}
 	capa_restore_user(saved_user, saved_sec);
 	PopActiveSnapshot();
-	/* written: nothing is pending any more */
-	if (pending_cxt)
-		MemoryContextDelete(pending_cxt);
+}
+
+/*
+ * Just before commit (or PREPARE): write the pending totals, once.  Each
+ * table is detached before it is written: the writes fire the triggers
+ * of the KPI tables, and a record those change adds its totals to a new
+ * table (written in the next round), never to the one being read.
+ */
+static void
+pending_write(int32 shard)
+{
+	PG_TRY();
+	{
+		pending_writing = true;
+		while (pending != NULL && hash_get_num_entries(pending) > 0)
+		{
+			HTAB	   *sums = pending;
+			MemoryContext cxt = pending_cxt;
+
+			CHECK_FOR_INTERRUPTS();
+			pending = NULL;
+			pending_cxt = NULL;
+			pending_subids = NIL;
+			pending_write_table(sums, shard);
+			/* written: nothing of it is pending any more */
+			MemoryContextDelete(cxt);
+		}
+	}
+	PG_FINALLY();
+	{
+		pending_writing = false;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -919,6 +959,13 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	/* it rewrites the rollup: 25006 in a read-only transaction or on a
 	 * hot standby, before the SHARE lock (refused there with 55000) */
 	PreventCommandIfReadOnly("capa_kpi_rebuild()");
+
+	/* called by a trigger of a KPI table while the totals are written */
+	if (pending_writing)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("capa_kpi_rebuild() cannot run while the transaction's KPI totals are written"),
+				 errdetail("It was called at commit, by a trigger of a KPI table.")));
 
 	/*
 	 * The rows it reads include this transaction's own changes, so their
