@@ -105,8 +105,10 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 		index_rescan(scan, skey, k->nkeys, NULL, 0);
 		exists = index_getnext_slot(scan, ForwardScanDirection, found);
 		index_endscan(scan);
-		xwait = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
-		if (exists && TransactionIdIsValid(xwait))
+		/* the dirty snapshot's xmin/xmax are set only when a row was found */
+		xwait = !exists ? InvalidTransactionId :
+			TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+		if (TransactionIdIsValid(xwait))
 		{
 			/* inserted or deleted by a transaction in progress: wait, look again */
 			XactLockTableWait(xwait, rel, &found->tts_tid, XLTW_None);
