@@ -16,14 +16,31 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "lib/stringinfo.h"
 
 #define CAPA_EVENTS_CHANNEL "capa_events"
+
+/* How much a message tells (capa.events) */
+typedef enum CapaEventsLevel
+{
+	CAPA_EVENTS_OFF,			/* no message */
+	CAPA_EVENTS_REFERENCE,		/* {"ref": ..., "event": ...}: the default */
+	CAPA_EVENTS_FULL			/* and the detail, without org-unit separation */
+} CapaEventsLevel;
 
 /* Define the setting capa.events (from _PG_init) */
 extern void capa_events_init(void);
 
-/* Whether capa.events is on (escalate.c sends its own messages) */
-extern bool capa_events_enabled(void);
+/*
+ * The level to send at now: capa.events, except that full is reference
+ * while row-level security by org unit is on (escalate.c sends its own
+ * messages)
+ */
+extern CapaEventsLevel capa_events_level(void);
+
+/* {"ref": "<record_id>", "event": "<event>"}, the reference message */
+extern void capa_events_reference_payload(StringInfo buf, Datum record_id,
+										  const char *event);
 
 /*
  * Announce a record's step: from_state 0 for an opening.  The row is the
