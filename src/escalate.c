@@ -167,11 +167,11 @@ column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
 }
 
 /*
- * capa.events = reference (the default, events.c): {"ref": ..., "event":
- * "escalation"}; the escalation's row is in capa.escalation, read under the
- * listener's privileges and row-level security.  full: {"event":
- * "escalation", "ref": ..., "action_id": ..., "due_kind": ..., "due": ...,
- * "level": ..., "days_overdue": ..., "severity": ..., "owner": ...}
+ * capa.events = reference (the default, events.c): {"ref": ...,
+ * "event": "escalation", "escalation_id": ...}; the escalation's row is in
+ * capa.escalation, read under the listener's privileges and row-level
+ * security.  full: the same, then "action_id", "due_kind", "due",
+ * "level", "days_overdue", "severity", "owner".
  */
 static void
 notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
@@ -183,16 +183,16 @@ notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
 	int			len;
 
 	initStringInfo(&buf);
+	capa_events_reference_payload(&buf, column(row, desc, "record_id", &isnull), "escalation",
+								  "escalation_id",
+								  DatumGetInt64(column(row, desc, "id", &isnull)));
 	if (level == CAPA_EVENTS_REFERENCE)
 	{
-		capa_events_reference_payload(&buf, column(row, desc, "record_id", &isnull),
-									  "escalation");
+		appendStringInfoChar(&buf, '}');
 		Async_Notify(CAPA_EVENTS_CHANNEL, buf.data);
 		pfree(buf.data);
 		return;
 	}
-	appendStringInfoString(&buf, "{\"event\": \"escalation\", \"ref\": ");
-	escape_json(&buf, capa_ref_cstring(column(row, desc, "record_id", &isnull)));
 	d = column(row, desc, "action_id", &isnull);
 	if (isnull)
 		appendStringInfoString(&buf, ", \"action_id\": null");

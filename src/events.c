@@ -7,14 +7,18 @@
  * Anyone who may connect to the database may LISTEN (PostgreSQL has no
  * privilege on a channel, and CONNECT is PUBLIC's by default), and NOTIFY
  * cannot be filtered per listener.  So by default (capa.events =
- * reference) a message names the record and what happened, no more:
- *	  {"ref": "CAPA-2026-000042", "event": "step"}
+ * reference) a message names the record, what happened and the row that
+ * records it, no more:
+ *	  {"ref": "CAPA-2026-000042", "event": "step", "audit_seq": 1234}
  * and the rest (kind, state, severity, owner) is one query away, under the
- * listener's own privileges and row-level security.  capa.events = full
- * sends the detail as well, for deployments without org-unit separation:
- *	  {"ref": "CAPA-2026-000042", "event": "step", "kind": "corrective",
- *	   "step": "verify", "from": "implemented", "to": "verified",
- *	   "severity": "major", "owner": "..."}
+ * listener's own privileges and row-level security (SELECT ... FROM
+ * capa.audit WHERE seq = 1234).  The seq also keeps two steps of one
+ * record in one transaction two messages: NOTIFY folds equal payloads of a
+ * transaction into one.  capa.events = full sends the detail as well, for
+ * deployments without org-unit separation:
+ *	  {"ref": "CAPA-2026-000042", "event": "step", "audit_seq": 1234,
+ *	   "kind": "corrective", "step": "verify", "from": "implemented",
+ *	   "to": "verified", "severity": "major", "owner": "..."}
  * ("from" is null for an opening), except while row-level security by org
  * unit is on: then the detail would tell every listener what the policies
  * hide, and reference messages are sent whatever the setting says.
@@ -95,13 +99,14 @@ capa_events_level(void)
 }
 
 void
-capa_events_reference_payload(StringInfo buf, Datum record_id, const char *event)
+capa_events_reference_payload(StringInfo buf, Datum record_id, const char *event,
+							  const char *id_key, int64 id)
 {
 	appendStringInfoString(buf, "{\"ref\": ");
 	escape_json(buf, capa_ref_cstring(record_id));
 	appendStringInfoString(buf, ", \"event\": ");
 	escape_json(buf, event);
-	appendStringInfoChar(buf, '}');
+	appendStringInfo(buf, ", \"%s\": " INT64_FORMAT, id_key, id);
 }
 
 static void
@@ -134,7 +139,7 @@ text_column(TupleDesc tupdesc, HeapTuple row, AttrNumber attnum, int max)
 
 void
 capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
-				 int from_state, int to_state)
+				 int from_state, int to_state, int64 audit_seq)
 {
 	CapaCatalog *cat = capa_catalog();
 	CapaEventsLevel level = capa_events_level();
@@ -147,14 +152,10 @@ capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 		return;
 	id = heap_getattr(row, cat->reg[REG_ID], tupdesc, &isnull);
 	initStringInfo(&buf);
-	if (level == CAPA_EVENTS_REFERENCE)
-		capa_events_reference_payload(&buf, id, "step");
-	else
+	capa_events_reference_payload(&buf, id, "step", "audit_seq", audit_seq);
+	if (level == CAPA_EVENTS_FULL)
 	{
 		severity = heap_getattr(row, cat->reg[REG_SEVERITY], tupdesc, &isnull);
-		appendStringInfoString(&buf, "{\"ref\": ");
-		escape_json(&buf, capa_ref_cstring(id));
-		add_text(&buf, "event", "step");
 		add_text(&buf, "kind", text_column(tupdesc, row, cat->reg[REG_KIND], OWNER_MAX));
 		add_text(&buf, "step", step);
 		add_text(&buf, "from", from_state ? capa_state_cstring(from_state) : NULL);
@@ -162,8 +163,8 @@ capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 		add_text(&buf, "severity", isnull ? NULL :
 				 capa_label_name(&capa_severity_labels, DatumGetInt16(severity)));
 		add_text(&buf, "owner", text_column(tupdesc, row, cat->reg[REG_OWNER], OWNER_MAX));
-		appendStringInfoChar(&buf, '}');
 	}
+	appendStringInfoChar(&buf, '}');
 	Async_Notify(CAPA_EVENTS_CHANNEL, buf.data);
 	pfree(buf.data);
 }

@@ -38,15 +38,22 @@ extern void capa_events_init(void);
  */
 extern CapaEventsLevel capa_events_level(void);
 
-/* {"ref": "<record_id>", "event": "<event>"}, the reference message */
+/*
+ * {"ref": "<record_id>", "event": "<event>", "<id_key>": <id>}: the
+ * reference message, and the first members of the full one.  The id is the
+ * row that says what happened (the step's audit row, the escalation), so
+ * that the detail is one query away, and no two messages of a transaction
+ * are equal (NOTIFY folds equal ones into one).
+ */
 extern void capa_events_reference_payload(StringInfo buf, Datum record_id,
-										  const char *event);
+										  const char *event, const char *id_key,
+										  int64 id);
 
 /*
  * Announce a record's step: from_state 0 for an opening.  The row is the
- * register row after the change.
+ * register row after the change, audit_seq its audit row.
  */
 extern void capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
-							 int from_state, int to_state);
+							 int from_state, int to_state, int64 audit_seq);
 
 #endif							/* CAPA_EVENTS_H */

@@ -921,7 +921,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	capa_kpi_track(row.tupdesc, row.oldtup, result);
 	/* an import is not a step: no NOTIFY per imported record */
 	if (entry.to_state != CAPA_STATE_INVALID && !importing)
-		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state);
+		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state,
+						 entry.seq);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
