@@ -53,7 +53,6 @@
 #include "commands/trigger.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "actor.h"
@@ -67,9 +66,11 @@ PG_FUNCTION_INFO_V1(capa_digest_release);
 
 /*
  * SHARE locks on capa.audit that review snapshots' digests hold, for
- * capa_digest_release() to give back at the end of their INSERT: taken
- * and released under the top transaction's resource owner, counted per
- * transaction (lxid)
+ * capa_digest_release() to give back at the end of their INSERT, counted
+ * per transaction (lxid).  Taken and given back under the statement's
+ * resource owner: the fill trigger and the statement trigger run in the
+ * same statement, and if the statement fails in a subtransaction, the
+ * subtransaction's abort releases the lock as it releases any other.
  */
 static int	held_digests = 0;
 static LocalTransactionId held_digests_lxid = InvalidLocalTransactionId;
@@ -317,23 +318,12 @@ wait_for_audit_writers(Oid audit_relid)
 static void
 hold_audit_writers(Oid audit_relid)
 {
-	ResourceOwner saved = CurrentResourceOwner;
-
 	if (held_digests_lxid != MyProc->lxid)
 	{
 		held_digests = 0;
 		held_digests_lxid = MyProc->lxid;
 	}
-	CurrentResourceOwner = TopTransactionResourceOwner;
-	PG_TRY();
-	{
-		LockRelationOid(audit_relid, ShareLock);
-	}
-	PG_FINALLY();
-	{
-		CurrentResourceOwner = saved;
-	}
-	PG_END_TRY();
+	LockRelationOid(audit_relid, ShareLock);
 	held_digests++;
 }
 
@@ -354,22 +344,12 @@ capa_digest_release(PG_FUNCTION_ARGS)
 				 errmsg("capa_digest_release() is a trigger function")));
 	if (held_digests_lxid == MyProc->lxid)
 	{
-		ResourceOwner saved = CurrentResourceOwner;
-
-		CurrentResourceOwner = TopTransactionResourceOwner;
-		PG_TRY();
+		/* (a hold a failed subtransaction took was released by its abort) */
+		for (; held_digests > 0; held_digests--)
 		{
-			for (; held_digests > 0; held_digests--)
-			{
-				if (CheckRelationOidLockedByMe(cat->audit_relid, ShareLock, false))
-					UnlockRelationOid(cat->audit_relid, ShareLock);
-			}
+			if (CheckRelationOidLockedByMe(cat->audit_relid, ShareLock, false))
+				UnlockRelationOid(cat->audit_relid, ShareLock);
 		}
-		PG_FINALLY();
-		{
-			CurrentResourceOwner = saved;
-		}
-		PG_END_TRY();
 	}
 	return PointerGetDatum(NULL);
 }
