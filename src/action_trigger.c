@@ -231,6 +231,16 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				 errmsg("evidence is recorded when an action item is completed"),
 				 errhint("Use capa_complete_action().")));
 
+	/*
+	 * A new item for a record the actor may not see: refused as for a
+	 * record that does not exist, at the point where that is refused (the
+	 * item's own fields are checked above for both), and before the
+	 * record's row lock is asked for, so that the call does not wait for a
+	 * writer of another unit either
+	 */
+	if (oldtup == NULL && !capa_record_visible(actor, capa_id, false, NULL))
+		record_missing(capa_id);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);

@@ -172,3 +172,32 @@ capa_record_visible(Oid role, Datum record_id, bool known_unit, const char *org_
 	SPI_finish();
 	return result;
 }
+
+bool
+capa_action_visible(Oid role, int64 action_id)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			saved_user;
+	int			saved_sec;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		arg = Int64GetDatum(action_id);
+	bool		result;
+	int			rc;
+
+	if (!capa_org_units_enforced(cat->register_relid) || capa_sees_every_org_unit(role))
+		return true;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rc = SPI_execute_with_args("SELECT r.org_unit FROM capa.action a"
+							   " JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
+							   " WHERE a.id OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, &arg, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: action lookup returned %s", SPI_result_code_string(rc));
+	result = SPI_processed > 0 &&
+		capa_may_act_on(role, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return result;
+}

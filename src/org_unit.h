@@ -49,6 +49,9 @@ extern bool capa_may_act_on(Oid role, const char *org_unit);
 extern bool capa_record_visible(Oid role, Datum record_id, bool known_unit,
 								const char *org_unit);
 
+/* The same for an action item, by the record it belongs to */
+extern bool capa_action_visible(Oid role, int64 action_id);
+
 /* True if role sees every org unit: superuser, BYPASSRLS or capa_admin */
 extern bool capa_sees_every_org_unit(Oid role);
 

@@ -855,7 +855,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		 * same code: no state, kind, evidence or segregation check has run
 		 * to tell the two apart (docs/security.md).
 		 */
-		if (!capa_record_visible(row.actor, (Datum) 0, true,
+		if (capa_org_units_enforced(cat->register_relid) &&
+			!capa_record_visible(row.actor, (Datum) 0, true,
 								 row_org_unit(&row, row.oldtup)))
 			return PointerGetDatum(NULL);
 
