@@ -79,7 +79,7 @@ capa_events_init(void)
 {
 	DefineCustomEnumVariable("capa.events",
 							 "What NOTIFY capa_events tells of each record step and escalation: off, reference, full.",
-							 "reference: the record's reference and the event; full: the detail too (sent only while row-level security by org unit is off). NOTIFY serialises the commits of transactions that send one.",
+							 "reference: the record's reference, the event and its audit row or escalation id; full: the detail too (sent only while row-level security by org unit is off). NOTIFY serialises the commits of transactions that send one.",
 							 &capa_events, CAPA_EVENTS_REFERENCE, capa_events_options,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 }

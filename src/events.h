@@ -39,8 +39,9 @@ extern void capa_events_init(void);
 extern CapaEventsLevel capa_events_level(void);
 
 /*
- * {"ref": "<record_id>", "event": "<event>", "<id_key>": <id>}: the
- * reference message, and the first members of the full one.  The id is the
+ * Append {"ref": "<record_id>", "event": "<event>", "<id_key>": <id> to
+ * buf, without the closing brace: the reference message, and the first
+ * members of the full one.  The id is the
  * row that says what happened (the step's audit row, the escalation), so
  * that the detail is one query away, and no two messages of a transaction
  * are equal (NOTIFY folds equal ones into one).
