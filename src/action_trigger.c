@@ -96,6 +96,19 @@ check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
 				 errmsg("an action item cannot move to another record or change its id")));
 }
 
+/*
+ * An action item for a record that does not exist: also the answer for a
+ * record the actor may not see (row-level security by org unit), word for
+ * word
+ */
+static void
+record_missing(Datum capa_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("capa record %s does not exist", capa_ref_cstring(capa_id))));
+}
+
 /* Lock the parent record and return its state (error if missing) */
 static CapaState
 lock_record(Datum capa_id, CapaKind *kind, char **org_unit)
@@ -108,9 +121,7 @@ lock_record(Datum capa_id, CapaKind *kind, char **org_unit)
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: record lock returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("capa record %s does not exist", capa_ref_cstring(capa_id))));
+		record_missing(capa_id);
 	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	*kind = (CapaKind) capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
 	*org_unit = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
@@ -157,6 +168,16 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	{
 		oldtup = trigdata->tg_trigtuple;
 		newtup = trigdata->tg_newtuple;
+
+		/*
+		 * Row-level security by org unit, before anything about the item
+		 * is judged ("already done", its evidence): an item of a record the
+		 * actor may not see is skipped, as the policies would hide it, and
+		 * capa_complete_action() answers as for an id that names no item
+		 */
+		if (!capa_record_visible(actor, heap_getattr(oldtup, cat->act[ACT_CAPA_ID], tupdesc, &isnull),
+								 false, NULL))
+			return PointerGetDatum(NULL);
 		was_done = DatumGetBool(heap_getattr(oldtup, cat->act[ACT_DONE], tupdesc, &isnull));
 		seq = DatumGetInt32(heap_getattr(oldtup, cat->act[ACT_CHAIN_SEQ], tupdesc, &isnull));
 		if (capa_request.complete_action && was_done)
@@ -221,13 +242,35 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				 errmsg("evidence is recorded when an action item is completed"),
 				 errhint("Use capa_complete_action().")));
 
+	/*
+	 * A new item for a record the actor may not see: refused as for a
+	 * record that does not exist, at the point where that is refused (the
+	 * item's own fields are checked above for both), and before the
+	 * record's row lock is asked for, so that the call does not wait for a
+	 * writer of another unit either
+	 */
+	if (oldtup == NULL && !capa_record_visible(actor, capa_id, false, NULL))
+		record_missing(capa_id);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
 	state = lock_record(capa_id, &kind, &org_unit);
-	if (capa_org_units_enforced(cat->register_relid))
-		capa_require_record_visible(actor, org_unit, capa_id);
+
+	/*
+	 * Seen under the lock: a new item for a record the actor may not see is
+	 * refused as for a record that does not exist; an existing one (whose
+	 * record moved to such a unit meanwhile) is skipped as above
+	 */
+	if (capa_org_units_enforced(cat->register_relid) && !capa_may_act_on(actor, org_unit))
+	{
+		if (oldtup == NULL)
+			record_missing(capa_id);
+		capa_restore_user(saved_user, saved_sec);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	if (!capa_rules_actions_open(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -32,6 +32,7 @@
 #include "actor.h"
 #include "capa.h"
 #include "catalog.h"
+#include "org_unit.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_open);
@@ -179,16 +180,35 @@ api_execute(ApiCall *call, Datum *result)
 	return found;
 }
 
-/* Run a transition of record argument 0 and return the new state */
+/* A step of a record that does not exist */
+static void
+record_not_found(Datum record)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
+}
+
+/*
+ * Run a transition of record argument 0 and return the new state.
+ *
+ * Row-level security by org unit first: a record the caller may not see is
+ * answered here as one that does not exist, before the statement runs, so
+ * that the call neither takes the record's row lock nor waits for a writer
+ * of another unit who holds it (a missing record never makes it wait).
+ * Nothing a missing reference's answer depends on is left to check: its
+ * UPDATE finds no row, whatever the arguments.  The register trigger
+ * checks again (a record moved meanwhile, a plain UPDATE).
+ */
 static Datum
 api_transition(ApiCall *call, Datum record)
 {
 	Datum		state = (Datum) 0;
 
+	if (!capa_record_visible(GetUserId(), record, false, NULL))
+		record_not_found(record);
 	if (!api_execute(call, &state))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
+		record_not_found(record);
 	return state;
 }
 
@@ -286,7 +306,9 @@ capa_complete_action(PG_FUNCTION_ARGS)
 	call.complete_action = true;
 	api_fn_arg(&call, fcinfo, 0);
 	api_fn_arg(&call, fcinfo, 1);
-	if (!api_execute(&call, &ignored))
+	/* as api_transition: an item the caller may not see, before its lock */
+	if (!capa_action_visible(GetUserId(), PG_GETARG_INT64(0)) ||
+		!api_execute(&call, &ignored))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("capa action item %lld does not exist",

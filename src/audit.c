@@ -247,7 +247,7 @@ audit_insert(CapaCatalog *cat, Datum *values, const char *nulls)
  * exactly the values stored: seq, clock time, transaction id, roles.
  */
 static void
-capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out)
+capa_audit_write(CapaAuditEntry *entry, uint8 *hash_out)
 {
 	CapaCatalog *cat = capa_catalog();
 	CapaAuditFields f;
@@ -259,12 +259,14 @@ capa_audit_write(const CapaAuditEntry *entry, uint8 *hash_out)
 	Datum		addr = client_addr_datum(&addr_null);
 
 	/*
-	 * Lock the audit table before taking a seq: capa_digest()'s SHARE lock
-	 * then waits until every seq handed out has committed or aborted.
+	 * Lock the audit table before taking a seq: capa_digest() waits for the
+	 * holders of this lock, and so for every seq handed out before it read
+	 * the sequence, to commit or abort (digest.c).
 	 */
 	LockRelationOid(cat->audit_relid, RowExclusiveLock);
 	memset(&f, 0, sizeof(f));
 	f.seq = nextval_internal(cat->audit_seq, false);
+	entry->seq = f.seq;
 	f.record_id = DatumGetInt64(entry->record_id);
 	f.has_action = entry->has_action;
 	f.action_id = entry->action_id;

@@ -34,6 +34,7 @@ typedef struct CapaAuditEntry
 	Oid			actor;			/* acting role */
 	const uint8 *row_hash;		/* hash of the row's content after the change */
 	const uint8 *prev_hash;		/* the row's chain head before, or NULL */
+	int64		seq;			/* set by capa_audit_chain: the row's seq */
 } CapaAuditEntry;
 
 /*

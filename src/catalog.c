@@ -77,10 +77,11 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"  AND a.step OPERATOR(pg_catalog.=) 'verify'), 0)"
 		" FROM capa.audit a WHERE a.record_id " REF_EQ " $1",
 	"r"},
-	[PLAN_ACTION_OWNED_BY] = {
+	/* segregation.c compares the names: one rule for every check */
+	[PLAN_ACTION_OWNERS] = {
 		"SELECT a.owner FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
-		" AND a.owner OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",
-	"rT"},
+		" ORDER BY a.id",
+	"r"},
 	[PLAN_SEGREGATION_POLICY] = {
 		"SELECT p.segregation_of_duties FROM capa.policy p"
 		" ORDER BY p.id DESC LIMIT 1",
@@ -90,9 +91,10 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
 		" ORDER BY p.id DESC LIMIT 1",
 	"v"},
-	[PLAN_RELATED_MISSING] = {
-		"SELECT pg_catalog.count(*) FROM pg_catalog.unnest($1) AS u(id)"
-		" WHERE NOT EXISTS (SELECT FROM capa.register r WHERE r.id " REF_EQ " u.id)",
+	/* per element of related: whether it names no record, and its unit */
+	[PLAN_RELATED_UNITS] = {
+		"SELECT r.id IS NULL, r.org_unit FROM pg_catalog.unnest($1) AS u(id)"
+		" LEFT JOIN capa.register r ON r.id " REF_EQ " u.id",
 	"R"},
 	[PLAN_LOCK_RECORD] = {
 		"SELECT r.kind, r.state, r.org_unit FROM capa.register r WHERE r.id " REF_EQ " $1"

@@ -12,10 +12,27 @@
  * record_id (8 bytes), has_action (1), action_id (8, 0 if none),
  * chain_seq (4), hash (32); big-endian.
  *
- * capa_digest() takes a SHARE lock on capa.audit, so it waits for the
- * transactions writing audit rows and holds new ones back until it
- * commits: every row at or below the max seq has then committed, and a
- * later verification sees exactly the rows the digest covered.
+ * What a digest covers (capa_digest()): every audit row at or below its
+ * max seq has committed, and no row at or below it can appear later, so a
+ * later verification sees exactly the rows the digest covered.  An audit
+ * writer locks capa.audit (RowExclusiveLock) before it takes a seq
+ * (audit.c), and the audit sequence hands out increasing values (CACHE 1),
+ * so: read the last seq handed out (the cut-off), wait for the
+ * transactions that hold a writer's lock on capa.audit at that moment to
+ * end (every seq up to the cut-off is theirs or older), then take the
+ * snapshot; the max seq is the highest committed row at or below the
+ * cut-off.  The digest waits for writers in flight and never holds one
+ * back: no lock on capa.audit is taken, so a verifier's transaction left
+ * open after capa_digest() blocks nobody (docs/security.md, class e).
+ * Writers that start meanwhile take seqs above the cut-off and are not
+ * covered.
+ *
+ * The one exception is the digest a review snapshot takes
+ * (capa.review_snapshot's fill trigger, capa_admin only): the KPIs it
+ * freezes next must describe exactly the trail the digest covers, so it
+ * takes a SHARE lock on capa.audit (waiting for writers in flight, holding
+ * new ones back) and keeps it to the end of the INSERT statement, when the
+ * trigger capa_digest_release gives it back.
  *
  * IDENTIFICATION
  *	  src/digest.c
@@ -30,8 +47,11 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "commands/trigger.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -42,6 +62,18 @@
 #include "ordered_scan.h"
 
 PG_FUNCTION_INFO_V1(capa_digest);
+PG_FUNCTION_INFO_V1(capa_digest_release);
+
+/*
+ * SHARE locks on capa.audit that review snapshots' digests hold, for
+ * capa_digest_release() to give back at the end of their INSERT, counted
+ * per transaction (lxid).  Taken and given back under the statement's
+ * resource owner: the fill trigger and the statement trigger run in the
+ * same statement, and if the statement fails in a subtransaction, the
+ * subtransaction's abort releases the lock as it releases any other.
+ */
+static int	held_digests = 0;
+static LocalTransactionId held_digests_lxid = InvalidLocalTransactionId;
 
 static void
 update_u64(pg_cryptohash_ctx *ctx, uint64 v, int bytes)
@@ -139,7 +171,8 @@ capa_compute_digest(int64 max_seq, int64 *chains, uint8 *out)
 												  ALLOCSET_SMALL_SIZES);
 
 	capa_digest_begin(&acc);
-	capa_ordered_scan_begin(&os, cat->audit_relid, cat->audit_chain_index, false, (Datum) 0);
+	capa_ordered_scan_begin(&os, cat->audit_relid, cat->audit_chain_index, false, (Datum) 0,
+							false);
 	while ((slot = capa_ordered_scan_next(&os)) != NULL)
 	{
 		Datum	   *v = slot->tts_values;
@@ -236,31 +269,119 @@ capa_parse_digest(const char *text, int64 *max_seq, int64 *chains, uint8 *hash)
 	return true;
 }
 
+/*
+ * The last audit seq handed out (0 if none): read as capa's owner, since
+ * the caller has no privilege on the sequence.  Inside SPI.
+ */
+static int64
+audit_seq_handed_out(CapaCatalog *cat)
+{
+	Oid			saved_user;
+	int			saved_sec;
+	bool		isnull;
+	int64		last;
+	int			rc;
+
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rc = SPI_execute("SELECT CASE WHEN s.is_called THEN s.last_value"
+					 " ELSE s.last_value OPERATOR(pg_catalog.-) 1 END"
+					 " FROM capa.audit_seq_seq s", true, 1);
+	capa_restore_user(saved_user, saved_sec);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "capa: audit sequence lookup returned %s", SPI_result_code_string(rc));
+	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return isnull ? 0 : last;
+}
+
+/*
+ * Wait for every transaction that holds a writer's lock on capa.audit now
+ * to end, without asking for a lock ourselves: a writer that comes later
+ * does not queue behind the digest (as it would behind a SHARE lock
+ * request while the digest waits for a writer left idle), and the digest
+ * does not queue behind it.  The waits are on the writers' transaction
+ * ids, as CREATE INDEX CONCURRENTLY waits; a cancel or statement_timeout
+ * ends them.
+ */
+static void
+wait_for_audit_writers(Oid audit_relid)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, audit_relid);
+	WaitForLockers(tag, ShareLock, false);
+}
+
+/*
+ * The SHARE lock of a review snapshot's digest: until the end of the
+ * INSERT into capa.review_snapshot (capa_digest_release)
+ */
+static void
+hold_audit_writers(Oid audit_relid)
+{
+	if (held_digests_lxid != MyProc->lxid)
+	{
+		held_digests = 0;
+		held_digests_lxid = MyProc->lxid;
+	}
+	LockRelationOid(audit_relid, ShareLock);
+	held_digests++;
+}
+
+/*
+ * AFTER INSERT FOR EACH STATEMENT on capa.review_snapshot: the statement's
+ * snapshots are filled, their digests' SHARE locks go back, and the
+ * writers they held back go on (the transaction may stay open as long as
+ * it likes)
+ */
+Datum
+capa_digest_release(PG_FUNCTION_ARGS)
+{
+	CapaCatalog *cat = capa_catalog();
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("capa_digest_release() is a trigger function")));
+	if (held_digests_lxid == MyProc->lxid)
+	{
+		/* (a hold a failed subtransaction took was released by its abort) */
+		for (; held_digests > 0; held_digests--)
+		{
+			if (CheckRelationOidLockedByMe(cat->audit_relid, ShareLock, false))
+				UnlockRelationOid(cat->audit_relid, ShareLock);
+		}
+	}
+	return PointerGetDatum(NULL);
+}
+
 /* capa_digest() returns text, and records it in capa.digest */
 Datum
 capa_digest(PG_FUNCTION_ARGS)
 {
 	CapaCatalog *cat = capa_catalog();
+	int64		cutoff;
 	int64		max_seq;
 	int64		chains;
 	uint8		hash[CAPA_HASH_LEN];
 	char	   *digest;
 	bool		isnull;
+	bool		for_snapshot;
 	int			rc;
 	Datum		args[4];
 	Oid			argtypes[4] = {INT8OID, INT8OID, TEXTOID, TEXTOID};
+	Oid			cutoff_type[1] = {INT8OID};
 	text	   *result;
 	Oid			caller = GetUserId();
 	Oid			saved_user;
 	int			saved_sec;
+	Oid			snapshot_relid;
 
 	/*
 	 * It writes a row to capa.digest: refused in a read-only transaction
-	 * and on a hot standby with 25006, before the SHARE lock below (which
-	 * a standby would refuse with 55000, a lifecycle error to clients)
+	 * and on a hot standby with 25006, before it waits for anyone
 	 */
 	PreventCommandIfReadOnly("capa_digest()");
-	/* a transaction snapshot would predate the lock and miss rows */
+	/* a transaction snapshot would predate the wait and miss rows */
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
@@ -272,16 +393,33 @@ capa_digest(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("capa_digest() must run in a transaction that has written no audit rows"),
 				 errhint("Commit first, then take the digest in a transaction of its own.")));
-	LockRelationOid(cat->audit_relid, ShareLock);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 
+	/* a review snapshot (its INSERT holds this lock) freezes the KPIs next */
+	snapshot_relid = get_relname_relid("review_snapshot", cat->namespace_oid);
+	for_snapshot = OidIsValid(snapshot_relid) &&
+		CheckRelationOidLockedByMe(snapshot_relid, RowExclusiveLock, false);
+	if (for_snapshot)
+	{
+		hold_audit_writers(cat->audit_relid);
+		cutoff = PG_INT64_MAX;	/* nobody writes while the lock is held */
+	}
+	else
+	{
+		cutoff = audit_seq_handed_out(cat);
+		wait_for_audit_writers(cat->audit_relid);
+	}
+
 	/*
-	 * A snapshot taken after the lock was granted: it sees every writer the
-	 * lock waited for, and both queries below read the same state.
+	 * A snapshot taken after the wait: it sees every writer waited for, and
+	 * both reads below see the same state
 	 */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	rc = SPI_execute("SELECT pg_catalog.max(a.seq) FROM capa.audit a", true, 1);
+	args[0] = Int64GetDatum(cutoff);
+	rc = SPI_execute_with_args("SELECT pg_catalog.max(a.seq) FROM capa.audit a"
+							   " WHERE a.seq OPERATOR(pg_catalog.<=) $1",
+							   1, cutoff_type, args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: max seq returned %s", SPI_result_code_string(rc));
 	max_seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

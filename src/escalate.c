@@ -167,12 +167,14 @@ column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
 }
 
 /*
- * {"event": "escalation", "ref": ..., "action_id": ..., "due_kind": ...,
- *  "due": ..., "level": ..., "days_overdue": ..., "severity": ...,
- *  "owner": ...}
+ * capa.events = reference (the default, events.c): {"ref": ...,
+ * "event": "escalation", "escalation_id": ...}; the escalation's row is in
+ * capa.escalation, read under the listener's privileges and row-level
+ * security.  full: the same, then "action_id", "due_kind", "due",
+ * "level", "days_overdue", "severity", "owner".
  */
 static void
-notify_escalation(HeapTuple row, TupleDesc desc)
+notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
 {
 	StringInfoData buf;
 	bool		isnull;
@@ -181,8 +183,16 @@ notify_escalation(HeapTuple row, TupleDesc desc)
 	int			len;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"event\": \"escalation\", \"ref\": ");
-	escape_json(&buf, capa_ref_cstring(column(row, desc, "record_id", &isnull)));
+	capa_events_reference_payload(&buf, column(row, desc, "record_id", &isnull), "escalation",
+								  "escalation_id",
+								  DatumGetInt64(column(row, desc, "id", &isnull)));
+	if (level == CAPA_EVENTS_REFERENCE)
+	{
+		appendStringInfoChar(&buf, '}');
+		Async_Notify(CAPA_EVENTS_CHANNEL, buf.data);
+		pfree(buf.data);
+		return;
+	}
 	d = column(row, desc, "action_id", &isnull);
 	if (isnull)
 		appendStringInfoString(&buf, ", \"action_id\": null");
@@ -224,6 +234,7 @@ capa_escalate(PG_FUNCTION_ARGS)
 	int			saved_sec;
 	int			rc;
 	uint64		i;
+	CapaEventsLevel level;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -253,12 +264,13 @@ capa_escalate(PG_FUNCTION_ARGS)
 	rc = SPI_execute_with_args(escalate_sql, 2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "capa: escalation insert returned %s", SPI_result_code_string(rc));
+	level = capa_events_level();
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
 
-		if (capa_events_enabled())
-			notify_escalation(row, SPI_tuptable->tupdesc);
+		if (level != CAPA_EVENTS_OFF)
+			notify_escalation(row, SPI_tuptable->tupdesc, level);
 		tuplestore_puttuple(rsinfo->setResult, row);
 	}
 	capa_restore_user(saved_user, saved_sec);

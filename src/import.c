@@ -70,6 +70,7 @@
 #include "kpi.h"
 #include "ref_format.h"
 #include "rules.h"
+#include "segregation.h"
 #include "table_write.h"
 
 PG_FUNCTION_INFO_V1(capa_import);
@@ -568,8 +569,7 @@ judge_actions(CapaKind kind, CapaState state, const RulePath *path, Datum *value
 static void
 judge_segregation(const RulePath *path, Datum *values, CapaCatalog *cat)
 {
-	const char *verifier;
-	char	   *owner;
+	CapaSodIdentities verifier;
 	int			i;
 	bool		verified = false;
 
@@ -577,20 +577,26 @@ judge_segregation(const RulePath *path, Datum *values, CapaCatalog *cat)
 		verified |= (path->edges[i]->conditions & CAPA_COND_SEGREGATION) != 0;
 	if (!verified || !current->segregation)
 		return;
-	verifier = NameStr(*DatumGetName(values[cat->stamp_by[CAPA_STAMP_VERIFIED] - 1]));
-	owner = TextDatumGetCString(values[cat->reg[REG_OWNER] - 1]);
-	if (strcmp(verifier, owner) == 0)
+
+	/*
+	 * The verification happened in the old register: judged is the verifier
+	 * it recorded (the importing session did not verify), by the same
+	 * comparison as a live verification (segregation.c)
+	 */
+	capa_sod_recorded_identity(NameStr(*DatumGetName(values[cat->stamp_by[CAPA_STAMP_VERIFIED] - 1])),
+							   &verifier);
+	if (capa_sod_match(&verifier, TextDatumGetCString(values[cat->reg[REG_OWNER] - 1])) >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: segregation of duties: \"%s\" verified the record and owns it",
-						row_label(), verifier)));
+						row_label(), verifier.name[0])));
 	for (i = 0; i < current->nactions; i++)
 	{
-		if (strcmp(verifier, TextDatumGetCString(current->actions[i].values[ACT_OWNER])) == 0)
+		if (capa_sod_match(&verifier, TextDatumGetCString(current->actions[i].values[ACT_OWNER])) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("%s: segregation of duties: \"%s\" verified the record and owns action %d",
-							row_label(), verifier, i + 1)));
+							row_label(), verifier.name[0], i + 1)));
 	}
 }
 

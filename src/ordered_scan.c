@@ -33,7 +33,7 @@
 
 void
 capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
-						bool has_key, Datum key)
+						bool has_key, Datum key, bool key_visible)
 {
 	ScanKeyData skey;
 	AclResult	acl;
@@ -45,9 +45,13 @@ capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
 
 	/*
 	 * This read bypasses row-level security: with org units enforced, it is
-	 * only for a role that sees every unit (the chains span all of them)
+	 * only for a role that sees every unit (the chains span all of them),
+	 * or for the rows of one record the caller has been found to see
+	 * (key_visible: every row the key selects is that record's, and the
+	 * policies show a record's action items and trail with it)
 	 */
 	if (check_enable_rls(heap_relid, InvalidOid, true) == RLS_ENABLED &&
+		!(has_key && key_visible) &&
 		!capa_sees_every_org_unit(GetUserId()))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

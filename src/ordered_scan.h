@@ -54,9 +54,14 @@ typedef struct CapaOrderedScan
 /*
  * Start reading heap_relid in the order of index_relid, under the active
  * snapshot; if has_key, only rows whose first index column equals key.
+ * With row-level security on, the scan is refused (42501) to a role that
+ * does not see every org unit, unless has_key and key_visible: the caller
+ * has checked that the role may see every row the key selects (one
+ * record's, capa_record_visible()).
  */
 extern void capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid,
-									Oid index_relid, bool has_key, Datum key);
+									Oid index_relid, bool has_key, Datum key,
+									bool key_visible);
 
 /*
  * The next row, deformed (slot->tts_values / tts_isnull valid until the

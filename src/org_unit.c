@@ -28,7 +28,9 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "actor.h"
 #include "capa.h"
+#include "catalog.h"
 #include "org_unit.h"
 
 bool
@@ -69,8 +71,8 @@ capa_sees_every_org_unit(Oid role)
 }
 
 /* True if role may act on (and read) records of org_unit */
-static bool
-may_act_on(Oid role, const char *org_unit)
+bool
+capa_may_act_on(Oid role, const char *org_unit)
 {
 	Datum		unit;
 	uint64		i;
@@ -102,7 +104,7 @@ may_act_on(Oid role, const char *org_unit)
 void
 capa_require_org_unit(Oid role, const char *org_unit)
 {
-	if (!may_act_on(role, org_unit))
+	if (!capa_may_act_on(role, org_unit))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not act on records of org unit \"%s\"",
@@ -114,8 +116,88 @@ void
 capa_require_record_visible(Oid role, const char *org_unit, Datum record_id)
 {
 	/* as for a reference that names no record: nothing about it leaks */
-	if (!may_act_on(role, org_unit))
+	if (!capa_may_act_on(role, org_unit))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("capa record %s does not exist", capa_ref_cstring(record_id))));
+}
+
+/*
+ * The record's org unit, read as capa's owner (whom the policies do not
+ * restrict).  Returns false if there is no such record.  Inside SPI.
+ */
+static bool
+record_org_unit(Datum record_id, char **org_unit)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			argtypes[1] = {cat->ref_type};
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT r.org_unit FROM capa.register r"
+							   " WHERE r.id OPERATOR(capa.=) $1",
+							   1, argtypes, &record_id, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: record lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return false;
+	*org_unit = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return true;
+}
+
+bool
+capa_record_visible(Oid role, Datum record_id, bool known_unit, const char *org_unit)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			saved_user;
+	int			saved_sec;
+	bool		result;
+	char	   *unit = NULL;
+
+	/* the cheap answers first: no query, no SPI */
+	if (!capa_org_units_enforced(cat->register_relid))
+		return true;
+	if (known_unit && org_unit == NULL)
+		return true;
+	if (capa_sees_every_org_unit(role))
+		return true;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	if (known_unit)
+		result = capa_may_act_on(role, org_unit);
+	else
+		result = record_org_unit(record_id, &unit) && capa_may_act_on(role, unit);
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return result;
+}
+
+bool
+capa_action_visible(Oid role, int64 action_id)
+{
+	CapaCatalog *cat = capa_catalog();
+	Oid			saved_user;
+	int			saved_sec;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		arg = Int64GetDatum(action_id);
+	bool		result;
+	int			rc;
+
+	if (!capa_org_units_enforced(cat->register_relid) || capa_sees_every_org_unit(role))
+		return true;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "capa: SPI_connect failed");
+	capa_become_owner(cat->owner, &saved_user, &saved_sec);
+	rc = SPI_execute_with_args("SELECT r.org_unit FROM capa.action a"
+							   " JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
+							   " WHERE a.id OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, &arg, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: action lookup returned %s", SPI_result_code_string(rc));
+	result = SPI_processed > 0 &&
+		capa_may_act_on(role, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	capa_restore_user(saved_user, saved_sec);
+	SPI_finish();
+	return result;
 }

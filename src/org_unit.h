@@ -31,6 +31,27 @@ extern void capa_require_org_unit(Oid role, const char *org_unit);
  */
 extern void capa_require_record_visible(Oid role, const char *org_unit, Datum record_id);
 
+/*
+ * True if role may act on (and read) the records of org_unit (NULL: no
+ * unit, open to all).  Call inside SPI, as capa's owner.
+ */
+extern bool capa_may_act_on(Oid role, const char *org_unit);
+
+/*
+ * Whether role may see record record_id: always while row-level security
+ * by org unit is off; otherwise as the policies decide for role's reads
+ * (false for a reference that names no record, unless role sees every
+ * unit).  With known_unit, org_unit is the record's unit and no lookup is
+ * made.  Opens an SPI connection of its own and reads as capa's owner: the
+ * triggers call it before anything else they judge, so that another
+ * unit's record is answered exactly as a missing one (docs/security.md).
+ */
+extern bool capa_record_visible(Oid role, Datum record_id, bool known_unit,
+								const char *org_unit);
+
+/* The same for an action item, by the record it belongs to */
+extern bool capa_action_visible(Oid role, int64 action_id);
+
 /* True if role sees every org unit: superuser, BYPASSRLS or capa_admin */
 extern bool capa_sees_every_org_unit(Oid role);
 

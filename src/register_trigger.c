@@ -45,6 +45,7 @@
 #include "import.h"
 #include "ref_format.h"
 #include "rules.h"
+#include "segregation.h"
 
 PG_FUNCTION_INFO_V1(capa_register_trigger);
 
@@ -425,12 +426,12 @@ severity_policy(RegisterRow *row, TupleDesc *ptd)
  * meanwhile.
  */
 static int
-execute_latest(CapaPlanId plan, Datum *values)
+execute_latest(CapaPlanId plan, Datum *values, long count)
 {
 	int			rc;
 
 	PushActiveSnapshot(GetLatestSnapshot());
-	rc = SPI_execute_plan(capa_spi_plan(plan), values, NULL, true, 1);
+	rc = SPI_execute_plan(capa_spi_plan(plan), values, NULL, true, count);
 	PopActiveSnapshot();
 	return rc;
 }
@@ -444,7 +445,7 @@ check_actions(RegisterRow *row, const CapaEdge *edge)
 	int64		total;
 	int64		pending;
 
-	rc = execute_latest(PLAN_ACTION_COUNTS, &row->id);
+	rc = execute_latest(PLAN_ACTION_COUNTS, &row->id, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: action count returned %s", SPI_result_code_string(rc));
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -479,7 +480,7 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
 	bool		isnull;
 	int			rc;
 
-	rc = execute_latest(PLAN_FRESH_ACTION, &row->id);
+	rc = execute_latest(PLAN_FRESH_ACTION, &row->id, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "capa: fresh action check returned %s", SPI_result_code_string(rc));
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -491,68 +492,73 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
 				 errhint("Add and complete a new action item with capa_add_action() and capa_complete_action().")));
 }
 
-/* 42501 if the actor (role or end-user claim) owns the record or an action */
+/* 42501: identity ids[i] owns the record, or an action item if action */
+static void
+segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, bool action)
+{
+	const char *who = ids->name[i];
+	const char *what = action ? "an action item of the record" : "the record";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("segregation of duties: \"%s\" may not verify record %s",
+					who, capa_ref_cstring(row->id)),
+			 ids->kind[i] == CAPA_SOD_SESSION_USER ?
+			 errdetail("\"%s\" owns %s; it is the session's login role (session_user), which SET ROLE does not change.",
+					   who, what) :
+			 errdetail("\"%s\" owns %s.", who, what),
+			 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+}
+
+/*
+ * 42501 if any identity of the verifying session (segregation.h: the
+ * acting role, the login role, the end-user claim) owns the record or an
+ * action item of it
+ */
 static void
 check_segregation(RegisterRow *row)
 {
-	const char *identities[2];
-	int			nidentities = 0;
+	CapaSodIdentities ids;
 	int			rc;
 	int			i;
+	uint64		n;
 	bool		isnull;
 	Datum		owners[2];
-	Datum		args[2];
-	ArrayType  *arr;
 
-	rc = execute_latest(PLAN_SEGREGATION_POLICY, NULL);
+	rc = execute_latest(PLAN_SEGREGATION_POLICY, NULL, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: policy lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1 &&
 		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 		return;
 
-	identities[nidentities++] = GetUserNameFromId(row->actor, false);
-	identities[nidentities] = capa_app_user();
-	if (identities[nidentities] != NULL)
-		nidentities++;
+	capa_sod_session_identities(row->actor, &ids);
 
 	/* the owner before and after this statement: changing it is no escape */
 	owners[0] = get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull);
 	owners[1] = get_col(row, row->newtup, row->cat->reg[REG_OWNER], &isnull);
-	for (i = 0; i < nidentities; i++)
+	for (i = 0; i < 2; i++)
 	{
-		if (strcmp(identities[i], TextDatumGetCString(owners[0])) == 0 ||
-			strcmp(identities[i], TextDatumGetCString(owners[1])) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("segregation of duties: \"%s\" may not verify record %s",
-							identities[i], capa_ref_cstring(row->id)),
-					 errdetail("\"%s\" owns the record.", identities[i]),
-					 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+		int			match = capa_sod_match(&ids, TextDatumGetCString(owners[i]));
+
+		if (match >= 0)
+			segregation_refused(row, &ids, match, false);
 	}
 
-	{
-		Datum		elems[2];
-
-		for (i = 0; i < nidentities; i++)
-			elems[i] = CStringGetTextDatum(identities[i]);
-		arr = construct_array(elems, nidentities, TEXTOID, -1, false, TYPALIGN_INT);
-	}
-	args[0] = row->id;
-	args[1] = PointerGetDatum(arr);
-	rc = execute_latest(PLAN_ACTION_OWNED_BY, args);
+	/* every action item's owner, compared here by the same rule */
+	rc = execute_latest(PLAN_ACTION_OWNERS, &row->id, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: action owner lookup returned %s", SPI_result_code_string(rc));
-	if (SPI_processed > 0)
+	for (n = 0; n < SPI_processed; n++)
 	{
-		char	   *who = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		Datum		owner = SPI_getbinval(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 1, &isnull);
+		int			match;
 
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("segregation of duties: \"%s\" may not verify record %s",
-						who, capa_ref_cstring(row->id)),
-				 errdetail("\"%s\" owns an action item of the record.", who),
-				 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+		if (isnull)
+			continue;
+		match = capa_sod_match(&ids, TextDatumGetCString(owner));
+		if (match >= 0)
+			segregation_refused(row, &ids, match, true);
 	}
 }
 
@@ -566,6 +572,10 @@ check_related(RegisterRow *row)
 	int64		missing;
 	int			nitems;
 	ArrayType  *arr;
+	bool		enforced;
+	SPITupleTable *tt;
+	uint64		n;
+	uint64		i;
 
 	if (isnull)
 		return;
@@ -578,10 +588,26 @@ check_related(RegisterRow *row)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("\"related\" may not contain NULL references"),
 				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
-	rc = SPI_execute_plan(capa_spi_plan(PLAN_RELATED_MISSING), &related, NULL, false, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_RELATED_UNITS), &related, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: related lookup returned %s", SPI_result_code_string(rc));
-	missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	/*
+	 * A reference to a record of a unit the actor may not see names no
+	 * record for it (row-level security by org unit): the same refusal as
+	 * for a reference to nothing, so that related cannot probe other units
+	 */
+	enforced = capa_org_units_enforced(row->cat->register_relid);
+	missing = 0;
+	tt = SPI_tuptable;			/* capa_may_act_on() runs queries of its own */
+	n = SPI_processed;
+	for (i = 0; i < n; i++)
+	{
+		if (DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull)))
+			missing++;
+		else if (enforced && !capa_may_act_on(row->actor, SPI_getvalue(tt->vals[i], tt->tupdesc, 2)))
+			missing++;
+	}
 	if (missing > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -845,6 +871,21 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		row.oldtup = trigdata->tg_trigtuple;
 		row.newtup = trigdata->tg_newtuple;
 		deform_row(&row);
+
+		/*
+		 * Row-level security by org unit, before anything that reads the
+		 * record's content: a record of a unit the actor may not see is
+		 * skipped, as the policies would hide it from the actor's own
+		 * UPDATE.  The API's statement, run as capa's owner, then finds no
+		 * row and answers as for a reference that names no record, by the
+		 * same code: no state, kind, evidence or segregation check has run
+		 * to tell the two apart (docs/security.md).
+		 */
+		if (capa_org_units_enforced(cat->register_relid) &&
+			!capa_record_visible(row.actor, (Datum) 0, true,
+								 row_org_unit(&row, row.oldtup)))
+			return PointerGetDatum(NULL);
+
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		if (update_is_noop(&row) &&
 			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
@@ -860,13 +901,13 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
-	/* row-level security by org unit: the actor acts on its units only */
+	/*
+	 * Row-level security by org unit: a new record, or one moving to
+	 * another unit, goes only into a unit the actor may act on (the record
+	 * it comes from was judged visible above)
+	 */
 	if (capa_org_units_enforced(cat->register_relid))
-	{
-		if (row.oldtup)
-			capa_require_record_visible(row.actor, row_org_unit(&row, row.oldtup), row.id);
 		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup));
-	}
 
 	if (row.oldtup == NULL && !importing)
 		set_policy_due_dates(&row);
@@ -908,7 +949,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	capa_kpi_track(row.tupdesc, row.oldtup, result);
 	/* an import is not a step: no NOTIFY per imported record */
 	if (entry.to_state != CAPA_STATE_INVALID && !importing)
-		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state);
+		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state,
+						 entry.seq);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

@@ -46,6 +46,7 @@
 #include "chain.h"
 #include "digest.h"
 #include "ordered_scan.h"
+#include "org_unit.h"
 
 PG_FUNCTION_INFO_V1(capa_audit_verify);
 
@@ -161,10 +162,10 @@ row_stream_advance(RowStream *rs)
 
 static void
 row_stream_begin(RowStream *rs, Oid relid, Oid index, bool one_record, Datum record,
-				 bool is_action, AttrNumber record_col, AttrNumber action_col,
-				 AttrNumber seq_col, AttrNumber head_col)
+				 bool record_visible, bool is_action, AttrNumber record_col,
+				 AttrNumber action_col, AttrNumber seq_col, AttrNumber head_col)
 {
-	capa_ordered_scan_begin(&rs->scan, relid, index, one_record, record);
+	capa_ordered_scan_begin(&rs->scan, relid, index, one_record, record, record_visible);
 	rs->is_action = is_action;
 	rs->record_col = record_col;
 	rs->action_col = action_col;
@@ -342,6 +343,16 @@ check_digest(Verify *v, int64 chains, const uint8 *hash)
 						max_seq));
 }
 
+/* record => names no record: also the answer for one the caller may not see */
+static void
+record_not_found(Datum record)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("capa record %s does not exist", capa_ref_cstring(record)),
+			 errdetail("It has neither a register row nor an audit trail.")));
+}
+
 /*
  * capa_audit_verify(digest text DEFAULT NULL, record capa_ref DEFAULT NULL)
  * returns setof findings
@@ -358,6 +369,7 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	CapaOrderedScan audit;
 	TupleTableSlot *slot;
 	bool		record_row_seen;
+	bool		record_visible = false;
 	Verify		v;
 
 	memset(&v, 0, sizeof(v));
@@ -383,11 +395,25 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	if (v.check_digest)
 		capa_digest_begin(&v.digest);
 
+	/*
+	 * One record's chains, without a digest: with row-level security by org
+	 * unit on, they are checked for whoever may see the record (its action
+	 * items and trail follow it), and a record the caller may not see is
+	 * answered exactly as one that does not exist, before any of it is
+	 * read.  The whole trail (no record, or a digest) needs every unit.
+	 */
+	if (one_record && !v.check_digest)
+	{
+		if (!capa_record_visible(GetUserId(), record, false, NULL))
+			record_not_found(record);
+		record_visible = true;
+	}
+
 	row_stream_begin(&v.reg, cat->register_relid, cat->register_pkey, one_record, record,
-					 false, cat->reg[REG_ID], InvalidAttrNumber,
+					 record_visible, false, cat->reg[REG_ID], InvalidAttrNumber,
 					 cat->reg[REG_CHAIN_SEQ], cat->reg[REG_CHAIN_HEAD]);
 	row_stream_begin(&v.act, cat->action_relid, cat->action_chain_index, one_record, record,
-					 true, cat->act[ACT_CAPA_ID], cat->act[ACT_ID],
+					 record_visible, true, cat->act[ACT_CAPA_ID], cat->act[ACT_ID],
 					 cat->act[ACT_CHAIN_SEQ], cat->act[ACT_CHAIN_HEAD]);
 	record_row_seen = v.reg.row != NULL || v.act.row != NULL;
 	/*
@@ -395,7 +421,7 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	 * record => still limits the checks and findings to that record.
 	 */
 	capa_ordered_scan_begin(&audit, cat->audit_relid, cat->audit_chain_index,
-							one_record && !v.check_digest, record);
+							one_record && !v.check_digest, record, record_visible);
 	while ((slot = capa_ordered_scan_next(&audit)) != NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(v.row_cxt);
@@ -413,10 +439,7 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 	if (v.chain.have)
 		end_chain(&v, &v.chain);
 	else if (one_record && !record_row_seen)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("capa record %s does not exist", capa_ref_cstring(record)),
-				 errdetail("It has neither a register row nor an audit trail.")));
+		record_not_found(record);
 	skip_rows_without_audit(&v, &v.reg, NULL);
 	skip_rows_without_audit(&v, &v.act, NULL);
 	capa_ordered_scan_end(&audit);

@@ -6,7 +6,8 @@
 # overlap at every minute), scheduled by a login role that is a member of
 # capa_admin.  A psql session LISTENs on capa_events meanwhile.  After the
 # first minute: each overdue item escalated once (level 1) although two
-# runs ran at once, one notification each, the runs succeeded in
+# runs ran at once, one notification each (the record and the
+# escalation's id: the default capa.events = reference), the runs succeeded in
 # cron.job_run_details.  Then a due date moves, an owner changes, an
 # action item is completed and a containment step is taken; after the
 # next minute: the moved and reassigned items escalated again at level 1
@@ -152,9 +153,15 @@ ok "$(q -c "SELECT string_agg(return_message, ' ' ORDER BY return_message) FROM 
    "0 rows 4 rows" "one run added (returned) the 4 escalations, the other none (return_message)"
 ok "$(grep -c '^Asynchronous notification "capa_events"' "$work/listen.log")" 4 "4 notifications on capa_events"
 ok "$(notes)" 4 "each an escalation event"
-ok "$(grep -o '"due_kind": "[a-z]*", "due": "[^"]*", "level": 1' "$work/listen.log" | sed 's/, "due": "[^"]*"//' | sort | tr '\n' ' ')" \
-   '"due_kind": "action", "level": 1 "due_kind": "close", "level": 1 "due_kind": "close", "level": 1 "due_kind": "contain", "level": 1 ' \
-   "their due kinds and level 1"
+# capa.events = reference (the default): a message names the record and
+# the escalation's row, and the detail is one query away
+ids=$(grep '^Asynchronous notification "capa_events"' "$work/listen.log" |
+      grep -o '"escalation_id": [0-9]*' | grep -o '[0-9]*$' | paste -sd, -)
+ok "$(q -c "SELECT string_agg(e.due_kind || ':' || e.level, ' ' ORDER BY e.due_kind) FROM capa.escalation e
+             WHERE e.id = ANY ('{${ids:-0}}'::bigint[])")" \
+   "action:1 close:1 close:1 contain:1" "their escalations, read by the ids they carry: the due kinds, level 1"
+ok "$(grep '^Asynchronous notification "capa_events"' "$work/listen.log" | grep -c -E 'owner|severity|due_kind')" 0 \
+   "the messages tell no owner, severity or due date (capa.events = reference)"
 grep '^Asynchronous notification' "$work/listen.log" | head -1 | sed 's/^/# /'
 
 # changes before the next minute: R1's close due date moves (still past),
