@@ -99,6 +99,10 @@ UNREACHABLE(AllocSetContextCreateInternal)
 UNREACHABLE(MemoryContextReset)
 UNREACHABLE(MemoryContextDelete)
 UNREACHABLE(ProcessInterrupts)
+/* digest.c: waiting out the audit writers without holding a lock */
+UNREACHABLE(WaitForLockers)
+UNREACHABLE(UnlockRelationOid)
+UNREACHABLE(get_relname_relid)
 
 /* Variables those paths read (never, here) */
 void	   *TopMemoryContext;
@@ -107,6 +111,8 @@ volatile int InterruptPending;
 void	   *SPI_tuptable;
 uint64_t	SPI_processed;
 int			XactIsoLevel;
+unsigned int MyDatabaseId;
+void	   *MyProc;
 /* digest.c: capa_digest() records the digest as capa's owner (not on a standby) */
 UNREACHABLE(GetUserId)
 UNREACHABLE(GetUserNameFromId)
