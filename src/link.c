@@ -115,14 +115,18 @@ require_record(Datum record, Oid actor)
 							   1, argtypes, &record, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: record lookup returned %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
+
+	/*
+	 * One error site for both: even the error's location fields (file,
+	 * line, function), which every client receives, must not tell a hidden
+	 * record from a missing one
+	 */
+	if (SPI_processed == 0 ||
+		(capa_org_units_enforced(cat->register_relid) &&
+		 !capa_may_act_on(actor, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1))))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("capa record %s does not exist", capa_ref_cstring(record))));
-	if (capa_org_units_enforced(cat->register_relid))
-		capa_require_record_visible(actor,
-									SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
-									record);
 }
 
 int

@@ -112,16 +112,6 @@ capa_require_org_unit(Oid role, const char *org_unit)
 				 errhint("A capa_admin grants a unit with INSERT INTO capa.org_unit_access (role_name, org_unit).")));
 }
 
-void
-capa_require_record_visible(Oid role, const char *org_unit, Datum record_id)
-{
-	/* as for a reference that names no record: nothing about it leaks */
-	if (!capa_may_act_on(role, org_unit))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("capa record %s does not exist", capa_ref_cstring(record_id))));
-}
-
 /*
  * The record's org unit, read as capa's owner (whom the policies do not
  * restrict).  Returns false if there is no such record.  Inside SPI.

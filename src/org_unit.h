@@ -25,13 +25,6 @@ extern bool capa_org_units_enforced(Oid register_relid);
 extern void capa_require_org_unit(Oid role, const char *org_unit);
 
 /*
- * 42704 "does not exist" unless role may act on an existing record of
- * org_unit: a record of a unit the role has not been granted is not there
- * for it, as row-level security hides it from its reads.  Call inside SPI.
- */
-extern void capa_require_record_visible(Oid role, const char *org_unit, Datum record_id);
-
-/*
  * True if role may act on (and read) the records of org_unit (NULL: no
  * unit, open to all).  Call inside SPI, as capa's owner.
  */

@@ -69,6 +69,9 @@ run_tap pg_prove --ext .sql -v -d capa_tap test/pgtap/
 # dump and restore round trip
 run_tap ./test/restore.sh
 
+# row-level security: a hidden record's error is a missing one's, location included
+run_tap ./test/rls_errors.sh
+
 # ALTER EXTENSION capa UPDATE from the previous version, filled
 run_tap ./test/upgrade.sh
 
