@@ -80,12 +80,14 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_link_check(regclass) TO capa_reader;
 --   - report_escape, through which every text of capa_report_html passes,
 --     writes the characters XML does not allow and Unicode's
 --     non-characters as U+FFFD: C0 controls but tab, LF and CR, DEL and the
---     C1 controls, U+FDD0-U+FDEF, and U+xFFFE/U+xFFFF of every plane.  The
+--     C1 controls, the bidirectional embeddings, overrides and isolates
+--     (U+202A-U+202E, U+2066-U+2069), U+FDD0-U+FDEF, and U+xFFFE/U+xFFFF of
+--     every plane.  The
 --     text is stored as given (0.2.0 stored it too); the page is well-formed.
 CREATE FUNCTION @extschema@.capa_blank(value text) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_blank(text) IS
-    'whether text is empty or shows nothing (Unicode White_Space and the zero-width and invisible format characters U+200B-U+200D, U+2060, U+FEFF, U+180E; ASCII whitespace in a database that is not UTF-8): the rule capa applies to every required text';
+    'whether text is empty or shows nothing (Unicode White_Space, every Default_Ignorable_Code_Point such as U+00AD, U+200B-U+200F, U+2060, U+3164, U+FEFF, U+180E, and U+2800; ASCII whitespace in a database that is not UTF-8): the rule capa applies to every required text';
 
 CREATE OR REPLACE FUNCTION @extschema@.report_escape(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -93,15 +95,17 @@ AS $escape$
 -- & first, so the entities the other replacements make stay intact; the
 -- characters XML 1.0 does not allow, and Unicode's non-characters, become
 -- U+FFFD: C0 controls but tab, LF and CR; DEL and the C1 controls;
--- U+FDD0-U+FDEF; U+xFFFE and U+xFFFF of every plane
+-- U+FDD0-U+FDEF; U+xFFFE and U+xFFFF of every plane; and the bidirectional
+-- embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), with
+-- which a title could reverse the text shown after it in the page
 SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
            pg_catalog.regexp_replace(COALESCE(value, ''),
-               '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFDD0-\uFDEF\uFFFE\uFFFF\U0001FFFE\U0001FFFF\U0002FFFE\U0002FFFF\U0003FFFE\U0003FFFF\U0004FFFE\U0004FFFF\U0005FFFE\U0005FFFF\U0006FFFE\U0006FFFF\U0007FFFE\U0007FFFF\U0008FFFE\U0008FFFF\U0009FFFE\U0009FFFF\U000AFFFE\U000AFFFF\U000BFFFE\U000BFFFF\U000CFFFE\U000CFFFF\U000DFFFE\U000DFFFF\U000EFFFE\U000EFFFF\U000FFFFE\U000FFFFF\U0010FFFE\U0010FFFF]',
+               '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\uFFFE\uFFFF\U0001FFFE\U0001FFFF\U0002FFFE\U0002FFFF\U0003FFFE\U0003FFFF\U0004FFFE\U0004FFFF\U0005FFFE\U0005FFFF\U0006FFFE\U0006FFFF\U0007FFFE\U0007FFFF\U0008FFFE\U0008FFFF\U0009FFFE\U0009FFFF\U000AFFFE\U000AFFFF\U000BFFFE\U000BFFFF\U000CFFFE\U000CFFFF\U000DFFFE\U000DFFFF\U000EFFFE\U000EFFFF\U000FFFFE\U000FFFFF\U0010FFFE\U0010FFFF]',
                U&'\FFFD', 'g'),
            '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
 $escape$;
 COMMENT ON FUNCTION @extschema@.report_escape(text) IS
-    'text made safe for HTML and SVG content and attribute values (& < > " '' escaped; control characters, DEL, C1 controls and Unicode non-characters replaced by U+FFFD); NULL gives the empty string';
+    'text made safe for HTML and SVG content and attribute values (& < > " '' escaped; control characters, DEL, C1 controls, bidirectional embeddings, overrides and isolates, and Unicode non-characters replaced by U+FFFD); NULL gives the empty string';
 
 -- the overdue list copes with a due date stored as -infinity
 CREATE OR REPLACE FUNCTION @extschema@.capa_report_html(

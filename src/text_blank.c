@@ -11,9 +11,12 @@
  * characters that show nothing says nothing: in a UTF-8 database that is
  * every character of Unicode's White_Space property (U+0009-U+000D,
  * U+0020, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
- * U+205F, U+3000) and the invisible format characters U+200B-U+200D
- * (zero-width space, non-joiner, joiner), U+2060 (word joiner), U+FEFF
- * (zero-width no-break space) and U+180E (Mongolian vowel separator); in
+ * U+205F, U+3000), every Default_Ignorable_Code_Point (among them U+00AD
+ * soft hyphen, U+180B-U+180F with U+180E, U+200B-U+200F zero-width
+ * characters and marks, U+202A-U+202E and U+2066-U+2069 bidirectional
+ * controls, U+2060-U+2064 word joiner and invisible operators, U+3164 and
+ * U+FFA0 Hangul fillers, U+FE00-U+FE0F variation selectors, U+FEFF, the
+ * tags U+E0000-U+E0FFF), and U+2800 (braille pattern blank); in
  * any other server encoding, ASCII whitespace.  The empty string is blank.
  *
  * IDENTIFICATION
@@ -30,33 +33,44 @@
 
 PG_FUNCTION_INFO_V1(capa_blank);
 
+/*
+ * Unicode's White_Space, then its Default_Ignorable_Code_Point (characters
+ * a renderer shows as nothing: soft hyphen, joiners, bidirectional
+ * controls, variation selectors, Hangul fillers, tags ...), then U+2800
+ * (braille pattern blank, which is neither but shows as a space); sorted
+ */
+static const struct
+{
+	pg_wchar	first;
+	pg_wchar	last;
+}			blank_ranges[] =
+{
+	{0x0009, 0x000D}, {0x0020, 0x0020}, {0x0085, 0x0085}, {0x00A0, 0x00A0},
+	{0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x061C, 0x061C}, {0x115F, 0x1160},
+	{0x1680, 0x1680}, {0x17B4, 0x17B5}, {0x180B, 0x180F}, {0x2000, 0x200F},
+	{0x2028, 0x202F}, {0x205F, 0x206F}, {0x2800, 0x2800}, {0x3000, 0x3000},
+	{0x3164, 0x3164}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0},
+	{0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+
 static bool
 blank_code_point(pg_wchar c)
 {
-	switch (c)
+	int			lo = 0;
+	int			hi = lengthof(blank_ranges) - 1;
+
+	while (lo <= hi)
 	{
-		case 0x0009:
-		case 0x000A:
-		case 0x000B:
-		case 0x000C:
-		case 0x000D:
-		case 0x0020:
-		case 0x0085:
-		case 0x00A0:
-		case 0x1680:
-		case 0x180E:
-		case 0x2028:
-		case 0x2029:
-		case 0x202F:
-		case 0x205F:
-		case 0x2060:
-		case 0x3000:
-		case 0xFEFF:
+		int			mid = (lo + hi) / 2;
+
+		if (c < blank_ranges[mid].first)
+			hi = mid - 1;
+		else if (c > blank_ranges[mid].last)
+			lo = mid + 1;
+		else
 			return true;
-		default:
-			/* U+2000-U+200A: the spaces; U+200B-U+200D: zero-width */
-			return c >= 0x2000 && c <= 0x200D;
 	}
+	return false;
 }
 
 static bool

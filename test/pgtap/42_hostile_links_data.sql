@@ -43,7 +43,9 @@ INSERT INTO blank_value VALUES
   ('U+3000 ideographic space', $v$E'\u3000'$v$),
   ('U+2028 line separator', $v$E'\u2028'$v$),
   ('U+FEFF, U+2060, U+180E, U+200D', $v$E'\uFEFF\u2060\u180E\u200D'$v$),
-  ('ASCII and Unicode blanks mixed', $v$E' \t\u200B\u2003\u202F\u205F\u1680\u0085\n'$v$);
+  ('ASCII and Unicode blanks mixed', $v$E' \t\u200B\u2003\u202F\u205F\u1680\u0085\n'$v$),
+  ('U+00AD soft hyphen, U+3164 Hangul filler, U+2800 braille blank', $v$E'\u00AD\u3164\u2800'$v$),
+  ('U+202E and U+2066 bidirectional controls, U+FE0F, a tag U+E0041', $v$E'\u202E\u2066\uFE0F\U000E0041'$v$);
 CREATE TEMP TABLE blank_slot (field text, tmpl text);
 INSERT INTO blank_slot VALUES
   ('capa_open title', $t$SELECT capa.capa_open(%s, 'd', 'minor', 'other', owner => 'tap_owner')$t$),
@@ -484,11 +486,11 @@ SELECT lives_ok(format($$SELECT capa.capa_complete_action(%s, 'done')$$, pg_temp
 SELECT is(capa.report_escape(E'A\uFFFF\u0001<script>'), E'A\uFFFD\uFFFD&lt;script&gt;',
           'X report_escape writes U+FFFF and U+0001 as U+FFFD and escapes <');
 SELECT is(capa.report_escape(string_agg(chr(c), '' ORDER BY o)), repeat(E'\uFFFD', count(*)::int),
-          'X report_escape replaces C0 controls, DEL, C1 controls, U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane')
-  FROM unnest(ARRAY[1, 8, 11, 12, 14, 31, 127, 128, 159, x'FDD0'::int, x'FDEF'::int, x'FFFE'::int, x'FFFF'::int,
+          'X report_escape replaces C0 controls, DEL, C1 controls, bidirectional controls, U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane')
+  FROM unnest(ARRAY[1, 8, 11, 12, 14, 31, 127, 128, 159, x'202A'::int, x'202E'::int, x'2066'::int, x'2069'::int, x'FDD0'::int, x'FDEF'::int, x'FFFE'::int, x'FFFF'::int,
                     x'1FFFE'::int, x'1FFFF'::int, x'8FFFF'::int, x'10FFFE'::int, x'10FFFF'::int]) WITH ORDINALITY u(c, o);
-SELECT is(capa.report_escape(E'\t\n\r\u00A0\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD'),
-          E'\t\n\r\u00A0\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD',
+SELECT is(capa.report_escape(E'\t\n\r\u00A0\u2029\u202F\u2065\u206A\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD'),
+          E'\t\n\r\u00A0\u2029\u202F\u2065\u206A\uFDCF\uFDF0\uFFFD\U00010000\U0001FFFD\U0010FFFD',
           'X report_escape keeps tab, LF, CR and the characters next to the ranges it replaces');
 DO $d$
 BEGIN
