@@ -798,4 +798,23 @@ COMMENT ON FUNCTION @extschema@.capa_digest() IS
 COMMENT ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) IS
     're-checks every audit chain (or one record''s: for whoever may see the record, also under row-level security by org unit) and every register and action row against it, and given an earlier capa_digest() that the rows it covered are unchanged; one row per problem, none when intact';
 
+-- Write policies: a DBA may grant UPDATE (or INSERT) on the register or the
+-- action items to a role (the README's edits of title, owner, due dates);
+-- under row-level security that role writes the records of its units, as
+-- it reads them, and finds no row of another unit, as for a missing one
+-- (0.2.0 had read policies only, so such a write found no row at all, even
+-- for capa_admin).  The triggers still judge every change.
+CREATE POLICY capa_org_unit_insert ON @extschema@.register FOR INSERT
+    WITH CHECK (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+                OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+CREATE POLICY capa_org_unit_update ON @extschema@.register FOR UPDATE
+    USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
+           OR org_unit OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@.capa_org_units_visible())::text[]));
+CREATE POLICY capa_org_unit_insert ON @extschema@.action FOR INSERT
+    WITH CHECK ((SELECT @extschema@.capa_org_units_all())
+                OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+CREATE POLICY capa_org_unit_update ON @extschema@.action FOR UPDATE
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+
 -- end of [units]

@@ -30,7 +30,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(519);
+SELECT plan(526);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -359,6 +359,45 @@ RESET capa.events;
 SELECT throws_ok($$SET capa.events = 'everything'$$, '22023', NULL, 'U4 anything else is refused (22023)');
 SET ROLE tap_u_north;
 SELECT throws_ok($$SET capa.events = full$$, '42501', NULL, 'U4 only a superuser widens what listeners hear (42501)');
+RESET ROLE;
+
+-- ===================================================================
+-- U5. a DBA's grant of UPDATE or INSERT on the tables works under row-level
+-- security for the unit's own records (0.2.0 had read policies only: the
+-- UPDATE found no row, even for capa_admin), and still not for another's
+-- ===================================================================
+GRANT UPDATE (title, close_due) ON capa.register TO tap_u_north, capa_admin;
+GRANT UPDATE (description) ON capa.action TO tap_u_north;
+GRANT INSERT (title, description, severity, source, owner, org_unit) ON capa.register TO tap_u_north;
+CREATE FUNCTION pg_temp.u_rows(stmt text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE stmt;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+SELECT public.u_record('corrective', 'planned', 'north') AS north_planned \gset
+SELECT (SELECT ref FROM public.u_south WHERE state = 'planned' LIMIT 1) AS south_planned \gset
+SELECT count(*) AS north_planned_items FROM capa.action WHERE capa_id OPERATOR(capa.=) :'north_planned' \gset
+SET ROLE tap_u_north;
+SELECT is(pg_temp.u_rows(format($$UPDATE capa.register SET title = 'Retitled' WHERE id OPERATOR(capa.=) %L$$, :'north_planned')),
+          1::bigint, 'U5 UPDATE of the own unit''s record under row-level security changes it');
+SELECT is(pg_temp.u_rows(format($$UPDATE capa.register SET title = 'Retitled' WHERE id OPERATOR(capa.=) %L$$, :'south_planned')),
+          0::bigint, 'U5 UPDATE of the south''s record finds no row, as for a missing one');
+SELECT is(pg_temp.u_rows(format($$UPDATE capa.action SET description = 'Reworded' WHERE capa_id OPERATOR(capa.=) %L$$, :'north_planned')),
+          :north_planned_items::bigint, 'U5 UPDATE of the own unit''s action items changes them');
+SELECT is(pg_temp.u_rows(format($$UPDATE capa.action SET description = 'Reworded' WHERE capa_id OPERATOR(capa.=) %L$$, :'south_planned')),
+          0::bigint, 'U5 UPDATE of the south''s action item finds no row');
+SELECT is(pg_temp.u_rows($$INSERT INTO capa.register (title, description, severity, source, owner, org_unit)
+                             VALUES ('Direct', 'd', 'minor', 'incident', 'tap_u_north', 'north')$$),
+          1::bigint, 'U5 INSERT of a record of the own unit');
+SELECT throws_ok($$INSERT INTO capa.register (title, description, severity, source, owner, org_unit)
+                   VALUES ('Direct', 'd', 'minor', 'incident', 'tap_u_north', 'south')$$,
+                 '42501', NULL, 'U5 INSERT of a record of another unit is refused (42501)');
+RESET ROLE;
+SET ROLE capa_admin;
+SELECT is(pg_temp.u_rows(format($$UPDATE capa.register SET close_due = now() + interval '9 days' WHERE id OPERATOR(capa.=) %L$$, :'south_planned')),
+          1::bigint, 'U5 capa_admin''s UPDATE of any unit''s record changes it');
 RESET ROLE;
 
 SELECT * FROM finish();
