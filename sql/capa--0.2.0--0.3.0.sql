@@ -72,7 +72,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_link_check(regclass) TO capa_reader;
 --     and no number of days (the other readers already coped).
 --   - blank text: one rule, capa_text_blank() in C and capa_blank(text) in
 --     SQL (src/text_blank.c): Unicode White_Space and the invisible format
---     characters (U+200B-U+200D, U+2060, U+FEFF, U+180E) in a UTF-8
+--     characters (U+200B-U+200D, U+2060, U+FEFF, U+180E; since extended to every
+--     Default_Ignorable_Code_Point and U+2800) in a UTF-8
 --     database, ASCII whitespace in others.  capa_conformance and the
 --     review snapshot's label judged with the regex class [:space:]; now
 --     with capa_blank.  (The label's CHECK constraint keeps [:space:]: a
@@ -88,6 +89,15 @@ CREATE FUNCTION @extschema@.capa_blank(value text) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_blank(text) IS
     'whether text is empty or shows nothing (Unicode White_Space, every Default_Ignorable_Code_Point such as U+00AD, U+200B-U+200F, U+2060, U+3164, U+FEFF, U+180E, and U+2800; ASCII whitespace in a database that is not UTF-8): the rule capa applies to every required text';
+
+-- One review snapshot at a time (the fill trigger below takes this turn):
+-- an object lock no SQL command takes, for capa_admin only
+CREATE FUNCTION @extschema@.capa_review_snapshot_turn() RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_review_snapshot_turn() IS
+    'waits for, and holds to the end of the transaction, the turn to take a review snapshot (so each links to the one before); a lock no other role can take';
+REVOKE ALL ON FUNCTION @extschema@.capa_review_snapshot_turn() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_review_snapshot_turn() TO capa_admin;
 
 CREATE OR REPLACE FUNCTION @extschema@.report_escape(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -699,8 +709,10 @@ BEGIN
     IF @extschema@.capa_blank(NEW.label) THEN
         RAISE EXCEPTION 'the label of a review snapshot must not be blank' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- one snapshot at a time, so each links to the one before
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('capa.review_snapshot'));
+    -- one snapshot at a time, so each links to the one before: a turn no
+    -- other role can take (an advisory lock on a known key, as 0.2.0 used,
+    -- any role could hold for as long as it liked; src/snapshot_turn.c)
+    PERFORM @extschema@.capa_review_snapshot_turn();
     -- the digest first: it waits for the audit writers in flight and holds
     -- new ones back until this transaction ends, so the KPIs read below
     -- (each statement a new snapshot at READ COMMITTED) describe exactly the
@@ -816,5 +828,37 @@ CREATE POLICY capa_org_unit_insert ON @extschema@.action FOR INSERT
 CREATE POLICY capa_org_unit_update ON @extschema@.action FOR UPDATE
     USING ((SELECT @extschema@.capa_org_units_all())
            OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+
+-- Review snapshots under row-level security: capa_admin (who sees every
+-- unit) inserts them; 0.2.0 had a read policy only, so the insert was
+-- refused for everyone but a superuser
+CREATE POLICY capa_org_unit_insert ON @extschema@.review_snapshot FOR INSERT
+    WITH CHECK ((SELECT @extschema@.capa_org_units_all()));
+
+-- The intakes' configuration and failures name other units' rows (a
+-- failure keeps the row's key and the error, which quotes its values):
+-- under row-level security, for those who see every unit only
+CREATE POLICY capa_org_unit ON @extschema@.intake_failure FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all()));
+CREATE POLICY capa_org_unit ON @extschema@.intake_config FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all()));
+CREATE OR REPLACE FUNCTION @extschema@.capa_rls_tables() RETURNS regclass[]
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $tables$
+    SELECT ARRAY['@extschema@.register', '@extschema@.action', '@extschema@.audit', '@extschema@.link',
+                 '@extschema@.escalation',
+                 '@extschema@.kpi_rollup', '@extschema@.kpi_close_days', '@extschema@.kpi_action_due',
+                 '@extschema@.review_snapshot', '@extschema@.intake_config', '@extschema@.intake_failure']::regclass[]
+$tables$;
+-- a database updated with the switch on gets it on the new tables too
+DO $switch$
+BEGIN
+    IF (SELECT c.relrowsecurity FROM pg_catalog.pg_class c
+         WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.register'::regclass) THEN
+        ALTER TABLE @extschema@.intake_config ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE @extschema@.intake_failure ENABLE ROW LEVEL SECURITY;
+    END IF;
+END
+$switch$;
 
 -- end of [units]

@@ -30,7 +30,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(526);
+SELECT plan(529);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -398,6 +398,29 @@ RESET ROLE;
 SET ROLE capa_admin;
 SELECT is(pg_temp.u_rows(format($$UPDATE capa.register SET close_due = now() + interval '9 days' WHERE id OPERATOR(capa.=) %L$$, :'south_planned')),
           1::bigint, 'U5 capa_admin''s UPDATE of any unit''s record changes it');
+RESET ROLE;
+
+-- ===================================================================
+-- U6. the intakes' configuration and failures name other units' rows
+-- (a failure keeps the row's key and an error that quotes its values):
+-- under row-level security, for those who see every unit only
+-- ===================================================================
+CREATE TABLE public.u_findings (id int PRIMARY KEY, summary text);
+INSERT INTO capa.intake_config (source, source_name, condition, mapping, on_error, created_by)
+VALUES ('public.u_findings', 'public.u_findings', NULL, '{"title": "summary"}', 'log', 'tap_u_owner')
+RETURNING id AS u_intake \gset
+INSERT INTO capa.intake_failure (intake_id, source, source_name, key, sqlstate, message, detail, actor)
+VALUES (:u_intake, 'public.u_findings', 'public.u_findings', '7', '22P02',
+        'invalid input syntax for type capa_severity: "CEO Jane Doe (on leave)"', NULL, 'tap_u_owner');
+SET ROLE tap_u_north;
+SELECT is((SELECT count(*) FROM capa.intake_failure), 0::bigint,
+          'U6 a unit''s editor reads no intake failure (0.2.0: every failure, with its key and values)');
+SELECT is((SELECT count(*) FROM capa.intake_config), 0::bigint,
+          'U6 nor any intake''s configuration');
+RESET ROLE;
+SET ROLE capa_admin;
+SELECT is((SELECT count(*) FROM capa.intake_failure WHERE intake_id = :u_intake), 1::bigint,
+          'U6 capa_admin, who sees every unit, reads the failures');
 RESET ROLE;
 
 SELECT * FROM finish();
