@@ -28,8 +28,8 @@ createdb "$db"
 psql -Xq -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
-CREATE ROLE rlserr_north LOGIN;
-CREATE ROLE rlserr_ops LOGIN;
+CREATE ROLE rlserr_north;
+CREATE ROLE rlserr_ops;
 GRANT capa_editor, capa_verifier TO rlserr_north;
 CREATE TABLE public.probe (id int PRIMARY KEY);
 INSERT INTO public.probe VALUES (1);
@@ -77,8 +77,16 @@ missing_seq=999999999
 # the verbose error of one statement as the north, with the reference,
 # action id or audit seq replaced; LOCATION included
 answer() {  # answer SQL TOKEN
-    psql -X -d "$db" -U rlserr_north -v VERBOSITY=verbose -c "$1" 2>&1 >/dev/null |
+    psql -X -d "$db" -v VERBOSITY=verbose -c "SET ROLE rlserr_north" -c "$1" 2>&1 >/dev/null |
         sed "s/\\b$2\\b/<id>/g"
+}
+
+# the two answers are equal, and are a refusal by capa (an error with its
+# location), not two failures of something else that happen to match
+same() {  # same HIDDEN MISSING DESCRIPTION
+    local want=$2
+    case $want in ERROR:*LOCATION:*) ;; *) want="(an error with a location) $want" ;; esac
+    ok "$1" "$want" "$3"
 }
 
 calls=(
@@ -105,7 +113,7 @@ while read -r state ref; do
         hidden=$(answer "$(printf "$c" "$ref")" "$ref")
         # shellcheck disable=SC2059
         missing=$(answer "$(printf "$c" "$missing_ref")" "$missing_ref")
-        ok "$hidden" "$missing" "the south's $state record, $(printf "$c" '<id>'): the same error as a missing one, location included"
+        same "$hidden" "$missing" "the south's $state record, $(printf "$c" '<id>'): the same error as a missing one, location included"
     done
 done <<< "$states"
 
@@ -113,12 +121,12 @@ done <<< "$states"
 while IFS='|' read -r state action seq; do
     if [ -n "$action" ]; then
         for ev in "'done'" "NULL"; do
-            ok "$(answer "SELECT capa.capa_complete_action($action, $ev)" "$action")" \
+            same "$(answer "SELECT capa.capa_complete_action($action, $ev)" "$action")" \
                "$(answer "SELECT capa.capa_complete_action($missing_action, $ev)" "$missing_action")" \
                "the south's action item of a $state record, capa_complete_action(<id>, $ev): the same error as a missing one, location included"
         done
     fi
-    ok "$(answer "SELECT capa.capa_audit_bytes($seq)" "$seq")" \
+    same "$(answer "SELECT capa.capa_audit_bytes($seq)" "$seq")" \
        "$(answer "SELECT capa.capa_audit_bytes($missing_seq)" "$missing_seq")" \
        "the south's last audit row of a $state record, capa_audit_bytes(<id>): the same error as a missing one, location included"
 done < <(psql -XAtq -F '|' -d "$db" -c "SELECT state, coalesce(action_id::text, ''), seq FROM public.south ORDER BY state")

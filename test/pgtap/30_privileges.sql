@@ -31,6 +31,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_review_snapshot(text)', false, false, false, true),
   ('capa.capa_review_snapshot_fill()', false, false, false, false),
   ('capa.capa_digest_release()', false, false, false, false),
+  ('capa.capa_review_snapshot_turn()', false, false, false, true),
   ('capa.capa_kpi_compact()', false, false, false, true),
   ('capa.capa_kpi_rebuild()', false, false, false, true),
   ('capa.capa_link(capa.capa_ref,regclass,text)', false, true, false, true),
