@@ -70,6 +70,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "intake.h"
+#include "subxact.h"
 
 PG_FUNCTION_INFO_V1(capa_intake);
 PG_FUNCTION_INFO_V1(capa_intake_drop);
@@ -648,6 +649,21 @@ intake_log_failure(IntakeRow *row, ErrorData *edata)
 					   unpack_sql_state(edata->sqlerrcode))));
 }
 
+/* What intake_guarded() runs in its subtransaction */
+typedef struct GuardedCall
+{
+	IntakeRow  *row;
+	void		(*fn) (IntakeRow *row);
+} GuardedCall;
+
+static void
+run_guarded(void *arg)
+{
+	GuardedCall *call = (GuardedCall *) arg;
+
+	call->fn(call->row);
+}
+
 /*
  * on_error 'log': fn in a subtransaction, as PL/pgSQL runs an exception
  * block; a loggable error is rolled back and kept.  False if it failed.
@@ -655,36 +671,13 @@ intake_log_failure(IntakeRow *row, ErrorData *edata)
 static bool
 intake_guarded(IntakeRow *row, void (*fn) (IntakeRow *row))
 {
-	volatile bool done = false;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	GuardedCall call = {row, fn};
+	ErrorData  *failure = capa_subxact_run(run_guarded, &call, true, loggable);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(row);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		done = true;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (!loggable(edata->sqlerrcode))
-			ReThrowError(edata);
-		intake_log_failure(row, edata);
-	}
-	PG_END_TRY();
-	return done;
+	if (failure == NULL)
+		return true;
+	intake_log_failure(row, failure);
+	return false;
 }
 
 /* fn, guarded when on_error is 'log' */

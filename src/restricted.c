@@ -21,13 +21,11 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "restricted.h"
+#include "subxact.h"
 
 void
 capa_restricted_begin(Oid role, CapaRestricted *state)
@@ -80,44 +78,34 @@ capa_restricted_error_is_local(int sqlerrcode)
 	}
 }
 
+/* What capa_run_restricted() runs in its subtransaction */
+typedef struct RestrictedCall
+{
+	Oid			role;
+	CapaRestrictedFn fn;
+	void	   *arg;
+} RestrictedCall;
+
+static void
+run_as_role(void *arg)
+{
+	RestrictedCall *call = (RestrictedCall *) arg;
+	CapaRestricted state;
+
+	capa_restricted_begin(call->role, &state);
+	call->fn(call->arg);
+	capa_restricted_end(&state);
+}
+
 char *
 capa_run_restricted(Oid role, CapaRestrictedFn fn, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	CapaRestricted state;
-	char	   *volatile failure = NULL;
+	RestrictedCall call = {role, fn, arg};
+	ErrorData  *failure;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		capa_restricted_begin(role, &state);
-		fn(arg);
-		capa_restricted_end(&state);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		/* restores the user, the security context and the settings */
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (!capa_restricted_error_is_local(edata->sqlerrcode))
-			ReThrowError(edata);
-		failure = edata->message ? edata->message : pstrdup("error");
-	}
-	PG_END_TRY();
+	/* nothing the owner's code did outlives the call, not even its writes */
+	failure = capa_subxact_run(run_as_role, &call, false, capa_restricted_error_is_local);
 	if (failure == NULL)
-	{
-		/* nothing the owner's code did outlives the call, not even its writes */
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	return failure;
+		return NULL;
+	return failure->message ? failure->message : pstrdup("error");
 }
