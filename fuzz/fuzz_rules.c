@@ -114,6 +114,9 @@ build_spec(void)
 			spec[k][CAPA_STATE_ANALYSED][CAPA_STATE_CANCELLED] = true;
 		/* closed -> open by capa_reopen */
 		spec[k][CAPA_STATE_CLOSED][CAPA_STATE_OPEN] = true;
+		/* 0.3.0: planned or implemented -> cancelled (capa_admin) */
+		spec[k][CAPA_STATE_PLANNED][CAPA_STATE_CANCELLED] = true;
+		spec[k][CAPA_STATE_IMPLEMENTED][CAPA_STATE_CANCELLED] = true;
 	}
 	/* corrective: analysed straight to closed when no action is needed */
 	spec[CAPA_KIND_CORRECTIVE][CAPA_STATE_ANALYSED][CAPA_STATE_CLOSED] = true;

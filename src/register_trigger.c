@@ -12,7 +12,14 @@
  *	  23502  required evidence is NULL
  *	  22023  required evidence is blank or has the wrong value
  *	  428C9  a column capa maintains was written
- *	  42501  segregation of duties
+ *	  42501  segregation of duties; a governed change or an edge the actor
+ *			 may not make (rules.c: roles)
+ *	  22023  a governed change without a reason (capa.reason for UPDATE)
+ *
+ * A change without a step (reassign, reschedule, amend, edit: rules.c's
+ * capa_changes) is allowed in the states and to the roles its line says,
+ * one kind per statement, needs a reason, counts where rules.c says, and
+ * is audited as its own step with the reason and the values it replaced.
  *
  * IDENTIFICATION
  *	  src/register_trigger.c
@@ -42,6 +49,7 @@
 #include "org_unit.h"
 #include "catalog.h"
 #include "finite_time.h"
+#include "governed.h"
 #include "import.h"
 #include "ref_format.h"
 #include "rules.h"
@@ -64,6 +72,10 @@ typedef struct RegisterRow
 	Oid			actor;
 	TimestampTz now;
 	CapaRowChanges changes;		/* what the trigger writes into NEW */
+	int			change;			/* CapaChangeKind of a change without a step,
+								 * or -1 */
+	uint32		amended;		/* evidence fields an amend corrects */
+	const char *reason;			/* the governed change's reason */
 	/* OLD and NEW deformed once: the row is wide, with NULLs early on */
 	Datum	   *oldvals;
 	bool	   *oldnulls;
@@ -306,7 +318,7 @@ owning_step(CapaKind kind, int f)
 static void
 check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
 {
-	uint32		allowed = capa_rules_step_fields(edge);
+	uint32		allowed = edge ? capa_rules_step_fields(edge) : row->amended;
 	int			f;
 
 	for (f = 0; f < CAPA_FIELD_COUNT; f++)
@@ -347,7 +359,7 @@ static void
 check_managed_columns(RegisterRow *row)
 {
 	CapaCatalog *cat = row->cat;
-	AttrNumber	managed[REG_COLUMN_COUNT + 2 * CAPA_STAMP_COUNT];
+	AttrNumber	managed[REG_COLUMN_COUNT + 2 * CAPA_STAMP_COUNT + REGL_COLUMN_COUNT];
 	int			n = 0;
 	int			i;
 
@@ -362,6 +374,11 @@ check_managed_columns(RegisterRow *row)
 	{
 		managed[n++] = cat->stamp_at[i];
 		managed[n++] = cat->stamp_by[i];
+	}
+	if (cat->governed)
+	{
+		for (i = 0; i < REGL_COLUMN_COUNT; i++)
+			managed[n++] = cat->reg_late[i];
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -737,6 +754,272 @@ set_policy_due_dates(RegisterRow *row)
 		set_due(row, cat->reg[REG_CLOSE_DUE], policy, ptd, 2);
 }
 
+
+/* The due date columns, in rules.c's CapaDue order, and their originals */
+static const CapaRegisterColumn due_columns[CAPA_DUE_COUNT] = {
+	REG_CONTAIN_DUE, REG_CLOSE_DUE, REG_EFFECTIVENESS_DUE
+};
+static const CapaRegisterLateColumn due_originals[CAPA_DUE_COUNT] = {
+	REGL_ORIGINAL_CONTAIN_DUE, REGL_ORIGINAL_CLOSE_DUE, REGL_ORIGINAL_EFFECTIVENESS_DUE
+};
+
+/* The evidence field of column attnum, or -1 */
+static int
+attnum_field(RegisterRow *row, AttrNumber attnum)
+{
+	int			f;
+
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		if (row->cat->field[f] == attnum)
+			return f;
+	}
+	return -1;
+}
+
+/* The due kind of column attnum, or -1 */
+static int
+attnum_due(RegisterRow *row, AttrNumber attnum)
+{
+	int			d;
+
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		if (row->cat->reg[due_columns[d]] == attnum)
+			return d;
+	}
+	return -1;
+}
+
+/*
+ * What an UPDATE without a step changes (rules.c's capa_changes): the
+ * owner (reassign), due dates (reschedule), the title, description or
+ * recorded evidence (amend), or severity, priority, source, org unit
+ * (edit).  One kind per statement, so that each is its own step in the
+ * trail and counts where it should.  Columns capa maintains were refused
+ * before.
+ */
+static void
+classify_change(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	bool		seen[CAPA_CHANGE_COUNT];
+	int			n = 0;
+	int			i;
+
+	memset(seen, 0, sizeof(seen));
+	row->amended = 0;
+	for (i = 1; i <= row->tupdesc->natts; i++)
+	{
+		int			kind;
+		int			f;
+
+		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped || !col_changed(row, i))
+			continue;
+		f = attnum_field(row, i);
+		if (i == cat->reg[REG_OWNER])
+			kind = CAPA_CHANGE_REASSIGN;
+		else if (attnum_due(row, i) >= 0)
+			kind = CAPA_CHANGE_RESCHEDULE;
+		else if (i == cat->reg[REG_TITLE] || i == cat->reg[REG_DESCRIPTION])
+			kind = CAPA_CHANGE_AMEND;
+		else if (f >= 0)
+		{
+			kind = CAPA_CHANGE_AMEND;
+			row->amended |= CAPA_BIT(f);
+		}
+		else
+			kind = CAPA_CHANGE_EDIT;
+		if (!seen[kind])
+			n++;
+		seen[kind] = true;
+		row->change = kind;
+	}
+	if (n > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("an UPDATE of record %s makes one kind of change",
+						capa_ref_cstring(row->id)),
+				 errdetail("Reassigning (owner), rescheduling (due dates), amending (title, description, evidence) and editing (severity, priority, source, org unit) are separate steps of the trail."),
+				 errhint("Make each change with its own statement and reason.")));
+}
+
+/*
+ * A change without a step: allowed in this state, and an amend corrects
+ * only evidence the record's steps recorded (its actor and reason are
+ * judged by permit_change, once its values are)
+ */
+static void
+judge_change(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	const CapaChange *change = &capa_changes[row->change];
+	bool		isnull;
+	int			d;
+	int			f;
+
+	if (!(change->states & CAPA_STATE_BIT(row->from)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s is %s: no %s", capa_ref_cstring(row->id),
+						capa_state_cstring(row->from), change->step),
+				 errdetail("The record is %s.", capa_state_cstring(row->from))));
+	if (row->change == CAPA_CHANGE_RESCHEDULE)
+	{
+		for (d = 0; d < CAPA_DUE_COUNT; d++)
+		{
+			AttrNumber	attnum = cat->reg[due_columns[d]];
+
+			if (!col_changed(row, attnum))
+				continue;
+			if (new_isnull(row, attnum))
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("a due date is moved, not removed: \"%s\" of record %s",
+								capa_dues[d].column, capa_ref_cstring(row->id)),
+						 errtablecol(row->rel, attnum)));
+			if (!(capa_dues[d].kinds & CAPA_KIND_BIT(row->kind)) ||
+				!(capa_dues[d].states & CAPA_STATE_BIT(row->from)))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("the %s due date of record %s cannot be moved while it is %s",
+								capa_dues[d].name, capa_ref_cstring(row->id),
+								capa_state_cstring(row->from)),
+						 errdetail("A %s record's %s due date is moved while it is still ahead (%s).",
+								   capa_label_name(&capa_kind_labels, row->kind),
+								   capa_dues[d].name,
+								   d == CAPA_DUE_CONTAIN ? "a corrective record, open" :
+								   d == CAPA_DUE_EFFECTIVENESS ? "implemented" :
+								   "not closed or cancelled"),
+						 errtablecol(row->rel, attnum)));
+		}
+	}
+	if (row->change == CAPA_CHANGE_AMEND)
+	{
+		uint32		recorded = 0;
+
+		/* evidence is corrected where a step of this state recorded it */
+		for (f = 0; f < CAPA_FIELD_COUNT; f++)
+		{
+			get_col(row, row->oldtup, cat->field[f], &isnull);
+			if (!isnull)
+				recorded |= CAPA_BIT(f);
+		}
+		row->amended &= capa_rules_amendable(row->from) & recorded;
+		/* any other evidence: 55000, as for evidence of another step */
+		check_foreign_evidence(row, NULL);
+		for (f = 0; f < CAPA_FIELD_COUNT; f++)
+		{
+			if (!(row->amended & CAPA_BIT(f)))
+				continue;
+			if (capa_fields[f].shape == CAPA_SHAPE_TEXT)
+				require_text(row, cat->field[f], "capa_amend");
+			else if (new_isnull(row, cat->field[f]))
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("capa_amend requires \"%s\"", capa_fields[f].column),
+						 errtablecol(row->rel, cat->field[f])));
+		}
+	}
+}
+
+/* A change without a step is made by whom rules.c says, with a reason */
+static void
+permit_change(RegisterRow *row)
+{
+	const CapaChange *change = &capa_changes[row->change];
+	unsigned	roles = row->change == CAPA_CHANGE_AMEND ?
+		capa_rules_amend_roles(row->amended) : change->roles;
+	char		object[64];
+	bool		isnull;
+
+	snprintf(object, sizeof(object), "record %s", capa_ref_cstring(row->id));
+	capa_governed_permit(roles, row->actor,
+						 TextDatumGetCString(get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull)),
+						 NULL, change->step, object);
+	row->reason = capa_governed_reason(change->step);
+}
+
+/* NEW's value of attnum as the trigger will write it */
+static Datum
+final_col(RegisterRow *row, AttrNumber attnum, bool *isnull)
+{
+	int			i;
+
+	for (i = row->changes.count - 1; i >= 0; i--)
+	{
+		if (row->changes.cols[i] == attnum)
+		{
+			*isnull = row->changes.nulls[i];
+			return row->changes.values[i];
+		}
+	}
+	return get_col(row, row->newtup, attnum, isnull);
+}
+
+/*
+ * The first due date of each kind stays known: set when a due date is
+ * first there (a new record, the first implementation), and for a record
+ * an older version wrote, when its due date is first moved
+ */
+static void
+keep_original_dues(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	int			d;
+
+	if (!cat->governed)
+		return;
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		AttrNumber	original = cat->reg_late[due_originals[d]];
+		AttrNumber	due = cat->reg[due_columns[d]];
+		bool		isnull;
+		Datum		value;
+
+		if (row->oldtup == NULL)
+			value = final_col(row, due, &isnull);
+		else
+		{
+			get_col(row, row->oldtup, original, &isnull);
+			if (!isnull)
+				continue;		/* set once */
+			if (row->change == CAPA_CHANGE_RESCHEDULE && col_changed(row, due))
+			{
+				/* the due date it had, if it had one */
+				value = get_col(row, row->oldtup, due, &isnull);
+				if (isnull)
+					value = final_col(row, due, &isnull);
+			}
+			else if (d == CAPA_DUE_EFFECTIVENESS && row->to == CAPA_STATE_IMPLEMENTED &&
+					 row->from != row->to)
+				value = final_col(row, due, &isnull);
+			else
+				continue;
+		}
+		if (!isnull)
+			capa_row_set(&row->changes, original, value, false);
+	}
+}
+
+/* Counters of a governed change */
+static void
+count_change(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	CapaCounter counter = capa_changes[row->change].counter;
+	AttrNumber	attnum;
+	bool		isnull;
+	int32		count;
+
+	if (!cat->governed || counter == CAPA_COUNTER_NONE)
+		return;
+	attnum = cat->reg_late[counter == CAPA_COUNTER_REASSIGN ?
+						   REGL_REASSIGN_COUNT : REGL_RESCHEDULE_COUNT];
+	count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
+	capa_row_set(&row->changes, attnum, Int32GetDatum(isnull ? 1 : count + 1), false);
+}
+
 /* A change to a record: a step of its path, or an edit of an open record */
 static const CapaEdge *
 judge_update(RegisterRow *row)
@@ -783,6 +1066,21 @@ judge_update(RegisterRow *row)
 				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
 
 	check_managed_columns(row);
+	row->change = -1;
+	if (edge == NULL)
+	{
+		classify_change(row);
+		if (row->change >= 0)
+			judge_change(row);
+	}
+	else if (edge->roles)
+	{
+		char		object[64];
+
+		snprintf(object, sizeof(object), "record %s from %s", capa_ref_cstring(row->id),
+				 capa_state_cstring(row->from));
+		capa_governed_permit(edge->roles, row->actor, NULL, NULL, edge->step, object);
+	}
 	require_text(row, cat->reg[REG_TITLE], "a capa record");
 	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
 	require_text(row, cat->reg[REG_SOURCE], "a capa record");
@@ -842,6 +1140,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 				 errhint("Cancel it with capa_cancel() instead.")));
 
 	memset(&row, 0, sizeof(row));
+	row.change = -1;
 	row.rel = trigdata->tg_relation;
 	row.tupdesc = RelationGetDescr(row.rel);
 	row.cat = cat;
@@ -889,9 +1188,21 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		if (update_is_noop(&row) &&
 			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
+		{
+			/* ... but a function asked for a change: say it made none */
+			if (capa_request.active && capa_request.change)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("record %s already has that value",
+								capa_ref_cstring(get_col(&row, row.oldtup, cat->reg[REG_ID], &isnull))),
+						 errdetail("The change would change nothing.")));
 			return PointerGetDatum(row.newtup);
+		}
 		edge = judge_update(&row);
 		check_due_dates(&row);
+		/* who and why, once the change itself is judged */
+		if (row.change >= 0)
+			permit_change(&row);
 	}
 	else
 		elog(ERROR, "capa_register_trigger: unexpected event");
@@ -910,7 +1221,15 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup));
 
 	if (row.oldtup == NULL && !importing)
+	{
 		set_policy_due_dates(&row);
+		keep_original_dues(&row);
+		if (cat->governed)
+		{
+			capa_row_set(&row.changes, cat->reg_late[REGL_RESCHEDULE_COUNT], Int32GetDatum(0), false);
+			capa_row_set(&row.changes, cat->reg_late[REGL_REASSIGN_COUNT], Int32GetDatum(0), false);
+		}
+	}
 	else if (edge)
 	{
 		if (edge->conditions & (CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE))
@@ -920,6 +1239,15 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		if (edge->conditions & CAPA_COND_SEGREGATION)
 			check_segregation(&row);
 		apply_effects(&row, edge);
+		keep_original_dues(&row);
+	}
+	else if (row.change >= 0)
+	{
+		/* the verifier's words are corrected by someone who may verify */
+		if (row.amended & CAPA_AMEND_VERIFIER_FIELDS)
+			check_segregation(&row);
+		count_change(&row);
+		keep_original_dues(&row);
 	}
 	check_related(&row);
 
@@ -938,10 +1266,13 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.has_action = false;
 	entry.chain_seq = DatumGetInt32(heap_getattr(result, cat->reg[REG_CHAIN_SEQ],
 												 row.tupdesc, &isnull));
-	entry.step = importing ? "import" : row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
+	entry.step = importing ? "import" : row.oldtup == NULL ? "open" :
+		edge ? edge->step : row.change >= 0 ? capa_changes[row.change].step : "edit";
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
 	entry.changed = importing ? capa_import_changed(row.tupdesc, result, skip) :
+		row.change >= 0 ?
+		capa_changed_columns_reason(row.tupdesc, row.oldtup, result, skip, row.reason) :
 		capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;
 	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
@@ -951,6 +1282,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (entry.to_state != CAPA_STATE_INVALID && !importing)
 		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state,
 						 entry.seq);
+	else if (row.change >= 0)
+		capa_notify_change(row.id, entry.step, entry.seq);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

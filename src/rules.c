@@ -12,7 +12,11 @@
  *	  improvement: open -> planned -> implemented -> verified -> closed
  *	  every kind:  implemented -> planned (verification found the action
  *	               ineffective); open/contained/analysed -> cancelled;
- *	               closed -> open (reopen, counted)
+ *	               planned/implemented -> cancelled (capa_admin only: a
+ *	               duplicate found late); closed -> open (reopen, counted)
+ *
+ *	  Below the edges, the governed changes (reassign, reschedule, amend,
+ *	  ...): what may change without a step, where, and by whom.
  *
  * IDENTIFICATION
  *	  src/rules.c
@@ -133,6 +137,13 @@ const CapaEdge capa_edges[] = {
 	{.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED,
 		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
 	.required = F(CANCEL_REASON)},
+	/* work already planned or done is thrown away by the ISMS manager only */
+	{.kinds = ALL, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON), .roles = CAPA_ROLE_ADMIN},
+	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON), .roles = CAPA_ROLE_ADMIN},
 	{.kinds = ALL, .from = CAPA_STATE_CLOSED, .to = CAPA_STATE_OPEN,
 		.step = "reopen", .stamp = CAPA_STAMP_REOPENED,
 		.required = F(REOPEN_REASON), .counter = CAPA_COUNTER_REOPEN,
@@ -141,6 +152,100 @@ const CapaEdge capa_edges[] = {
 };
 
 const int	capa_edge_count = sizeof(capa_edges) / sizeof(capa_edges[0]);
+
+#define S(x)	CAPA_STATE_BIT(CAPA_STATE_##x)
+/* A record being worked: not closed or cancelled */
+#define WORKED	(S(OPEN) | S(CONTAINED) | S(ANALYSED) | S(PLANNED) | S(IMPLEMENTED) | S(VERIFIED))
+/* Action items change while their record is open through planned */
+#define ACTIONS_OPEN	(S(OPEN) | S(CONTAINED) | S(ANALYSED) | S(PLANNED))
+#define OWNER_OR_ADMIN	(CAPA_ROLE_OWNER | CAPA_ROLE_ADMIN)
+
+/*
+ * Governed changes.  An editor changes what they own or act for (the
+ * record's owner; for an action item, the record's or the item's owner);
+ * capa_admin changes any record.  Amending the verification evidence is
+ * the verifier's (see capa_rules_amend_roles).
+ */
+const CapaChange capa_changes[CAPA_CHANGE_COUNT] = {
+	[CAPA_CHANGE_REASSIGN] = {"reassign", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_REASSIGN},
+	[CAPA_CHANGE_RESCHEDULE] = {"reschedule", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_RESCHEDULE},
+	[CAPA_CHANGE_AMEND] = {"amend", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	/* severity, priority, source, org unit: no function, UPDATE only */
+	[CAPA_CHANGE_EDIT] = {"edit", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	[CAPA_CHANGE_REASSIGN_ACTION] = {"reassign_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	[CAPA_CHANGE_RESCHEDULE_ACTION] = {"reschedule_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	[CAPA_CHANGE_EDIT_ACTION] = {"edit_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	[CAPA_CHANGE_CANCEL_ACTION] = {"cancel_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+};
+
+/*
+ * The due dates: containment is due while a corrective record is open,
+ * the effectiveness check while a record is implemented, the close while
+ * it is being worked.  A due date is moved only where it is still ahead.
+ */
+const CapaDueInfo capa_dues[CAPA_DUE_COUNT] = {
+	[CAPA_DUE_CONTAIN] = {"contain", "contain_due", "original_contain_due", C, S(OPEN)},
+	[CAPA_DUE_CLOSE] = {"close", "close_due", "original_close_due", ALL, WORKED},
+	[CAPA_DUE_EFFECTIVENESS] = {"effectiveness", "effectiveness_due",
+	"original_effectiveness_due", ALL, S(IMPLEMENTED)},
+};
+
+/* What capa_amend() may correct, by state: the evidence of steps taken */
+#define CONTAINMENT_TEXT	(F(CONTAINMENT) | F(CONSEQUENCES))
+#define ANALYSIS_TEXT \
+	(CONTAINMENT_TEXT | F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | \
+	 F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(NO_ACTION_JUSTIFICATION))
+static const uint32_t amendable[CAPA_STATE_MAX + 1] = {
+	[CAPA_STATE_CONTAINED] = CONTAINMENT_TEXT,
+	[CAPA_STATE_ANALYSED] = ANALYSIS_TEXT,
+	/* planned after an ineffective review keeps that review's evidence */
+	[CAPA_STATE_PLANNED] = ANALYSIS_TEXT | F(VERIFICATION_EVIDENCE),
+	[CAPA_STATE_IMPLEMENTED] = ANALYSIS_TEXT,
+	[CAPA_STATE_VERIFIED] = ANALYSIS_TEXT | F(VERIFICATION_EVIDENCE),
+};
+
+uint32_t
+capa_rules_amendable(CapaState state)
+{
+	if ((unsigned) state > CAPA_STATE_MAX)
+		return 0;
+	return amendable[state];
+}
+
+unsigned
+capa_rules_amend_roles(uint32_t fields)
+{
+	/* the verifier's own words: not the owner's to rewrite */
+	if (fields & CAPA_AMEND_VERIFIER_FIELDS)
+		return CAPA_ROLE_VERIFIER | CAPA_ROLE_ADMIN;
+	return capa_changes[CAPA_CHANGE_AMEND].roles;
+}
+
+int
+capa_rules_due_kind(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < CAPA_DUE_COUNT; i++)
+	{
+		if (strcmp(capa_dues[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int
+capa_rules_field(const char *column)
+{
+	int			i;
+
+	for (i = 0; i < CAPA_FIELD_COUNT; i++)
+	{
+		if (strcmp(capa_fields[i].column, column) == 0)
+			return i;
+	}
+	return -1;
+}
 
 const CapaEdge *
 capa_rules_find(CapaKind kind, CapaState from, CapaState to)

@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/acl.h"
 
 #include "actor.h"
 #include "segregation.h"
@@ -82,6 +83,19 @@ capa_sod_match(const CapaSodIdentities *ids, const char *owner)
 			return i;
 	}
 	return -1;
+}
+
+bool
+capa_sod_acts_for(Oid role, const char *owner)
+{
+	Oid			owner_role;
+
+	if (owner == NULL)
+		return false;
+	if (capa_sod_same_name(GetUserNameFromId(role, false), owner))
+		return true;
+	owner_role = get_role_oid(owner, true);
+	return OidIsValid(owner_role) && has_privs_of_role(role, owner_role);
 }
 
 const char *

@@ -55,6 +55,12 @@ extern bool capa_sod_same_name(const char *a, const char *b);
 /* The index of the first identity that is owner, or -1 */
 extern int	capa_sod_match(const CapaSodIdentities *ids, const char *owner);
 
+/*
+ * role acts for owner: owner names role, or a role whose privileges role
+ * has (a group it belongs to).  Claims (capa.app_user) never give a right.
+ */
+extern bool capa_sod_acts_for(Oid role, const char *owner);
+
 /* "the effective role", "the session's login role (session_user)", ... */
 extern const char *capa_sod_kind_text(CapaSodKind kind);
 
