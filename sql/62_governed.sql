@@ -56,6 +56,24 @@ SELECT root_cause, owner, close_due = '2099-03-31 00:00+00' AS moved, original_c
 SELECT CASE id WHEN :a1 THEN 'a1' ELSE 'a2' END AS item, due::text, original_due::text, cancelled_by, cancel_reason, done
   FROM capa.action WHERE capa_id = :'id' ORDER BY id;
 
+-- "Fixing just the symptom is not enough": the verification finds the fix
+-- ineffective because the root cause was wrong, and sends the record back
+-- to analysis (issue 14, item 3); the first analysis stays in the trail
+SET ROLE regress_bob;
+SELECT capa.capa_verify(:'id', false, 'Two failed backups in the first week, and no alert', reanalyse => true);
+RESET ROLE;
+SET ROLE regress_ops;
+SELECT capa.capa_analyse(:'id', 'The backup agent reports success when the share is locked', '5whys',
+                         'Every share the agent backs up');
+SELECT capa.capa_add_action(:'id', 'Fail the job on a locked share', 'regress_ops', DATE '2099-03-01') AS a3 \gset
+SELECT capa.capa_plan(:'id');
+SELECT capa.capa_complete_action(:a3, 'Agent patched, tested with a locked share');
+SELECT capa.capa_implement(:'id');
+RESET ROLE;
+SELECT step, from_state, to_state, changed->>'root_cause' AS root_cause
+  FROM capa.audit WHERE record_id = :'id' AND action_id IS NULL AND step IN ('analyse', 'amend', 'verify')
+ ORDER BY seq;
+
 -- a duplicate found after planning: capa_admin cancels it
 SET ROLE regress_alice;
 SELECT capa.capa_open('Backups of the HR share failed (duplicate)', 'Same incident, reported twice',
@@ -79,6 +97,6 @@ COMMIT;
 SELECT step, changed->>'reason' AS reason, changed->'previous' AS previous, changed->'priority' AS priority
   FROM capa.audit WHERE record_id = :'id' ORDER BY seq DESC LIMIT 1;
 
-SELECT id = :'id' AS first, state, reschedule_count, reassign_count, cancelled_actions
+SELECT id = :'id' AS first, state, reschedule_count, reassign_count, reanalyse_count, cancelled_actions
   FROM capa.kpi_change WHERE id IN (:'id', :'dup') ORDER BY id;
 SELECT count(*) AS problems FROM capa.capa_audit_verify();

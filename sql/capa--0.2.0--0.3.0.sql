@@ -819,12 +819,14 @@ ALTER TABLE @extschema@.register
     ADD COLUMN original_close_due timestamptz,
     ADD COLUMN original_effectiveness_due timestamptz,
     ADD COLUMN reschedule_count integer,
-    ADD COLUMN reassign_count integer;
+    ADD COLUMN reassign_count integer,
+    ADD COLUMN reanalyse_count integer;
 COMMENT ON COLUMN @extschema@.register.original_contain_due IS 'the first containment due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see contain_due)';
 COMMENT ON COLUMN @extschema@.register.original_close_due IS 'the first close due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see close_due)';
 COMMENT ON COLUMN @extschema@.register.original_effectiveness_due IS 'the first effectiveness due date, set once by capa';
 COMMENT ON COLUMN @extschema@.register.reschedule_count IS 'capa_reschedule steps taken (NULL: none, for a record of 0.2.0)';
 COMMENT ON COLUMN @extschema@.register.reassign_count IS 'capa_reassign steps taken (NULL: none, for a record of 0.2.0)';
+COMMENT ON COLUMN @extschema@.register.reanalyse_count IS 'times the analysis was sent back: capa_verify(reanalyse => true), capa_reanalyse (NULL: none, for a record of 0.2.0)';
 
 ALTER TABLE @extschema@.action
     ADD COLUMN original_due date,
@@ -871,6 +873,28 @@ CREATE FUNCTION @extschema@.capa_cancel_action(action_id bigint, reason text)
 COMMENT ON FUNCTION @extschema@.capa_cancel_action(bigint, text) IS
     'an action item not needed any more: stays visible as cancelled, with its reason, and is not counted by capa_plan and capa_implement';
 
+-- Re-analysis (issue 14, item 3): an ineffective verification whose cause
+-- was the analysis, or a plan found to rest on a wrong analysis, sends the
+-- record back to analysed with its analysis cleared (the trail keeps it);
+-- capa_analyse then records the new one.  capa_verify keeps its three
+-- argument form; the four-argument one adds reanalyse.
+CREATE FUNCTION @extschema@.capa_verify(id @extschema@.capa_ref, effective boolean, evidence text, reanalyse boolean)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME', 'capa_verify' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean) IS
+    '10.2 d as capa_verify(id, effective, evidence); with effective => false and reanalyse => true the record goes back to analysed (corrective, preventive): the root cause was wrong, capa_analyse records the new one (counted in reanalyse_count)';
+CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
+    'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
+REVOKE ALL ON FUNCTION
+    @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean),
+    @extschema@.capa_reanalyse(@extschema@.capa_ref, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean) TO capa_verifier;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) TO capa_editor;
+
 COMMENT ON FUNCTION @extschema@.capa_cancel(@extschema@.capa_ref, text) IS
     'open, contained or analysed -> cancelled, with a reason; planned or implemented -> cancelled (a duplicate found late) by capa_admin only';
 
@@ -900,6 +924,7 @@ CREATE VIEW @extschema@.kpi_change WITH (security_invoker = true) AS
 SELECT r.id, r.kind, r.severity, r.owner, r.org_unit, r.state,
        COALESCE(r.reschedule_count, 0) AS reschedule_count,
        COALESCE(r.reassign_count, 0) AS reassign_count,
+       COALESCE(r.reanalyse_count, 0) AS reanalyse_count,
        COALESCE(r.original_close_due, r.close_due) AS first_close_due,
        r.close_due,
        CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
@@ -911,7 +936,7 @@ SELECT r.id, r.kind, r.severity, r.owner, r.org_unit, r.state,
          WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.cancelled_at IS NOT NULL) AS cancelled_actions
 FROM @extschema@.register r;
 COMMENT ON VIEW @extschema@.kpi_change IS
-    'one row per record: how often it was rescheduled and reassigned, its first and current close due date, whether it closed on time against each, its cancelled action items';
+    'one row per record: how often it was rescheduled, reassigned and re-analysed, its first and current close due date, whether it closed on time against each, its cancelled action items';
 
 CREATE VIEW @extschema@.kpi_change_summary WITH (security_invoker = true) AS
 SELECT pg_catalog.count(*) FILTER (WHERE k.reschedule_count OPERATOR(pg_catalog.>) 0) AS records_rescheduled,
@@ -919,12 +944,14 @@ SELECT pg_catalog.count(*) FILTER (WHERE k.reschedule_count OPERATOR(pg_catalog.
        COALESCE(pg_catalog.max(k.reschedule_count), 0) AS max_reschedules,
        pg_catalog.count(*) FILTER (WHERE k.reassign_count OPERATOR(pg_catalog.>) 0) AS records_reassigned,
        COALESCE(pg_catalog.sum(k.reassign_count), 0)::bigint AS reassignments,
+       pg_catalog.count(*) FILTER (WHERE k.reanalyse_count OPERATOR(pg_catalog.>) 0) AS records_reanalysed,
+       COALESCE(pg_catalog.sum(k.reanalyse_count), 0)::bigint AS reanalyses,
        pg_catalog.count(*) FILTER (WHERE k.closed_on_time) AS closed_on_time,
        pg_catalog.count(*) FILTER (WHERE k.closed_on_first_due) AS closed_on_first_due,
        COALESCE(pg_catalog.sum(k.cancelled_actions), 0)::bigint AS cancelled_actions
 FROM @extschema@.kpi_change k;
 COMMENT ON VIEW @extschema@.kpi_change_summary IS
-    'records rescheduled (and the most reschedules of one), records reassigned, closed on time against the current and the first due date, action items cancelled';
+    'records rescheduled (and the most reschedules of one), records reassigned, records re-analysed, closed on time against the current and the first due date, action items cancelled';
 REVOKE ALL ON @extschema@.kpi_change, @extschema@.kpi_change_summary FROM PUBLIC;
 GRANT SELECT ON @extschema@.kpi_change, @extschema@.kpi_change_summary TO capa_reader;
 

@@ -32,6 +32,8 @@ typedef struct CapaRequest
 	bool		change;			/* a governed change (capa_reassign, ...):
 								 * changing nothing is refused */
 	const char *reason;			/* its reason, instead of capa.reason */
+	const char *step;			/* the step asked for, where its target
+								 * state alone does not name it, or NULL */
 } CapaRequest;
 
 /* The request of the running capa_*() call (active = false if none) */

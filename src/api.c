@@ -55,6 +55,7 @@ PG_FUNCTION_INFO_V1(capa_reschedule);
 PG_FUNCTION_INFO_V1(capa_reschedule_action);
 PG_FUNCTION_INFO_V1(capa_amend);
 PG_FUNCTION_INFO_V1(capa_cancel_action);
+PG_FUNCTION_INFO_V1(capa_reanalyse);
 
 #define MAX_API_ARGS 12
 
@@ -68,6 +69,7 @@ typedef struct ApiCall
 	CapaState	target;			/* the state asked for, if a transition */
 	bool		complete_action;
 	const char *reason;			/* a governed change's reason, or NULL */
+	const char *step;			/* the step, if the target does not say it */
 	const char *sql;			/* instead of plan: a statement built from
 								 * rules.c's names only */
 	Oid			argtypes[MAX_API_ARGS];	/* of sql's arguments */
@@ -168,6 +170,7 @@ api_execute(ApiCall *call, Datum *result)
 		capa_request.import = false;
 		capa_request.change = call->reason != NULL;
 		capa_request.reason = call->reason;
+		capa_request.step = call->step;
 		if (call->sql)
 			rc = SPI_execute_with_args(call->sql, call->nargs, call->argtypes,
 									   call->values, call->nulls, false, 0);
@@ -357,8 +360,10 @@ capa_implement(PG_FUNCTION_ARGS)
 }
 
 /*
- * capa_verify(id, effective, evidence): 10.2 d.  Effective moves the record
- * to verified; not effective sends it back to planned for new actions.
+ * capa_verify(id, effective, evidence [, reanalyse]): 10.2 d.  Effective
+ * moves the record to verified; not effective sends it back to planned for
+ * new actions, or with reanalyse => true (0.3.0) back to analysed, when the
+ * root cause was wrong.
  */
 Datum
 capa_verify(PG_FUNCTION_ARGS)
@@ -366,8 +371,15 @@ capa_verify(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_verify");
 	bool		ineffective = !PG_ARGISNULL(1) && !PG_GETARG_BOOL(1);
+	bool		reanalyse = PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 
-	api_begin(&call, PLAN_API_VERIFY, capa_rules_step_target("verify", !ineffective), id);
+	if (reanalyse && !ineffective)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_verify: reanalyse => true needs effective => false"),
+				 errhint("An effective action needs no new analysis.")));
+	api_begin(&call, PLAN_API_VERIFY,
+			  reanalyse ? CAPA_STATE_ANALYSED : capa_rules_step_target("verify", !ineffective), id);
 	api_fn_arg(&call, fcinfo, 1);
 	api_fn_arg(&call, fcinfo, 2);
 	PG_RETURN_DATUM(api_transition(&call, id));
@@ -638,4 +650,23 @@ capa_amend(PG_FUNCTION_ARGS)
 					  reason);
 	api_transition(&call, id);
 	PG_RETURN_VOID();
+}
+
+/*
+ * capa_reanalyse(id, reason): a planned record goes back to analysed before
+ * implementation (the plan rests on a wrong analysis); capa_analyse then
+ * records the new one.  By the owner or capa_admin (rules.c).
+ */
+Datum
+capa_reanalyse(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_reanalyse");
+	const char *reason = api_reason(fcinfo, 1, "capa_reanalyse");
+
+	api_begin(&call, PLAN_API_SET_STATE, capa_rules_step_target("reanalyse", true), id);
+	call.reason = reason;
+	/* analysed is also where a verification or an analysis leads */
+	call.step = "reanalyse";
+	PG_RETURN_DATUM(api_transition(&call, id));
 }

@@ -174,6 +174,7 @@ static const char *const register_late_names[REGL_COLUMN_COUNT] = {
 	[REGL_ORIGINAL_EFFECTIVENESS_DUE] = "original_effectiveness_due",
 	[REGL_RESCHEDULE_COUNT] = "reschedule_count",
 	[REGL_REASSIGN_COUNT] = "reassign_count",
+	[REGL_REANALYSE_COUNT] = "reanalyse_count",
 };
 
 static const char *const action_late_names[ACTL_COLUMN_COUNT] = {
@@ -562,6 +563,7 @@ read_catalog(CapaCatalog *c)
 		/* read as raw Datums */
 		check_column_type(c->register_relid, c->reg_late[REGL_RESCHEDULE_COUNT], INT4OID);
 		check_column_type(c->register_relid, c->reg_late[REGL_REASSIGN_COUNT], INT4OID);
+		check_column_type(c->register_relid, c->reg_late[REGL_REANALYSE_COUNT], INT4OID);
 		check_column_type(c->action_relid, c->act_late[ACTL_CANCELLED_AT], TIMESTAMPTZOID);
 	}
 }

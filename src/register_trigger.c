@@ -154,7 +154,7 @@ next_steps_text(CapaKind kind, CapaState from)
 	{
 		const CapaEdge *e = &capa_edges[i];
 
-		if (e->from != from || !(e->kinds & CAPA_KIND_BIT(kind)))
+		if (e->from != from || e->to == from || !(e->kinds & CAPA_KIND_BIT(kind)))
 			continue;
 		appendStringInfo(&buf, "%s%s (capa_%s)", any ? ", " : "",
 						 capa_state_cstring(e->to), e->step);
@@ -633,12 +633,49 @@ check_related(RegisterRow *row)
 				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
 }
 
+/*
+ * counter + 1.  The counters 0.3.0 added are NULL on a record an older
+ * version wrote (none yet), and absent before the update.
+ */
+static void
+bump_counter(RegisterRow *row, CapaCounter counter)
+{
+	CapaCatalog *cat = row->cat;
+	AttrNumber	attnum = InvalidAttrNumber;
+	bool		isnull;
+	int32		count;
+
+	switch (counter)
+	{
+		case CAPA_COUNTER_NONE:
+			return;
+		case CAPA_COUNTER_REOPEN:
+			attnum = cat->reg[REG_REOPEN_COUNT];
+			break;
+		case CAPA_COUNTER_INEFFECTIVE:
+			attnum = cat->reg[REG_INEFFECTIVE_COUNT];
+			break;
+		case CAPA_COUNTER_RESCHEDULE:
+			attnum = cat->reg_late[REGL_RESCHEDULE_COUNT];
+			break;
+		case CAPA_COUNTER_REASSIGN:
+			attnum = cat->reg_late[REGL_REASSIGN_COUNT];
+			break;
+		case CAPA_COUNTER_REANALYSE:
+			attnum = cat->reg_late[REGL_REANALYSE_COUNT];
+			break;
+	}
+	if (attnum == InvalidAttrNumber)
+		return;
+	count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
+	capa_row_set(&row->changes, attnum, Int32GetDatum(isnull ? 1 : count + 1), false);
+}
+
 /* Stamps, counters, resets and due dates of a step */
 static void
 apply_effects(RegisterRow *row, const CapaEdge *edge)
 {
 	CapaCatalog *cat = row->cat;
-	bool		isnull;
 	int			i;
 
 	if (edge->stamp != CAPA_STAMP_NONE)
@@ -648,14 +685,8 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 		capa_row_set(&row->changes, cat->stamp_by[edge->stamp],
 					 capa_role_name_datum(row->actor), false);
 	}
-	if (edge->counter != CAPA_COUNTER_NONE)
-	{
-		AttrNumber	attnum = edge->counter == CAPA_COUNTER_REOPEN ?
-			cat->reg[REG_REOPEN_COUNT] : cat->reg[REG_INEFFECTIVE_COUNT];
-		int32		count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
-
-		capa_row_set(&row->changes, attnum, Int32GetDatum(count + 1), false);
-	}
+	bump_counter(row, edge->counter);
+	bump_counter(row, edge->counter2);
 	for (i = 0; i < CAPA_FIELD_COUNT; i++)
 	{
 		if (edge->clears & CAPA_BIT(i))
@@ -1006,18 +1037,37 @@ keep_original_dues(RegisterRow *row)
 static void
 count_change(RegisterRow *row)
 {
-	CapaCatalog *cat = row->cat;
-	CapaCounter counter = capa_changes[row->change].counter;
-	AttrNumber	attnum;
-	bool		isnull;
-	int32		count;
+	bump_counter(row, capa_changes[row->change].counter);
+}
 
-	if (!cat->governed || counter == CAPA_COUNTER_NONE)
-		return;
-	attnum = cat->reg_late[counter == CAPA_COUNTER_REASSIGN ?
-						   REGL_REASSIGN_COUNT : REGL_RESCHEDULE_COUNT];
-	count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
-	capa_row_set(&row->changes, attnum, Int32GetDatum(isnull ? 1 : count + 1), false);
+/*
+ * An edge from the record's state to itself (rules.c: the analysis taken
+ * again once it was sent back), if this statement takes it: asked for by
+ * its function, or a plain UPDATE that writes the step's evidence; and
+ * only while the analysis is open (its root cause cleared).  NULL if not.
+ */
+static const CapaEdge *
+retaken_step(RegisterRow *row)
+{
+	const CapaEdge *self = capa_rules_find(row->kind, row->from, row->from);
+	uint32		fields;
+	bool		isnull;
+	int			f;
+
+	if (self == NULL || !(self->conditions & CAPA_COND_ANALYSIS_REOPENED))
+		return NULL;
+	get_col(row, row->oldtup, row->cat->field[CAPA_F_ROOT_CAUSE], &isnull);
+	if (!isnull)
+		return NULL;			/* analysed, and not sent back: "already" */
+	if (capa_request.active && capa_request.target == row->from)
+		return self;
+	fields = capa_rules_step_fields(self);
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		if ((fields & CAPA_BIT(f)) && col_changed(row, row->cat->field[f]))
+			return self;
+	}
+	return NULL;
 }
 
 /* A change to a record: a step of its path, or an edit of an open record */
@@ -1050,6 +1100,8 @@ judge_update(RegisterRow *row)
 					 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from)),
 					 errtablecol(row->rel, cat->reg[REG_STATE])));
 	}
+	else if ((edge = retaken_step(row)) != NULL)
+		;						/* the analysis taken again */
 	else if (capa_request.active && capa_request.target != CAPA_STATE_INVALID)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1062,6 +1114,16 @@ judge_update(RegisterRow *row)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("record %s is %s and cannot be changed",
 						capa_ref_cstring(row->id), capa_state_cstring(row->from)),
+				 errdetail("The record is %s.", capa_state_cstring(row->from)),
+				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
+
+	/* a function that names its step takes that step only */
+	if (edge && capa_request.active && capa_request.step &&
+		strcmp(edge->step, capa_request.step) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s cannot %s while it is %s", capa_ref_cstring(row->id),
+						capa_request.step, capa_state_cstring(row->from)),
 				 errdetail("The record is %s.", capa_state_cstring(row->from)),
 				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
 
@@ -1079,7 +1141,9 @@ judge_update(RegisterRow *row)
 
 		snprintf(object, sizeof(object), "record %s from %s", capa_ref_cstring(row->id),
 				 capa_state_cstring(row->from));
-		capa_governed_permit(edge->roles, row->actor, NULL, NULL, edge->step, object);
+		capa_governed_permit(edge->roles, row->actor,
+							 TextDatumGetCString(get_col(row, row->oldtup, cat->reg[REG_OWNER], &isnull)),
+							 NULL, edge->step, object);
 	}
 	require_text(row, cat->reg[REG_TITLE], "a capa record");
 	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
@@ -1203,6 +1267,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		/* who and why, once the change itself is judged */
 		if (row.change >= 0)
 			permit_change(&row);
+		else if (edge && edge->needs_reason)
+			row.reason = capa_governed_reason(edge->step);
 	}
 	else
 		elog(ERROR, "capa_register_trigger: unexpected event");
@@ -1228,6 +1294,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		{
 			capa_row_set(&row.changes, cat->reg_late[REGL_RESCHEDULE_COUNT], Int32GetDatum(0), false);
 			capa_row_set(&row.changes, cat->reg_late[REGL_REASSIGN_COUNT], Int32GetDatum(0), false);
+			capa_row_set(&row.changes, cat->reg_late[REGL_REANALYSE_COUNT], Int32GetDatum(0), false);
 		}
 	}
 	else if (edge)
@@ -1271,7 +1338,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
 	entry.changed = importing ? capa_import_changed(row.tupdesc, result, skip) :
-		row.change >= 0 ?
+		row.reason != NULL ?
 		capa_changed_columns_reason(row.tupdesc, row.oldtup, result, skip, row.reason) :
 		capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;

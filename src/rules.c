@@ -12,6 +12,10 @@
  *	  improvement: open -> planned -> implemented -> verified -> closed
  *	  every kind:  implemented -> planned (verification found the action
  *	               ineffective); open/contained/analysed -> cancelled;
+ *	  corrective, preventive: implemented -> analysed (ineffective, the
+ *	               root cause was wrong) and planned -> analysed (re-analysis
+ *	               before implementation, with a reason); the analysis is
+ *	               cleared and capa_analyse records the new one;
  *	               planned/implemented -> cancelled (capa_admin only: a
  *	               duplicate found late); closed -> open (reopen, counted)
  *
@@ -70,6 +74,10 @@ const char *const capa_stamp_names[CAPA_STAMP_COUNT] = {
 	(F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(RELATED) | F(NO_ACTION_JUSTIFICATION))
 /* A verification's outcome and evidence */
 #define VERIFICATION	(F(EFFECTIVE) | F(VERIFICATION_EVIDENCE))
+/* What an analysis decided: cleared when it is sent back (the trail keeps it) */
+#define ANALYSIS_RESULT \
+	(F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | F(CAUSE_CATEGORY) | \
+	 F(WHY_CHAIN) | F(ACTION_REQUIRED) | F(NO_ACTION_JUSTIFICATION))
 
 const CapaEdge capa_edges[] = {
 	/* 10.2 a: react, control and correct, deal with the consequences */
@@ -116,6 +124,31 @@ const CapaEdge capa_edges[] = {
 		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
 		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
 	.conditions = CAPA_COND_SEGREGATION, .counter = CAPA_COUNTER_INEFFECTIVE},
+
+	/*
+	 * 10.2 b again: the fix was ineffective because the root cause was
+	 * wrong (capa_verify(..., reanalyse => true)), or the plan turns out
+	 * to rest on a wrong analysis before implementation (capa_reanalyse,
+	 * with a reason, by the owner or capa_admin).  The analysis is cleared
+	 * and capa_analyse records the new one (the edges below, from analysed
+	 * to itself); the old one stays in the trail.
+	 */
+	{.kinds = C | P, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_ANALYSED,
+		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
+		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
+		.conditions = CAPA_COND_SEGREGATION, .counter = CAPA_COUNTER_INEFFECTIVE,
+	.counter2 = CAPA_COUNTER_REANALYSE, .clears = ANALYSIS_RESULT},
+	{.kinds = C | P, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_ANALYSED,
+		.step = "reanalyse", .counter = CAPA_COUNTER_REANALYSE, .clears = ANALYSIS_RESULT,
+	.needs_reason = true, .roles = CAPA_ROLE_OWNER | CAPA_ROLE_ADMIN},
+	{.kinds = C, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | F(ACTION_REQUIRED),
+	.optional = ANALYSIS_EXTRAS, .conditions = CAPA_COND_ANALYSIS_REOPENED},
+	{.kinds = P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(ACTION_REQUIRED),
+	.optional = F(EXTENT_OF_CONDITION) | ANALYSIS_EXTRAS, .conditions = CAPA_COND_ANALYSIS_REOPENED},
 
 	/* 10.2 e: update the ISMS (or say why not) and close */
 	{.kinds = ALL, .from = CAPA_STATE_VERIFIED, .to = CAPA_STATE_CLOSED,
@@ -272,7 +305,8 @@ capa_rules_next(CapaKind kind, CapaState from, CapaState *out, int max)
 	{
 		const CapaEdge *e = &capa_edges[i];
 
-		if (e->from == from && (e->kinds & CAPA_KIND_BIT(kind)))
+		/* an edge to the same state is a step taken again, not a next state */
+		if (e->from == from && e->to != from && (e->kinds & CAPA_KIND_BIT(kind)))
 			out[n++] = e->to;
 	}
 	return n;

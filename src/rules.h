@@ -79,6 +79,9 @@ typedef enum CapaStamp
 #define CAPA_COND_SEGREGATION	0x04	/* actor owns neither record nor actions */
 #define CAPA_COND_FRESH_ACTION	0x08	/* an action item was completed since the
 										 * last verification */
+#define CAPA_COND_ANALYSIS_REOPENED 0x10	/* the record's analysis was sent
+											 * back (its root cause is cleared):
+											 * for an edge from a state to itself */
 
 /* Counters a step increments */
 typedef enum CapaCounter
@@ -87,7 +90,8 @@ typedef enum CapaCounter
 	CAPA_COUNTER_REOPEN,		/* reopen_count */
 	CAPA_COUNTER_INEFFECTIVE,	/* ineffective_count */
 	CAPA_COUNTER_RESCHEDULE,	/* reschedule_count (0.3.0) */
-	CAPA_COUNTER_REASSIGN		/* reassign_count (0.3.0) */
+	CAPA_COUNTER_REASSIGN,		/* reassign_count (0.3.0) */
+	CAPA_COUNTER_REANALYSE		/* reanalyse_count (0.3.0) */
 } CapaCounter;
 
 /*
@@ -126,10 +130,13 @@ typedef struct CapaEdge
 								 * checked here, never written here */
 	unsigned	conditions;		/* CAPA_COND_* */
 	CapaCounter counter;		/* counter incremented */
+	CapaCounter counter2;		/* a second one (an ineffective verification
+								 * that sends the record back to analysis) */
 	uint32_t	clears;			/* evidence fields reset to NULL */
 	uint32_t	clears_stamps;	/* CAPA_BIT(stamp) set reset to NULL */
 	bool		sets_effectiveness_due; /* effectiveness check due from now */
 	unsigned	roles;			/* CAPA_ROLE_* that may take it; 0: any */
+	bool		needs_reason;	/* a reason, as for a governed change */
 } CapaEdge;
 
 /*

@@ -61,7 +61,9 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_reschedule(capa.capa_ref,text,timestamptz,text)', false, true, false, true),
   ('capa.capa_reschedule_action(bigint,date,text)', false, true, false, true),
   ('capa.capa_amend(capa.capa_ref,text,text,text)', false, true, true, true),
-  ('capa.capa_cancel_action(bigint,text)', false, true, false, true);
+  ('capa.capa_cancel_action(bigint,text)', false, true, false, true),
+  ('capa.capa_reanalyse(capa.capa_ref,text)', false, true, false, true),
+  ('capa.capa_verify(capa.capa_ref,boolean,text,boolean)', false, false, true, true);
 
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO tbl_matrix

@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(144);
+SELECT plan(180);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -402,6 +402,93 @@ SELECT capa.capa_add_action(:'late', 'y', 'tap_g_ops', current_date - 2) AS late
 SELECT capa.capa_cancel_action(:'late_item2', 'not needed') IS NULL AS ignored \gset
 SELECT is((SELECT count(*)::int FROM capa.capa_escalate(now()) e WHERE e.action_id = :'late_item2'), 0,
           'G4 a cancelled action item does not escalate');
+
+-- ===================================================================
+-- G5. re-analysis (issue 14, item 3)
+-- ===================================================================
+-- an ineffective verification whose cause was the analysis: back to analysed
+SELECT public.g_record('corrective', 'implemented') AS ra \gset
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, false, 'backups still fail', reanalyse => true)$$, :'ra')),
+          'ok', 'G5 capa_verify(effective => false, reanalyse => true) by a verifier who owns nothing');
+SELECT results_eq(format($$SELECT state::text, root_cause IS NULL, action_required IS NULL, ineffective_count, reanalyse_count, verified_by = 'tap_g_verifier'
+                            FROM capa.register WHERE id = %L$$, :'ra'),
+                  $$VALUES ('analysed', true, true, 1, 1, true)$$,
+                  'G5 ... the record is analysed, its analysis cleared for the new one, counted as ineffective and as a re-analysis');
+SELECT is(capa.capa_next_states(:'ra'), ARRAY['planned', 'closed', 'cancelled']::capa.capa_state[],
+          'G5 capa_next_states lists the steps after an analysis');
+SELECT throws_ok(format($$SELECT capa.capa_plan(%L)$$, :'ra'), '23502', NULL,
+                 'G5 capa_plan before the new analysis: 23502 (action_required is not recorded)');
+SELECT is(capa.capa_analyse(:'ra', 'the job reports success on failure', '5whys', 'every backup job')::text, 'analysed',
+          'G5 capa_analyse records the new root cause');
+SELECT throws_ok(format($$SELECT capa.capa_analyse(%L, 'x', '5whys', 'e')$$, :'ra'), '55000', NULL,
+                 'G5 ... once: a second capa_analyse is refused (already analysed)');
+SELECT throws_ok(format($$SELECT capa.capa_analyse(%L, 'x', '5whys', 'e')$$, public.g_record('corrective', 'analysed')), '55000', NULL,
+                 'G5 capa_analyse of an analysed record that was not sent back: 55000');
+SELECT is(capa.capa_plan(:'ra')::text, 'planned', 'G5 capa_plan with the old, done action item');
+SELECT throws_ok(format($$SELECT capa.capa_implement(%L)$$, :'ra'), '55000', NULL,
+                 'G5 capa_implement without a new action completed since the verification: 55000');
+SELECT capa.capa_add_action(:'ra', 'report the job''s real exit code', 'tap_g_ops', current_date + 1) AS ra_item \gset
+SELECT capa.capa_complete_action(:'ra_item', 'done') IS NULL AS ignored \gset
+SELECT is(capa.capa_implement(:'ra')::text, 'implemented', 'G5 ... and with one');
+SELECT results_eq(format($$SELECT string_agg(changed->>'root_cause', ' | ' ORDER BY seq) FROM capa.audit
+                            WHERE record_id = %L AND step = 'analyse'$$, :'ra'),
+                  $$VALUES ('cause | the job reports success on failure')$$,
+                  'G5 the old analysis stays in the trail, next to the new one');
+SELECT ok(capa.capa_dossier(:'ra')::text LIKE '%"root_cause": "cause"%'
+          AND capa.capa_dossier(:'ra')::text LIKE '%the job reports success on failure%',
+          'G5 ... and in the dossier');
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'works', reanalyse => true)$$, :'ra'), '22023', NULL,
+                 'G5 reanalyse => true with an effective verification: 22023');
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, false, 'x', reanalyse => true)$$, public.g_record('improvement', 'implemented')),
+                 '55000', NULL, 'G5 an improvement has no analysis to go back to: 55000');
+-- segregation of duties holds on the way back too
+GRANT capa_verifier TO tap_g_owner;
+SELECT is(public.g_try('tap_g_owner', format($$SELECT capa.capa_verify(%L, false, 'x', reanalyse => true)$$,
+                                              public.g_record('preventive', 'implemented'))),
+          '42501', 'G5 the owner may not find their own fix ineffective either: 42501');
+REVOKE capa_verifier FROM tap_g_owner;
+SELECT is(capa.capa_verify(public.g_record('preventive', 'implemented'), false, 'x')::text, 'planned',
+          'G5 capa_verify in its three-argument form still sends an ineffective record back to planned');
+
+-- capa_reanalyse: planned -> analysed, with a reason, by the owner or capa_admin
+SELECT is(public.g_try(w.role, format($$SELECT capa.capa_reanalyse(%L, 'the plan rests on a wrong cause')$$,
+                                      public.g_record('corrective', 'planned', CASE WHEN w.role <> '' THEN w.owner END))),
+          w.expect, format('G5 capa_reanalyse by %s on a planned record of %s: %s', w.role, w.owner, w.expect))
+  FROM (VALUES ('tap_g_reader', 'tap_g_owner', '42501'), ('tap_g_other', 'tap_g_owner', '42501'),
+               ('tap_g_ops', 'tap_g_owner', '42501'), ('tap_g_owner', 'tap_g_owner', 'ok'),
+               ('tap_g_member', 'tap_g_team', 'ok'), ('tap_g_verifier', 'tap_g_owner', '42501'),
+               ('tap_g_admin', 'tap_g_owner', 'ok')) w(role, owner, expect)
+ ORDER BY w.role;
+SELECT public.g_record('preventive', 'planned') AS rp \gset
+SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, NULL)$$, :'rp'), '22023', NULL, 'G5 capa_reanalyse without a reason: 22023');
+SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, E'\u2060')$$, :'rp'), '22023', NULL, 'G5 capa_reanalyse with a blank reason: 22023');
+SELECT throws_ok('SELECT capa.capa_reanalyse(NULL, ''r'')', '22004', NULL, 'G5 capa_reanalyse(NULL): 22004');
+SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, 'r')$$, public.g_record('corrective', 'implemented')), '55000', NULL,
+                 'G5 capa_reanalyse of an implemented record: 55000 (its verification decides)');
+SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, 'r')$$, public.g_record('corrective', 'contained')), '55000', NULL,
+                 'G5 capa_reanalyse of a contained record: 55000');
+SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, 'r')$$, public.g_record('improvement', 'planned')), '55000', NULL,
+                 'G5 capa_reanalyse of an improvement: 55000');
+SELECT is(capa.capa_reanalyse(:'rp', 'the risk assessment was redone')::text, 'analysed', 'G5 capa_reanalyse of a planned preventive record');
+SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous'->>'root_cause', reanalyse_count
+                            FROM capa.audit a JOIN capa.register r ON r.id = a.record_id
+                           WHERE a.record_id = %L ORDER BY a.seq DESC LIMIT 1$$, :'rp'),
+                  $$VALUES ('reanalyse', 'the risk assessment was redone', 'cause', 1)$$,
+                  'G5 ... audited with its reason and the analysis it cleared; counted');
+-- by plain UPDATE: the same trigger, the reason from capa.reason
+SELECT public.g_record('corrective', 'planned') AS ru \gset
+SELECT throws_ok(format($$UPDATE capa.register SET state = 'analysed' WHERE id = %L$$, :'ru'), '22023', NULL,
+                 'G5 UPDATE planned -> analysed without capa.reason: 22023');
+SELECT lives_ok(format($$SET LOCAL capa.reason = 'wrong cause'; UPDATE capa.register SET state = 'analysed' WHERE id = %L$$, :'ru'),
+                'G5 ... with capa.reason');
+SELECT lives_ok(format($$UPDATE capa.register SET root_cause = 'r2', rca_method = '5whys', extent_of_condition = 'e2',
+                                  action_required = true WHERE id = %L$$, :'ru'),
+                'G5 an UPDATE that writes the new analysis is the analyse step');
+SELECT results_eq(format($$SELECT step, from_state::text, to_state::text FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'ru'),
+                  $$VALUES ('analyse', 'analysed', 'analysed')$$, 'G5 ... audited as analyse');
+RESET capa.reason;
+SELECT ok((SELECT records_reanalysed >= 3 AND reanalyses >= 3 FROM capa.kpi_change_summary),
+          'G5 kpi_change_summary counts the re-analyses');
 
 -- everything above is in the trail, and it verifies
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'G4 the whole trail verifies');
