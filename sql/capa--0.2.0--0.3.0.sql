@@ -820,12 +820,15 @@ ALTER TABLE @extschema@.register
     ADD COLUMN original_effectiveness_due timestamptz,
     ADD COLUMN reschedule_count integer,
     ADD COLUMN reassign_count integer,
-    ADD COLUMN reanalyse_count integer;
+    ADD COLUMN reanalyse_count integer,
+    ADD COLUMN extent_found text;
 COMMENT ON COLUMN @extschema@.register.original_contain_due IS 'the first containment due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see contain_due)';
 COMMENT ON COLUMN @extschema@.register.original_close_due IS 'the first close due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see close_due)';
 COMMENT ON COLUMN @extschema@.register.original_effectiveness_due IS 'the first effectiveness due date, set once by capa';
 COMMENT ON COLUMN @extschema@.register.reschedule_count IS 'capa_reschedule steps taken (NULL: none, for a record of 0.2.0)';
 COMMENT ON COLUMN @extschema@.register.reassign_count IS 'capa_reassign steps taken (NULL: none, for a record of 0.2.0)';
+COMMENT ON COLUMN @extschema@.register.extent_of_condition IS 'what the check of other places for the same condition covers, decided by the analysis (10.2 b); what it found: extent_found';
+COMMENT ON COLUMN @extschema@.register.extent_found IS 'what the extent-of-condition check found (10.2 b), recorded by capa_extent_found once known, before the verification';
 COMMENT ON COLUMN @extschema@.register.reanalyse_count IS 'times the analysis was sent back: capa_verify(reanalyse => true), capa_reanalyse (NULL: none, for a record of 0.2.0)';
 
 ALTER TABLE @extschema@.action
@@ -888,6 +891,18 @@ CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
     'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
+-- Extent of condition in two parts (issue 14, item 4): what will be checked
+-- (extent_of_condition, at analysis) and what was found (extent_found, once
+-- known, before the verification); capa_conformance item b needs both by
+-- then for a corrective record.
+CREATE FUNCTION @extschema@.capa_extent_found(id @extschema@.capa_ref, found text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) IS
+    'what the extent-of-condition check found, recorded while the record is analysed, planned or implemented (corrective, preventive), by the owner or capa_admin; again to complete it (the trail keeps each)';
+REVOKE ALL ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) TO capa_editor;
+
 REVOKE ALL ON FUNCTION
     @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean),
     @extschema@.capa_reanalyse(@extschema@.capa_ref, text)
@@ -955,8 +970,10 @@ COMMENT ON VIEW @extschema@.kpi_change_summary IS
 REVOKE ALL ON @extschema@.kpi_change, @extschema@.kpi_change_summary FROM PUBLIC;
 GRANT SELECT ON @extschema@.kpi_change, @extschema@.kpi_change_summary TO capa_reader;
 
--- capa_conformance item c: a cancelled action item is listed as cancelled,
--- with its reason, and not counted (the rest of the function as [report]
+-- capa_conformance: item b needs, for a corrective record that acts, what
+-- the extent-of-condition check found by its verification (not_yet before,
+-- not_met after); item c lists a cancelled action item as cancelled, with
+-- its reason, and does not count it (the rest of the function as [report]
 -- left it)
 CREATE OR REPLACE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
     RETURNS TABLE (item text, requirement text, status text, evidence text, fields text[],
@@ -1072,7 +1089,7 @@ BEGIN
     item := 'b';
     requirement := 'evaluate the need for action to eliminate the causes: review the nonconformity, determine its causes, and whether similar nonconformities exist or could occur';
     action_ids := NULL;
-    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'cause_category', 'why_chain',
+    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'extent_found', 'cause_category', 'why_chain',
                'related', 'action_required', 'no_action_justification'];
     -- the columns that hold the analysis (once recorded), else those it needs
     fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
@@ -1087,12 +1104,16 @@ BEGIN
     ELSIF NOT @extschema@.capa_blank(r.root_cause) AND r.rca_method IS NOT NULL
           AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR NOT @extschema@.capa_blank(r.extent_of_condition))
           AND r.action_required IS NOT NULL
-          AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification)) THEN
+          AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification))
+          -- a corrective record that acts: what the extent check found, by its verification
+          AND NOT (r.kind OPERATOR(pg_catalog.=) 'corrective' AND r.action_required
+                   AND @extschema@.capa_blank(r.extent_found)) THEN
         status := 'met';
         evidence := pg_catalog.concat_ws('; ',
             'root cause: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.root_cause, 200),
             'method: ' OPERATOR(pg_catalog.||) r.rca_method,
             'extent of condition: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_of_condition, 200),
+            'found: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_found, 200),
             'related: ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(r.related::text[], ', '),
             CASE WHEN r.action_required THEN 'action required'
                  ELSE 'no action required: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.no_action_justification, 200) END);
@@ -1102,7 +1123,17 @@ BEGIN
         evidence := NULL;
         detail := CASE WHEN cancelled THEN why_cancel
                        WHEN no_action THEN 'no action required, but the justification is not recorded yet (capa_close records it)'
+                       WHEN NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+                            AND r.state OPERATOR(@extschema@.>=) 'verified'::@extschema@.capa_state
+                            THEN 'verified without what the extent-of-condition check found (extent_found)'
+                       WHEN NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+                            THEN 'awaiting what the extent-of-condition check finds (capa_extent_found), due by the verification'
                        ELSE 'awaiting capa_analyse' END;
+        -- past the verification without it: a gap, not something still to come
+        IF NOT cancelled AND NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+           AND r.state OPERATOR(@extschema@.>=) 'verified'::@extschema@.capa_state THEN
+            status := 'not_met';
+        END IF;
     END IF;
     IF status OPERATOR(pg_catalog.=) 'met' THEN
         SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)

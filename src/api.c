@@ -56,6 +56,7 @@ PG_FUNCTION_INFO_V1(capa_reschedule_action);
 PG_FUNCTION_INFO_V1(capa_amend);
 PG_FUNCTION_INFO_V1(capa_cancel_action);
 PG_FUNCTION_INFO_V1(capa_reanalyse);
+PG_FUNCTION_INFO_V1(capa_extent_found);
 
 #define MAX_API_ARGS 12
 
@@ -68,6 +69,7 @@ typedef struct ApiCall
 	char		nulls[MAX_API_ARGS];
 	CapaState	target;			/* the state asked for, if a transition */
 	bool		complete_action;
+	bool		change;			/* a governed change (none may be a no-op) */
 	const char *reason;			/* a governed change's reason, or NULL */
 	const char *step;			/* the step, if the target does not say it */
 	const char *sql;			/* instead of plan: a statement built from
@@ -168,7 +170,7 @@ api_execute(ApiCall *call, Datum *result)
 		capa_request.complete_action = call->complete_action;
 		/* a call made from code capa_import runs is not one of its rows */
 		capa_request.import = false;
-		capa_request.change = call->reason != NULL;
+		capa_request.change = call->change || call->reason != NULL;
 		capa_request.reason = call->reason;
 		capa_request.step = call->step;
 		if (call->sql)
@@ -580,6 +582,7 @@ api_column_update(ApiCall *call, Datum id, const char *column, Oid type,
 	api_arg(call, id, false);
 	api_arg(call, value, isnull);
 	call->reason = reason;
+	call->change = true;
 }
 
 /*
@@ -669,4 +672,27 @@ capa_reanalyse(PG_FUNCTION_ARGS)
 	/* analysed is also where a verification or an analysis leads */
 	call.step = "reanalyse";
 	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/*
+ * capa_extent_found(id, found): what the check of other places for the same
+ * condition found (10.2 b), once known; the analysis recorded what would be
+ * checked (extent_of_condition).  A governed change without a reason: the
+ * finding is its own account.
+ */
+Datum
+capa_extent_found(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_extent_found");
+
+	/* before the record: NULL would otherwise be a change of nothing */
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("capa_extent_found requires \"found\"")));
+	api_column_update(&call, id, "extent_found", TEXTOID, "",
+					  PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1), NULL);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
 }

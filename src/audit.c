@@ -219,10 +219,13 @@ capa_changed_columns_reason(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtu
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	push_changed(&state, tupdesc, oldtup, newtup, skip, true);
-	json_string(&key, "reason");
-	json_string(&value, reason);
-	pushJsonbValue(&state, WJB_KEY, &key);
-	pushJsonbValue(&state, WJB_VALUE, &value);
+	if (reason != NULL)
+	{
+		json_string(&key, "reason");
+		json_string(&value, reason);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		pushJsonbValue(&state, WJB_VALUE, &value);
+	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }

@@ -61,7 +61,8 @@ extern Datum capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup,
 /*
  * A governed change (rules.c's capa_changes): the changed columns' new
  * values as capa_changed_columns writes them, then "previous", an object
- * of their values before, and "reason".  No column of capa.register or
+ * of their values before, and "reason" (left out when NULL: a change that
+ * needs none, such as extent_found).  No column of capa.register or
  * capa.action is named previous or reason: the keys cannot collide, and
  * audit rows keep their encoding (the reason is in the hashed jsonb).
  */

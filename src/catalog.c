@@ -175,6 +175,7 @@ static const char *const register_late_names[REGL_COLUMN_COUNT] = {
 	[REGL_RESCHEDULE_COUNT] = "reschedule_count",
 	[REGL_REASSIGN_COUNT] = "reassign_count",
 	[REGL_REANALYSE_COUNT] = "reanalyse_count",
+	[REGL_EXTENT_FOUND] = "extent_found",
 };
 
 static const char *const action_late_names[ACTL_COLUMN_COUNT] = {

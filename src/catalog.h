@@ -77,6 +77,7 @@ typedef enum CapaRegisterLateColumn
 	REGL_RESCHEDULE_COUNT,
 	REGL_REASSIGN_COUNT,
 	REGL_REANALYSE_COUNT,
+	REGL_EXTENT_FOUND,
 	REGL_COLUMN_COUNT
 } CapaRegisterLateColumn;
 

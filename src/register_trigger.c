@@ -378,7 +378,10 @@ check_managed_columns(RegisterRow *row)
 	if (cat->governed)
 	{
 		for (i = 0; i < REGL_COLUMN_COUNT; i++)
-			managed[n++] = cat->reg_late[i];
+		{
+			if (i != REGL_EXTENT_FOUND)	/* the caller's, as evidence */
+				managed[n++] = cat->reg_late[i];
+		}
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -692,6 +695,9 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 		if (edge->clears & CAPA_BIT(i))
 			capa_row_set(&row->changes, cat->field[i], (Datum) 0, true);
 	}
+	/* what the extent check found goes with the analysis that asked for it */
+	if ((edge->clears & CAPA_BIT(CAPA_F_EXTENT_OF_CONDITION)) && cat->governed)
+		capa_row_set(&row->changes, cat->reg_late[REGL_EXTENT_FOUND], (Datum) 0, true);
 	for (i = 1; i < CAPA_STAMP_COUNT; i++)
 	{
 		if (edge->clears_stamps & CAPA_BIT(i))
@@ -748,6 +754,12 @@ judge_insert(RegisterRow *row)
 				 errhint("Accepted severities: %s.", capa_severity_labels.accepted),
 				 errtablecol(row->rel, cat->reg[REG_SEVERITY])));
 	check_foreign_evidence(row, NULL);
+	if (cat->governed && !new_isnull(row, cat->reg_late[REGL_EXTENT_FOUND]))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"extent_found\" can only be set once the record is analysed"),
+				 errdetail("A new record starts open; \"extent_found\" is recorded by capa_extent_found()."),
+				 errtablecol(row->rel, cat->reg_late[REGL_EXTENT_FOUND])));
 
 	/* the reference: year of opening (UTC) and the next number */
 	if (timestamp2tm(row->now, NULL, &tm, &fsec, NULL, NULL) != 0)
@@ -850,6 +862,8 @@ classify_change(RegisterRow *row)
 		f = attnum_field(row, i);
 		if (i == cat->reg[REG_OWNER])
 			kind = CAPA_CHANGE_REASSIGN;
+		else if (cat->governed && i == cat->reg_late[REGL_EXTENT_FOUND])
+			kind = CAPA_CHANGE_EXTENT_FOUND;
 		else if (attnum_due(row, i) >= 0)
 			kind = CAPA_CHANGE_RESCHEDULE;
 		else if (i == cat->reg[REG_TITLE] || i == cat->reg[REG_DESCRIPTION])
@@ -889,12 +903,21 @@ judge_change(RegisterRow *row)
 	int			d;
 	int			f;
 
+	if (!(change->kinds & CAPA_KIND_BIT(row->kind)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("records of kind %s have no %s",
+						capa_label_name(&capa_kind_labels, row->kind), change->step),
+				 errdetail("Record %s is an %s record.", capa_ref_cstring(row->id),
+						   capa_label_name(&capa_kind_labels, row->kind))));
 	if (!(change->states & CAPA_STATE_BIT(row->from)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("record %s is %s: no %s", capa_ref_cstring(row->id),
 						capa_state_cstring(row->from), change->step),
 				 errdetail("The record is %s.", capa_state_cstring(row->from))));
+	if (row->change == CAPA_CHANGE_EXTENT_FOUND)
+		require_text(row, cat->reg_late[REGL_EXTENT_FOUND], "capa_extent_found");
 	if (row->change == CAPA_CHANGE_RESCHEDULE)
 	{
 		for (d = 0; d < CAPA_DUE_COUNT; d++)
@@ -968,7 +991,7 @@ permit_change(RegisterRow *row)
 	capa_governed_permit(roles, row->actor,
 						 TextDatumGetCString(get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull)),
 						 NULL, change->step, object);
-	row->reason = capa_governed_reason(change->step);
+	row->reason = change->needs_reason ? capa_governed_reason(change->step) : NULL;
 }
 
 /* NEW's value of attnum as the trigger will write it */
@@ -1338,7 +1361,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
 	entry.changed = importing ? capa_import_changed(row.tupdesc, result, skip) :
-		row.reason != NULL ?
+		(row.reason != NULL || row.change >= 0) ?
 		capa_changed_columns_reason(row.tupdesc, row.oldtup, result, skip, row.reason) :
 		capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;

@@ -200,15 +200,29 @@ const int	capa_edge_count = sizeof(capa_edges) / sizeof(capa_edges[0]);
  * the verifier's (see capa_rules_amend_roles).
  */
 const CapaChange capa_changes[CAPA_CHANGE_COUNT] = {
-	[CAPA_CHANGE_REASSIGN] = {"reassign", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_REASSIGN},
-	[CAPA_CHANGE_RESCHEDULE] = {"reschedule", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_RESCHEDULE},
-	[CAPA_CHANGE_AMEND] = {"amend", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+#define CHANGE(kind_, step_, states_, counter_) \
+	[kind_] = {.step = step_, .states = states_, .roles = OWNER_OR_ADMIN, \
+			   .counter = counter_, .kinds = ALL, .needs_reason = true}
+	CHANGE(CAPA_CHANGE_REASSIGN, "reassign", WORKED, CAPA_COUNTER_REASSIGN),
+	CHANGE(CAPA_CHANGE_RESCHEDULE, "reschedule", WORKED, CAPA_COUNTER_RESCHEDULE),
+	CHANGE(CAPA_CHANGE_AMEND, "amend", WORKED, CAPA_COUNTER_NONE),
 	/* severity, priority, source, org unit: no function, UPDATE only */
-	[CAPA_CHANGE_EDIT] = {"edit", WORKED, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
-	[CAPA_CHANGE_REASSIGN_ACTION] = {"reassign_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
-	[CAPA_CHANGE_RESCHEDULE_ACTION] = {"reschedule_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
-	[CAPA_CHANGE_EDIT_ACTION] = {"edit_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
-	[CAPA_CHANGE_CANCEL_ACTION] = {"cancel_action", ACTIONS_OPEN, OWNER_OR_ADMIN, CAPA_COUNTER_NONE},
+	CHANGE(CAPA_CHANGE_EDIT, "edit", WORKED, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_REASSIGN_ACTION, "reassign_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_RESCHEDULE_ACTION, "reschedule_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_EDIT_ACTION, "edit_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_CANCEL_ACTION, "cancel_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+#undef CHANGE
+
+	/*
+	 * 10.2 b, second part: what the check of other places found, recorded
+	 * once known (often by an action item), any time after the analysis
+	 * and before the verification; again to complete it.  The finding is
+	 * its own account: no reason.
+	 */
+	[CAPA_CHANGE_EXTENT_FOUND] = {.step = "extent_found",
+		.states = S(ANALYSED) | S(PLANNED) | S(IMPLEMENTED), .roles = OWNER_OR_ADMIN,
+	.kinds = C | P, .needs_reason = false},
 };
 
 /*

@@ -156,6 +156,7 @@ typedef enum CapaChangeKind
 	CAPA_CHANGE_RESCHEDULE_ACTION,	/* an action item's due date */
 	CAPA_CHANGE_EDIT_ACTION,	/* an action item's description */
 	CAPA_CHANGE_CANCEL_ACTION,	/* an action item is not done any more */
+	CAPA_CHANGE_EXTENT_FOUND,	/* what the extent-of-condition check found */
 	CAPA_CHANGE_COUNT
 } CapaChangeKind;
 
@@ -165,6 +166,8 @@ typedef struct CapaChange
 	unsigned	states;			/* CAPA_STATE_BIT set of the record's states */
 	unsigned	roles;			/* CAPA_ROLE_* */
 	CapaCounter counter;		/* counter of the record incremented */
+	unsigned	kinds;			/* CAPA_KIND_BIT set it applies to */
+	bool		needs_reason;	/* false: the new value is its own account */
 } CapaChange;
 
 extern const CapaChange capa_changes[CAPA_CHANGE_COUNT];

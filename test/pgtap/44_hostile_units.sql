@@ -30,7 +30,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(723);
+SELECT plan(744);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -257,7 +257,8 @@ INSERT INTO public.u_call VALUES
   (22, 'capa_amend', $$SELECT capa.capa_amend(%1$s, 'title', 't2', 'why')$$),
   -- re-analysis (0.3.0, [governed])
   (23, 'capa_reanalyse', $$SELECT capa.capa_reanalyse(%1$s, 'why')$$),
-  (24, 'capa_verify (reanalyse)', $$SELECT capa.capa_verify(%1$s, false, 'e', reanalyse => true)$$);
+  (24, 'capa_verify (reanalyse)', $$SELECT capa.capa_verify(%1$s, false, 'e', reanalyse => true)$$),
+  (25, 'capa_extent_found', $$SELECT capa.capa_extent_found(%1$s, 'found')$$);
 
 -- what the north will be asked about, listed while the superuser sees the south
 CREATE TABLE public.u_south_action AS

@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(180);
+SELECT plan(199);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -489,6 +489,51 @@ SELECT results_eq(format($$SELECT step, from_state::text, to_state::text FROM ca
 RESET capa.reason;
 SELECT ok((SELECT records_reanalysed >= 3 AND reanalyses >= 3 FROM capa.kpi_change_summary),
           'G5 kpi_change_summary counts the re-analyses');
+
+-- ===================================================================
+-- G6. extent of condition in two parts (issue 14, item 4)
+-- ===================================================================
+SELECT public.g_record('corrective', 'analysed') AS ex \gset
+SELECT results_eq(format($$SELECT status, detail LIKE '%%capa_extent_found%%' FROM capa.capa_conformance(%L) WHERE item = 'b'$$, :'ex'),
+                  $$VALUES ('not_yet', true)$$,
+                  'G6 conformance b: what will be checked is recorded, what was found is awaited');
+SELECT throws_ok(format($$SELECT capa.capa_extent_found(%L, NULL)$$, :'ex'), '23502', NULL, 'G6 capa_extent_found(NULL): 23502');
+SELECT throws_ok(format($$SELECT capa.capa_extent_found(%L, E' \u200B')$$, :'ex'), '22023', NULL, 'G6 capa_extent_found with a blank text: 22023');
+SELECT throws_ok(format($$SELECT capa.capa_extent_found(%L, 'x')$$, public.g_record('corrective', 'contained')), '55000', NULL,
+                 'G6 capa_extent_found before the analysis: 55000');
+SELECT throws_ok(format($$SELECT capa.capa_extent_found(%L, 'x')$$, public.g_record('corrective', 'verified')), '55000', NULL,
+                 'G6 capa_extent_found after the verification: 55000');
+SELECT throws_ok(format($$SELECT capa.capa_extent_found(%L, 'x')$$, public.g_record('improvement', 'planned')), '55000', NULL,
+                 'G6 capa_extent_found of an improvement: 55000');
+SELECT throws_ok(format($$INSERT INTO capa.register (title, description, severity, source, extent_found) VALUES ('t', 'd', 'minor', 'other', 'x')$$),
+                 '55000', NULL, 'G6 a new record has no extent found: 55000');
+SELECT is(public.g_try(w.role, format($$SELECT capa.capa_extent_found(%L, 'two other jobs failed once')$$,
+                                      public.g_record('corrective', 'planned', CASE WHEN w.role <> '' THEN w.owner END))),
+          w.expect, format('G6 capa_extent_found by %s on a planned record of %s: %s', w.role, w.owner, w.expect))
+  FROM (VALUES ('tap_g_reader', 'tap_g_owner', '42501'), ('tap_g_other', 'tap_g_owner', '42501'),
+               ('tap_g_owner', 'tap_g_owner', 'ok'), ('tap_g_verifier', 'tap_g_owner', '42501'),
+               ('tap_g_admin', 'tap_g_owner', 'ok')) w(role, owner, expect)
+ ORDER BY w.role;
+SELECT is(public.g_try('tap_g_owner', format($$SELECT capa.capa_extent_found(%L, 'two other jobs failed once in 90 days')$$, :'ex')),
+          'ok', 'G6 the owner records what the check found');
+SELECT results_eq(format($$SELECT status, evidence LIKE '%%found: two other jobs%%' FROM capa.capa_conformance(%L) WHERE item = 'b'$$, :'ex'),
+                  $$VALUES ('met', true)$$, 'G6 conformance b: met with both parts');
+SELECT results_eq(format($$SELECT step, changed->>'extent_found', changed->'previous' ? 'extent_found', changed ? 'reason'
+                            FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'ex'),
+                  $$VALUES ('extent_found', 'two other jobs failed once in 90 days', true, false)$$,
+                  'G6 audited as extent_found with the value it replaced (no reason needed: the finding is its account)');
+-- a plain UPDATE is the same change; a corrective record verified without it is not_met
+SELECT public.g_record('corrective', 'implemented') AS ex2 \gset
+SELECT lives_ok(format($$UPDATE capa.register SET extent_found = 'none elsewhere' WHERE id = %L$$, :'ex2'),
+                'G6 UPDATE of extent_found (no reason needed)');
+SELECT public.g_record('corrective', 'verified') AS exc, public.g_record('preventive', 'verified') AS exp \gset
+SELECT is((SELECT status FROM capa.capa_conformance(:'exc') WHERE item = 'b'), 'not_met',
+          'G6 conformance b of a corrective record verified without what the check found: not_met');
+SELECT is((SELECT status FROM capa.capa_conformance(:'exp') WHERE item = 'b'), 'met',
+          'G6 ... a preventive record needs no extent check');
+-- a re-analysis clears what was found with the analysis that asked for it
+SELECT capa.capa_verify(:'ex2', false, 'x', reanalyse => true) IS NULL AS ignored \gset
+SELECT is((SELECT extent_found FROM capa.register WHERE id = :'ex2'), NULL, 'G6 a re-analysis clears extent_found with the analysis');
 
 -- everything above is in the trail, and it verifies
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'G4 the whole trail verifies');
