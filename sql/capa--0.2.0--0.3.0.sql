@@ -821,7 +821,8 @@ ALTER TABLE @extschema@.register
     ADD COLUMN reschedule_count integer,
     ADD COLUMN reassign_count integer,
     ADD COLUMN reanalyse_count integer,
-    ADD COLUMN extent_found text;
+    ADD COLUMN extent_found text,
+    ADD COLUMN effectiveness_from timestamptz;
 COMMENT ON COLUMN @extschema@.register.original_contain_due IS 'the first containment due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see contain_due)';
 COMMENT ON COLUMN @extschema@.register.original_close_due IS 'the first close due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see close_due)';
 COMMENT ON COLUMN @extschema@.register.original_effectiveness_due IS 'the first effectiveness due date, set once by capa';
@@ -829,6 +830,7 @@ COMMENT ON COLUMN @extschema@.register.reschedule_count IS 'capa_reschedule step
 COMMENT ON COLUMN @extschema@.register.reassign_count IS 'capa_reassign steps taken (NULL: none, for a record of 0.2.0)';
 COMMENT ON COLUMN @extschema@.register.extent_of_condition IS 'what the check of other places for the same condition covers, decided by the analysis (10.2 b); what it found: extent_found';
 COMMENT ON COLUMN @extschema@.register.extent_found IS 'what the extent-of-condition check found (10.2 b), recorded by capa_extent_found once known, before the verification';
+COMMENT ON COLUMN @extschema@.register.effectiveness_from IS 'the earliest effective verification: implementation + the severity policy''s effectiveness_after (NULL: no window); capa_waive_window moves it to now';
 COMMENT ON COLUMN @extschema@.register.reanalyse_count IS 'times the analysis was sent back: capa_verify(reanalyse => true), capa_reanalyse (NULL: none, for a record of 0.2.0)';
 
 ALTER TABLE @extschema@.action
@@ -891,6 +893,30 @@ CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
     'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
+-- Effectiveness window (issue 14, item 5): the severity policy may give
+-- the action time to show its effect (effectiveness_after: at most its
+-- effectiveness_within, so the check is never due before the window ends);
+-- capa_verify(effective => true) before implemented_at + effectiveness_after
+-- is refused (55000); capa_admin may waive it for one record, with a reason.
+-- The built-in rows have none (NULL): a deployment switches it on with a
+-- policy row per severity (the column is added, no row is rewritten).
+ALTER TABLE @extschema@.severity_policy
+    ADD COLUMN effectiveness_after interval,
+    ADD CONSTRAINT severity_policy_window_check CHECK (
+        effectiveness_after IS NULL
+        OR (effectiveness_after OPERATOR(pg_catalog.>=) '0'::interval
+            AND effectiveness_after OPERATOR(pg_catalog.<=) effectiveness_within));
+COMMENT ON COLUMN @extschema@.severity_policy.effectiveness_after IS
+    'the earliest effectiveness check after implementation (NULL: none); at most effectiveness_within, so no due date falls before it';
+GRANT INSERT (effectiveness_after) ON @extschema@.severity_policy TO capa_admin;
+CREATE FUNCTION @extschema@.capa_waive_window(id @extschema@.capa_ref, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) IS
+    'capa_admin: the implemented record may be verified effective now, before its effectiveness window ends, with a reason (audited as waive_window)';
+REVOKE ALL ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) TO capa_admin;
+
 -- Extent of condition in two parts (issue 14, item 4): what will be checked
 -- (extent_of_condition, at analysis) and what was found (extent_found, once
 -- known, before the verification); capa_conformance item b needs both by

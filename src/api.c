@@ -57,6 +57,7 @@ PG_FUNCTION_INFO_V1(capa_amend);
 PG_FUNCTION_INFO_V1(capa_cancel_action);
 PG_FUNCTION_INFO_V1(capa_reanalyse);
 PG_FUNCTION_INFO_V1(capa_extent_found);
+PG_FUNCTION_INFO_V1(capa_waive_window);
 
 #define MAX_API_ARGS 12
 
@@ -693,6 +694,24 @@ capa_extent_found(PG_FUNCTION_ARGS)
 				 errmsg("capa_extent_found requires \"found\"")));
 	api_column_update(&call, id, "extent_found", TEXTOID, "",
 					  PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1), NULL);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * capa_waive_window(id, reason): capa_admin lets one implemented record be
+ * verified before its effectiveness window ends: the check may start now
+ * (effectiveness_from), audited with the reason
+ */
+Datum
+capa_waive_window(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_waive_window");
+	const char *reason = api_reason(fcinfo, 1, "capa_waive_window");
+
+	api_column_update(&call, id, "effectiveness_from", TIMESTAMPTZOID, "",
+					  TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false, reason);
 	api_transition(&call, id);
 	PG_RETURN_VOID();
 }

@@ -92,11 +92,15 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"SELECT p.segregation_of_duties FROM capa.policy p"
 		" ORDER BY p.id DESC LIMIT 1",
 	""},
+	/* and (0.3.0) the earliest effectiveness check after implementation */
 	[PLAN_SEVERITY_POLICY] = {
 		"SELECT p.contain_within, p.close_within, p.effectiveness_within"
 		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
 		" ORDER BY p.id DESC LIMIT 1",
-	"v"},
+		"v",
+		"SELECT p.contain_within, p.close_within, p.effectiveness_within, p.effectiveness_after"
+		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
+	" ORDER BY p.id DESC LIMIT 1"},
 	/* per element of related: whether it names no record, and its unit */
 	[PLAN_RELATED_UNITS] = {
 		"SELECT r.id IS NULL, r.org_unit FROM pg_catalog.unnest($1) AS u(id)"
@@ -176,6 +180,7 @@ static const char *const register_late_names[REGL_COLUMN_COUNT] = {
 	[REGL_REASSIGN_COUNT] = "reassign_count",
 	[REGL_REANALYSE_COUNT] = "reanalyse_count",
 	[REGL_EXTENT_FOUND] = "extent_found",
+	[REGL_EFFECTIVENESS_FROM] = "effectiveness_from",
 };
 
 static const char *const action_late_names[ACTL_COLUMN_COUNT] = {
@@ -566,6 +571,7 @@ read_catalog(CapaCatalog *c)
 		check_column_type(c->register_relid, c->reg_late[REGL_REASSIGN_COUNT], INT4OID);
 		check_column_type(c->register_relid, c->reg_late[REGL_REANALYSE_COUNT], INT4OID);
 		check_column_type(c->action_relid, c->act_late[ACTL_CANCELLED_AT], TIMESTAMPTZOID);
+		check_column_type(c->register_relid, c->reg_late[REGL_EFFECTIVENESS_FROM], TIMESTAMPTZOID);
 	}
 }
 

@@ -379,7 +379,10 @@ check_managed_columns(RegisterRow *row)
 	{
 		for (i = 0; i < REGL_COLUMN_COUNT; i++)
 		{
-			if (i != REGL_EXTENT_FOUND)	/* the caller's, as evidence */
+			/* extent_found is the caller's, as evidence; effectiveness_from
+			 * is capa's, but a waiver moves it (a governed change) */
+			if (i != REGL_EXTENT_FOUND &&
+				!(i == REGL_EFFECTIVENESS_FROM && row->oldtup != NULL))
 				managed[n++] = cat->reg_late[i];
 		}
 	}
@@ -714,6 +717,13 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 		capa_row_set(&row->changes, cat->reg[REG_EFFECTIVENESS_DUE], (Datum) 0, true);
 		if (policy)
 			set_due(row, cat->reg[REG_EFFECTIVENESS_DUE], policy, ptd, 3);
+		/* the earliest effectiveness check (0.3.0): none without a window */
+		if (cat->governed)
+		{
+			capa_row_set(&row->changes, cat->reg_late[REGL_EFFECTIVENESS_FROM], (Datum) 0, true);
+			if (policy)
+				set_due(row, cat->reg_late[REGL_EFFECTIVENESS_FROM], policy, ptd, 4);
+		}
 	}
 }
 
@@ -864,6 +874,8 @@ classify_change(RegisterRow *row)
 			kind = CAPA_CHANGE_REASSIGN;
 		else if (cat->governed && i == cat->reg_late[REGL_EXTENT_FOUND])
 			kind = CAPA_CHANGE_EXTENT_FOUND;
+		else if (cat->governed && i == cat->reg_late[REGL_EFFECTIVENESS_FROM])
+			kind = CAPA_CHANGE_WAIVE_WINDOW;
 		else if (attnum_due(row, i) >= 0)
 			kind = CAPA_CHANGE_RESCHEDULE;
 		else if (i == cat->reg[REG_TITLE] || i == cat->reg[REG_DESCRIPTION])
@@ -887,6 +899,97 @@ classify_change(RegisterRow *row)
 						capa_ref_cstring(row->id)),
 				 errdetail("Reassigning (owner), rescheduling (due dates), amending (title, description, evidence) and editing (severity, priority, source, org unit) are separate steps of the trail."),
 				 errhint("Make each change with its own statement and reason.")));
+}
+
+/*
+ * A waiver of the effectiveness window: there is one, and the new start
+ * of the check is earlier, not later (a waiver never lengthens it)
+ */
+static void
+judge_waiver(RegisterRow *row)
+{
+	AttrNumber	attnum = row->cat->reg_late[REGL_EFFECTIVENESS_FROM];
+	bool		oldnull;
+	bool		newnull;
+	Datum		oldval = get_col(row, row->oldtup, attnum, &oldnull);
+	Datum		newval = get_col(row, row->newtup, attnum, &newnull);
+
+	if (oldnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s has no effectiveness window to waive",
+						capa_ref_cstring(row->id)),
+				 errdetail("Its severity policy set no earliest effectiveness check when it was implemented.")));
+	if (newnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a waiver moves \"effectiveness_from\", it does not remove it"),
+				 errtablecol(row->rel, attnum)));
+	if (DatumGetTimestampTz(oldval) <= row->now)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the effectiveness window of record %s is over already",
+						capa_ref_cstring(row->id)),
+				 errdetail("The effectiveness of the action is checked from %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(oldval)))));
+	capa_require_finite("a capa record", "effectiveness_from", TIMESTAMPTZOID, newval);
+	if (DatumGetTimestampTz(newval) > DatumGetTimestampTz(oldval))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a waiver shortens the effectiveness window of record %s, it does not lengthen it",
+						capa_ref_cstring(row->id)),
+				 errtablecol(row->rel, attnum)));
+}
+
+/* The effectiveness check is due no earlier than its window ends */
+static void
+check_due_after_window(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	AttrNumber	due = cat->reg[REG_EFFECTIVENESS_DUE];
+	bool		dnull;
+	bool		wnull;
+	Datum		d;
+	Datum		w;
+
+	if (!cat->governed || !col_changed(row, due))
+		return;
+	d = get_col(row, row->newtup, due, &dnull);
+	w = get_col(row, row->oldtup, cat->reg_late[REGL_EFFECTIVENESS_FROM], &wnull);
+	if (!dnull && !wnull && DatumGetTimestampTz(d) < DatumGetTimestampTz(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the effectiveness check of record %s cannot be due before its window ends",
+						capa_ref_cstring(row->id)),
+				 errdetail("The effectiveness of the action is checked from %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(w))),
+				 errtablecol(row->rel, due)));
+}
+
+/*
+ * 55000 while the record's effectiveness window lasts: the action is found
+ * effective only once it had the time to show it (an ineffective finding
+ * may come any time).  A record implemented before 0.3.0, or under a policy
+ * without a window, has none.
+ */
+static void
+check_window(RegisterRow *row)
+{
+	bool		isnull;
+	Datum		from;
+
+	if (!row->cat->governed)
+		return;
+	from = get_col(row, row->oldtup, row->cat->reg_late[REGL_EFFECTIVENESS_FROM], &isnull);
+	if (isnull || row->now >= DatumGetTimestampTz(from))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the effectiveness of record %s cannot be verified before %s",
+					capa_ref_cstring(row->id), timestamptz_to_str(DatumGetTimestampTz(from))),
+			 errdetail("Its severity policy gives the action time to show its effect after implementation."),
+			 errhint("Verify from %s; an ineffective finding may be recorded now; capa_admin may waive the window for this record with capa_waive_window().",
+					 timestamptz_to_str(DatumGetTimestampTz(from)))));
 }
 
 /*
@@ -918,8 +1021,11 @@ judge_change(RegisterRow *row)
 				 errdetail("The record is %s.", capa_state_cstring(row->from))));
 	if (row->change == CAPA_CHANGE_EXTENT_FOUND)
 		require_text(row, cat->reg_late[REGL_EXTENT_FOUND], "capa_extent_found");
+	if (row->change == CAPA_CHANGE_WAIVE_WINDOW)
+		judge_waiver(row);
 	if (row->change == CAPA_CHANGE_RESCHEDULE)
 	{
+		check_due_after_window(row);
 		for (d = 0; d < CAPA_DUE_COUNT; d++)
 		{
 			AttrNumber	attnum = cat->reg[due_columns[d]];
@@ -1328,6 +1434,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 			check_fresh_action(&row, edge);
 		if (edge->conditions & CAPA_COND_SEGREGATION)
 			check_segregation(&row);
+		if (edge->conditions & CAPA_COND_WINDOW)
+			check_window(&row);
 		apply_effects(&row, edge);
 		keep_original_dues(&row);
 	}

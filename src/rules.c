@@ -115,11 +115,15 @@ const CapaEdge capa_edges[] = {
 		.clears = VERIFICATION, .clears_stamps = CAPA_BIT(CAPA_STAMP_VERIFIED),
 	.sets_effectiveness_due = true},
 
-	/* 10.2 d: review effectiveness, by someone other than the owners */
+	/*
+	 * 10.2 d: review effectiveness, by someone other than the owners; found
+	 * effective only once the window the severity policy gives has passed
+	 * (an ineffective finding may come any time)
+	 */
 	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_VERIFIED,
 		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
 		.required = VERIFICATION, .must_be_true = F(EFFECTIVE),
-	.conditions = CAPA_COND_SEGREGATION},
+	.conditions = CAPA_COND_SEGREGATION | CAPA_COND_WINDOW},
 	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_PLANNED,
 		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
 		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
@@ -223,6 +227,13 @@ const CapaChange capa_changes[CAPA_CHANGE_COUNT] = {
 	[CAPA_CHANGE_EXTENT_FOUND] = {.step = "extent_found",
 		.states = S(ANALYSED) | S(PLANNED) | S(IMPLEMENTED), .roles = OWNER_OR_ADMIN,
 	.kinds = C | P, .needs_reason = false},
+
+	/*
+	 * 10.2 d: the ISMS manager lets one record be verified before its
+	 * effectiveness window ends, with a reason (capa_waive_window)
+	 */
+	[CAPA_CHANGE_WAIVE_WINDOW] = {.step = "waive_window", .states = S(IMPLEMENTED),
+	.roles = CAPA_ROLE_ADMIN, .kinds = ALL, .needs_reason = true},
 };
 
 /*

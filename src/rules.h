@@ -79,6 +79,8 @@ typedef enum CapaStamp
 #define CAPA_COND_SEGREGATION	0x04	/* actor owns neither record nor actions */
 #define CAPA_COND_FRESH_ACTION	0x08	/* an action item was completed since the
 										 * last verification */
+#define CAPA_COND_WINDOW		0x20	/* the effectiveness window is over (or
+										 * waived): effectiveness_from passed */
 #define CAPA_COND_ANALYSIS_REOPENED 0x10	/* the record's analysis was sent
 											 * back (its root cause is cleared):
 											 * for an edge from a state to itself */
@@ -157,6 +159,7 @@ typedef enum CapaChangeKind
 	CAPA_CHANGE_EDIT_ACTION,	/* an action item's description */
 	CAPA_CHANGE_CANCEL_ACTION,	/* an action item is not done any more */
 	CAPA_CHANGE_EXTENT_FOUND,	/* what the extent-of-condition check found */
+	CAPA_CHANGE_WAIVE_WINDOW,	/* the effectiveness window shortened */
 	CAPA_CHANGE_COUNT
 } CapaChangeKind;
 

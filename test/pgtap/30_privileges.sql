@@ -64,6 +64,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_cancel_action(bigint,text)', false, true, false, true),
   ('capa.capa_reanalyse(capa.capa_ref,text)', false, true, false, true),
   ('capa.capa_extent_found(capa.capa_ref,text)', false, true, false, true),
+  ('capa.capa_waive_window(capa.capa_ref,text)', false, false, false, true),
   ('capa.capa_verify(capa.capa_ref,boolean,text,boolean)', false, false, true, true);
 
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);

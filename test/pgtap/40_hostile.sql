@@ -262,6 +262,8 @@ INSERT INTO slot VALUES
   ('capa_cancel_action', 'reason', 'reason', $t$SELECT capa.capa_cancel_action(pg_temp.fa('c_open'), %s)$t$),
   ('capa_reanalyse', 'id', 'ref', $t$SELECT capa.capa_reanalyse(%s, 'r')$t$),
   ('capa_extent_found', 'id', 'ref', $t$SELECT capa.capa_extent_found(%s, 'f')$t$),
+  ('capa_waive_window', 'id', 'ref', $t$SELECT capa.capa_waive_window(%s, 'r')$t$),
+  ('capa_waive_window', 'reason', 'reason', $t$SELECT capa.capa_waive_window(pg_temp.fx('c_implemented'), %s)$t$),
   ('capa_extent_found', 'found', 'text', $t$SELECT capa.capa_extent_found(pg_temp.fx('c_analysed'), %s)$t$),
   ('capa_reanalyse', 'reason', 'reason', $t$SELECT capa.capa_reanalyse(pg_temp.fx('c_planned'), %s)$t$),
   ('capa_verify', 'id (reanalyse)', 'ref', $t$SELECT capa.capa_verify(%s, false, 'v', reanalyse => true)$t$),

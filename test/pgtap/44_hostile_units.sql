@@ -30,7 +30,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(744);
+SELECT plan(765);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -199,6 +199,8 @@ GRANT SELECT ON public.u_probe TO tap_u_north;
 -- capa_cancel is capa_admin's, and capa_admin sees every unit: granted here
 -- to a role of the north, so that a cancel can meet another unit at all
 GRANT EXECUTE ON FUNCTION capa.capa_cancel(capa.capa_ref, text) TO tap_u_north;
+-- so is capa_waive_window (0.3.0)
+GRANT EXECUTE ON FUNCTION capa.capa_waive_window(capa.capa_ref, text) TO tap_u_north;
 
 SELECT capa.capa_rls_enable();
 INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('tap_u_north_group', 'north');
@@ -258,7 +260,8 @@ INSERT INTO public.u_call VALUES
   -- re-analysis (0.3.0, [governed])
   (23, 'capa_reanalyse', $$SELECT capa.capa_reanalyse(%1$s, 'why')$$),
   (24, 'capa_verify (reanalyse)', $$SELECT capa.capa_verify(%1$s, false, 'e', reanalyse => true)$$),
-  (25, 'capa_extent_found', $$SELECT capa.capa_extent_found(%1$s, 'found')$$);
+  (25, 'capa_extent_found', $$SELECT capa.capa_extent_found(%1$s, 'found')$$),
+  (26, 'capa_waive_window', $$SELECT capa.capa_waive_window(%1$s, 'why')$$);
 
 -- what the north will be asked about, listed while the superuser sees the south
 CREATE TABLE public.u_south_action AS

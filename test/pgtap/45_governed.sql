@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(199);
+SELECT plan(221);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -534,6 +534,68 @@ SELECT is((SELECT status FROM capa.capa_conformance(:'exp') WHERE item = 'b'), '
 -- a re-analysis clears what was found with the analysis that asked for it
 SELECT capa.capa_verify(:'ex2', false, 'x', reanalyse => true) IS NULL AS ignored \gset
 SELECT is((SELECT extent_found FROM capa.register WHERE id = :'ex2'), NULL, 'G6 a re-analysis clears extent_found with the analysis');
+
+-- ===================================================================
+-- G7. effectiveness window (issue 14, item 5)
+-- ===================================================================
+SELECT throws_ok($$INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within, effectiveness_after)
+                   VALUES ('major', '7 days', '60 days', '60 days', '61 days')$$, '23514', NULL,
+                 'G7 a window longer than the effectiveness period: 23514 (no due date before the window ends)');
+SELECT is(public.g_try('tap_g_admin', $$INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within, effectiveness_after)
+                                        VALUES ('major', '7 days', '60 days', '60 days', '30 days')$$),
+          'ok', 'G7 capa_admin sets a 30-day window for major records');
+SELECT public.g_record('corrective', 'implemented') AS win \gset
+SELECT results_eq(format($$SELECT effectiveness_from - implemented_at, effectiveness_due >= effectiveness_from FROM capa.register WHERE id = %L$$, :'win'),
+                  $$VALUES ('30 days'::interval, true)$$, 'G7 implementing starts the window: effectiveness_from = implemented_at + 30 days');
+SELECT throws_like(format($$SELECT capa.capa_verify(%L, true, 'works')$$, :'win'),
+                   '%cannot be verified before%', 'G7 capa_verify(effective) inside the window is refused');
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'works')$$, :'win'), '55000', NULL, 'G7 ... with 55000');
+CREATE FUNCTION pg_temp.g_hint(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE h text;
+BEGIN
+    EXECUTE stmt;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
+    RETURN h;
+END $$;
+SELECT ok(pg_temp.g_hint(format($$SELECT capa.capa_verify(%L, true, 'works')$$, :'win'))
+          LIKE '%' || (SELECT effectiveness_from::text FROM capa.register WHERE id = :'win') || '%capa_waive_window%',
+          'G7 ... the hint names the date and the waiver');
+SELECT throws_ok(format($$SELECT capa.capa_reschedule(%L, 'effectiveness', now() + interval '10 days', 'sooner')$$, :'win'), '22023', NULL,
+                 'G7 the effectiveness check cannot be rescheduled to before the window ends: 22023');
+SELECT throws_ok(format($$SELECT capa.capa_waive_window(%L, NULL)$$, :'win'), '22023', NULL, 'G7 capa_waive_window without a reason: 22023');
+SELECT is(public.g_try(w.role, format($$SELECT capa.capa_waive_window(%L, 'restore test proves it')$$, :'win')), '42501',
+          format('G7 capa_waive_window by %s: 42501', w.role))
+  FROM (VALUES ('tap_g_reader'), ('tap_g_owner'), ('tap_g_verifier')) w(role) ORDER BY w.role;
+GRANT EXECUTE ON FUNCTION capa.capa_waive_window(capa.capa_ref, text) TO tap_g_owner;
+SELECT is(public.g_try('tap_g_owner', format($$SELECT capa.capa_waive_window(%L, 'restore test proves it')$$, :'win')), '42501',
+          'G7 ... also by the owner granted EXECUTE: 42501 (capa_admin only, judged by the trigger)');
+REVOKE EXECUTE ON FUNCTION capa.capa_waive_window(capa.capa_ref, text) FROM tap_g_owner;
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, false, 'failed again on night 3')$$,
+                                                 public.g_record('corrective', 'implemented'))),
+          'ok', 'G7 an ineffective finding may come inside the window');
+SELECT is(public.g_try('tap_g_admin', format($$SELECT capa.capa_waive_window(%L, 'the restore test already proves it')$$, :'win')),
+          'ok', 'G7 capa_admin waives the window for this record');
+SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous' ? 'effectiveness_from' FROM capa.audit
+                            WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'win'),
+                  $$VALUES ('waive_window', 'the restore test already proves it', true)$$, 'G7 ... audited with its reason');
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'restore test passed')$$, :'win')),
+          'ok', 'G7 ... and the record is verified');
+SELECT throws_ok(format($$SELECT capa.capa_waive_window(%L, 'r')$$, public.g_record('corrective', 'planned')), '55000', NULL,
+                 'G7 capa_waive_window of a planned record: 55000');
+SELECT public.g_record('corrective', 'implemented') AS win2 \gset
+SELECT throws_ok(format($$SET LOCAL capa.reason = 'r'; UPDATE capa.register SET effectiveness_from = effectiveness_from + interval '1 day' WHERE id = %L$$, :'win2'),
+                 '22023', NULL, 'G7 an UPDATE that lengthens the window: 22023');
+SELECT throws_ok(format($$SET LOCAL capa.reason = 'r'; UPDATE capa.register SET effectiveness_from = NULL WHERE id = %L$$, :'win2'),
+                 '23502', NULL, 'G7 an UPDATE that removes the window: 23502');
+SELECT throws_ok($$INSERT INTO capa.register (title, description, severity, source, effectiveness_from) VALUES ('t', 'd', 'minor', 'other', now())$$,
+                 '428C9', NULL, 'G7 effectiveness_from of a new record is capa''s: 428C9');
+INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within)
+VALUES ('major', '7 days', '60 days', '60 days');
+SELECT public.g_record('corrective', 'implemented') AS win3 \gset
+SELECT is((SELECT effectiveness_from FROM capa.register WHERE id = :'win3'), NULL, 'G7 a policy without a window gives none');
+SELECT throws_ok(format($$SELECT capa.capa_waive_window(%L, 'r')$$, :'win3'), '55000', NULL, 'G7 ... and nothing to waive: 55000');
 
 -- everything above is in the trail, and it verifies
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'G4 the whole trail verifies');
