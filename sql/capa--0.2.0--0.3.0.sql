@@ -996,7 +996,8 @@ COMMENT ON VIEW @extschema@.kpi_change_summary IS
 REVOKE ALL ON @extschema@.kpi_change, @extschema@.kpi_change_summary FROM PUBLIC;
 GRANT SELECT ON @extschema@.kpi_change, @extschema@.kpi_change_summary TO capa_reader;
 
--- capa_conformance: item b needs, for a corrective record that acts, what
+-- capa_conformance: item d says which identities segregation of duties
+-- compared; item b needs, for a corrective record that acts, what
 -- the extent-of-condition check found by its verification (not_yet before,
 -- not_met after); item c lists a cancelled action item as cancelled, with
 -- its reason, and does not count it (the rest of the function as [report]
@@ -1026,6 +1027,10 @@ DECLARE
     problems    text;
     n_problems  integer;
     verifier_owns boolean;
+    v_login     text;
+    v_app       text;
+    act_owners  text;
+    act_done    text;
     f           text[];
 BEGIN
     IF capa_conformance.id IS NULL THEN
@@ -1231,12 +1236,29 @@ BEGIN
             OR EXISTS (SELECT FROM @extschema@.action a
                         WHERE a.capa_id OPERATOR(@extschema@.=) r.id
                           AND a.owner OPERATOR(pg_catalog.=) r.verified_by::text);
+        -- the identities segregation of duties compared (0.3.0): the
+        -- verifier's role, login role and application claim, against the
+        -- owners, who completed the action items and who implemented it
+        SELECT a.session_actor::text, a.app_user INTO v_login, v_app
+          FROM @extschema@.audit a
+         WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+           AND a.step OPERATOR(pg_catalog.=) 'verify'
+         ORDER BY a.seq DESC LIMIT 1;
+        SELECT pg_catalog.string_agg(DISTINCT a.owner, ', '), pg_catalog.string_agg(DISTINCT a.done_by::text, ', ')
+          INTO act_owners, act_done
+          FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
         detail := pg_catalog.format('verified by %s, who %s', r.verified_by,
                   CASE WHEN verifier_owns THEN 'owns the record or one of its action items (segregation of duties was off)'
                        ELSE 'owns neither the record nor its action items' END)
                   OPERATOR(pg_catalog.||)
                   CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
-                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END;
+                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END
+                  OPERATOR(pg_catalog.||)
+                  pg_catalog.format('; compared: %s (login %s%s) with the owner %s, the action items'' owners %s, who completed them %s, who implemented it %s',
+                                    r.verified_by, COALESCE(v_login, '-'),
+                                    CASE WHEN v_app IS NOT NULL THEN ', application user ' OPERATOR(pg_catalog.||) pg_catalog.left(v_app, 200) ELSE '' END,
+                                    pg_catalog.left(r.owner, 200), COALESCE(pg_catalog.left(act_owners, 400), '-'),
+                                    COALESCE(act_done, '-'), COALESCE(r.implemented_by::text, '-'));
     ELSE
         status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
         evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];

@@ -85,7 +85,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	"r"},
 	/* segregation.c compares the names: one rule for every check */
 	[PLAN_ACTION_OWNERS] = {
-		"SELECT a.owner FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
+		"SELECT a.owner, a.done_by::text FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
 		" ORDER BY a.id",
 	"r"},
 	[PLAN_SEGREGATION_POLICY] = {

@@ -515,21 +515,29 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
 				 errhint("Add and complete a new action item with capa_add_action() and capa_complete_action().")));
 }
 
-/* 42501: identity ids[i] owns the record, or an action item if action */
+/*
+ * 42501: identity ids[i] is `what` ("owns the record", "owns an action item
+ * of the record", "completed an action item of the record", "implemented
+ * the record"), written there as `as`
+ */
 static void
-segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, bool action)
+segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const char *what,
+					const char *as)
 {
 	const char *who = ids->name[i];
-	const char *what = action ? "an action item of the record" : "the record";
+
+	/* the spelling it was found under, when it is not the same */
+	const char *spelled = strcmp(who, as) == 0 ? "" :
+		psprintf(" (written \"%s\": names are compared without blanks at either end and without case)", as);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("segregation of duties: \"%s\" may not verify record %s",
 					who, capa_ref_cstring(row->id)),
 			 ids->kind[i] == CAPA_SOD_SESSION_USER ?
-			 errdetail("\"%s\" owns %s; it is the session's login role (session_user), which SET ROLE does not change.",
-					   who, what) :
-			 errdetail("\"%s\" owns %s.", who, what),
+			 errdetail("\"%s\" %s%s; it is the session's login role (session_user), which SET ROLE does not change.",
+					   who, what, spelled) :
+			 errdetail("\"%s\" %s%s.", who, what, spelled),
 			 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
 }
 
@@ -562,10 +570,21 @@ check_segregation(RegisterRow *row)
 	owners[1] = get_col(row, row->newtup, row->cat->reg[REG_OWNER], &isnull);
 	for (i = 0; i < 2; i++)
 	{
-		int			match = capa_sod_match(&ids, TextDatumGetCString(owners[i]));
+		char	   *owner = TextDatumGetCString(owners[i]);
+		int			match = capa_sod_match(&ids, owner);
 
 		if (match >= 0)
-			segregation_refused(row, &ids, match, false);
+			segregation_refused(row, &ids, match, "owns the record", owner);
+	}
+
+	/* who implemented it (0.3.0): the work is not verified by who did it */
+	{
+		Datum		by = get_col(row, row->oldtup, row->cat->stamp_by[CAPA_STAMP_IMPLEMENTED], &isnull);
+		char	   *name = isnull ? NULL : pstrdup(NameStr(*DatumGetName(by)));
+		int			match = capa_sod_match_worker(&ids, name);
+
+		if (match >= 0)
+			segregation_refused(row, &ids, match, "implemented the record", name);
 	}
 
 	/* every action item's owner, compared here by the same rule */
@@ -575,13 +594,22 @@ check_segregation(RegisterRow *row)
 	for (n = 0; n < SPI_processed; n++)
 	{
 		Datum		owner = SPI_getbinval(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *done_by;
 		int			match;
 
-		if (isnull)
-			continue;
-		match = capa_sod_match(&ids, TextDatumGetCString(owner));
+		if (!isnull)
+		{
+			char	   *name = TextDatumGetCString(owner);
+
+			match = capa_sod_match(&ids, name);
+			if (match >= 0)
+				segregation_refused(row, &ids, match, "owns an action item of the record", name);
+		}
+		/* and who completed it (0.3.0) */
+		done_by = SPI_getvalue(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 2);
+		match = capa_sod_match_worker(&ids, done_by);
 		if (match >= 0)
-			segregation_refused(row, &ids, match, true);
+			segregation_refused(row, &ids, match, "completed an action item of the record", done_by);
 	}
 }
 

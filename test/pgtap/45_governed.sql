@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(221);
+SELECT plan(233);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -596,6 +596,64 @@ VALUES ('major', '7 days', '60 days', '60 days');
 SELECT public.g_record('corrective', 'implemented') AS win3 \gset
 SELECT is((SELECT effectiveness_from FROM capa.register WHERE id = :'win3'), NULL, 'G7 a policy without a window gives none');
 SELECT throws_ok(format($$SELECT capa.capa_waive_window(%L, 'r')$$, :'win3'), '55000', NULL, 'G7 ... and nothing to waive: 55000');
+
+-- ===================================================================
+-- G8. segregation of duties bound to people, not spellings (issue 14, item 2, part)
+-- ===================================================================
+CREATE ROLE tap_g_ia;                    -- an auditor who also edits
+CREATE ROLE tap_g_ia2;                   -- a colleague who verifies
+GRANT capa_editor, capa_verifier TO tap_g_ia;
+GRANT capa_verifier TO tap_g_ia2;
+-- an implemented record the superuser walked, with the given owners
+CREATE FUNCTION public.g_impl(owner text, item_owner text) RETURNS capa.capa_ref LANGUAGE plpgsql AS $$
+DECLARE
+    r capa.capa_ref;
+    a bigint;
+BEGIN
+    r := capa.capa_open('SoD', 'd', 'minor', 'other', owner => owner);
+    PERFORM capa.capa_contain(r, 'c', 'c');
+    PERFORM capa.capa_analyse(r, 'cause', '5whys', 'e');
+    a := capa.capa_add_action(r, 'fix', item_owner, current_date + 1);
+    PERFORM capa.capa_plan(r);
+    PERFORM capa.capa_complete_action(a, 'done');
+    PERFORM capa.capa_implement(r);
+    RETURN r;
+END $$;
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, public.g_impl('TAP_G_IA', 'tap_g_ops'))),
+          '42501', 'G8 the owner spelled in capitals may not verify (0.2.0: verified)');
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, public.g_impl('tap_g_ops', 'tap_g_ia '))),
+          '42501', 'G8 the owner of an action item spelled with a trailing space may not verify (0.2.0: verified)');
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, public.g_impl(E'\u00A0tap_g_ia\u200B', 'tap_g_ops'))),
+          '42501', 'G8 ... nor with Unicode blanks around the name');
+SELECT is(public.g_try('tap_g_ia2', format($$SET LOCAL capa.app_user = 'IA.Lead@Example.com '; SELECT capa.capa_verify(%L, true, 'fine')$$,
+                                             public.g_impl('ia.lead@example.com', 'tap_g_ops'))),
+          '42501', 'G8 an application identity is compared without case and blanks at either end');
+SELECT is(public.g_try('tap_g_ia2', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, public.g_impl('TAP_G_IA', 'tap_g_ops'))),
+          'ok', 'G8 ... and someone else verifies it');
+-- who completed another person's action item and implemented the record
+SELECT capa.capa_open('SoD work', 'd', 'minor', 'other', owner => 'tap_g_owner') AS w \gset
+SELECT capa.capa_contain(:'w', 'c', 'c') IS NULL AS ignored \gset
+SELECT capa.capa_analyse(:'w', 'cause', '5whys', 'e') IS NULL AS ignored \gset
+SELECT capa.capa_add_action(:'w', 'fix', 'tap_g_ops', current_date + 1) AS w_item \gset
+SELECT capa.capa_plan(:'w') IS NULL AS ignored \gset
+GRANT capa_admin TO tap_g_ia;            -- so that it may act on any record
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_complete_action(%s, 'did it for ops')$$, :w_item)), 'ok',
+          'G8 an admin-editor completes another person''s action item');
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_implement(%L)$$, :'w')), 'ok', 'G8 ... and implements the record');
+SELECT throws_ok(format($$SET LOCAL ROLE tap_g_ia; SELECT capa.capa_verify(%L, true, 'fine')$$, :'w'), '42501',
+                 'segregation of duties: "tap_g_ia" may not verify record ' || :'w',
+                 'G8 ... and may not verify it (0.2.0: verified)');
+REVOKE capa_admin FROM tap_g_ia;
+SELECT ok(pg_temp.g_hint(format($$SET LOCAL ROLE tap_g_ia; SELECT capa.capa_verify(%L, true, 'fine')$$, :'w')) IS NOT NULL,
+          'G8 the refusal has its hint');
+SELECT is(public.g_try('tap_g_ia2', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, :'w')), 'ok',
+          'G8 a colleague who did none of the work verifies');
+SELECT ok((SELECT detail FROM capa.capa_conformance(:'w') WHERE item = 'd')
+          LIKE '%compared: tap_g_ia2 (login %) with the owner tap_g_owner, the action items'' owners tap_g_ops, who completed them tap_g_ia, who implemented it tap_g_ia',
+          'G8 conformance d names the identities compared');
+-- a superuser may take every step itself (out of scope: it could turn the check off)
+SELECT is(capa.capa_verify(public.g_impl('tap_g_owner', 'tap_g_ops'), true, 'fine')::text, 'verified',
+          'G8 the superuser who implemented may verify (superusers are out of scope)');
 
 -- everything above is in the trail, and it verifies
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'G4 the whole trail verifies');
