@@ -893,6 +893,17 @@ CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
     'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
+-- Owners bound to identities (issue 14, item 2, in part): with
+-- free_text_owners = false, a new or changed owner of a record or an action
+-- item must name an existing role or an application identity (user@domain,
+-- as capa.app_user names the end user), 42704 otherwise.  NULL (the
+-- built-in row) and true allow free text, as before; owners written before
+-- stay as they are and are compared by segregation.c's rule.
+ALTER TABLE @extschema@.policy ADD COLUMN free_text_owners boolean;
+COMMENT ON COLUMN @extschema@.policy.free_text_owners IS
+    'false: owners must name a role or an application identity (user@domain); NULL or true: free text (before 0.3.0, and the default)';
+GRANT INSERT (free_text_owners) ON @extschema@.policy TO capa_admin;
+
 -- Effectiveness window (issue 14, item 5): the severity policy may give
 -- the action time to show its effect (effectiveness_after: at most its
 -- effectiveness_within, so the check is never due before the window ends);

@@ -41,6 +41,7 @@
 #include "kpi.h"
 #include "org_unit.h"
 #include "rules.h"
+#include "segregation.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
 
@@ -368,6 +369,29 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 						capa_ref_cstring(capa_id), capa_state_cstring(state)),
 				 errdetail("The record is %s.", capa_state_cstring(state)),
 				 errhint("Action items are added and completed from open through planned.")));
+
+	/*
+	 * A new or changed owner names a role or an application identity,
+	 * unless the policy allows free text (0.3.0)
+	 */
+	if (cat->governed &&
+		(oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_OWNER])))
+	{
+		bool		free_text = true;
+		int			rc = SPI_execute_plan(capa_spi_plan(PLAN_OWNER_POLICY), NULL, NULL, true, 1);
+
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				free_text = DatumGetBool(d);
+		}
+		capa_sod_require_identity(TextDatumGetCString(heap_getattr(newtup, cat->act[ACT_OWNER], tupdesc, &isnull)),
+								  free_text, "an action item's");
+	}
 
 	/* a governed change: by whom rules.c says, with its reason */
 	if (change >= 0)

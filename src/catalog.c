@@ -167,6 +167,10 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_RESCHEDULE_ACTION] = {
 		"UPDATE capa.action SET due = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
 	"ld"},
+	/* 0.3.0 only (called once the catalog is governed): NULL allows free text */
+	[PLAN_OWNER_POLICY] = {
+		"SELECT p.free_text_owners FROM capa.policy p ORDER BY p.id DESC LIMIT 1",
+	""},
 	[PLAN_API_CANCEL_ACTION] = {
 		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
 	"lt"},

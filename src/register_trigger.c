@@ -613,6 +613,35 @@ check_segregation(RegisterRow *row)
 	}
 }
 
+/*
+ * A new or changed owner names a role or an application identity, unless
+ * the policy allows free text (0.3.0; free text by default, and an owner
+ * written before stays as it is)
+ */
+static void
+check_owner_identity(RegisterRow *row)
+{
+	AttrNumber	attnum = row->cat->reg[REG_OWNER];
+	bool		free_text = true;
+	bool		isnull;
+	int			rc;
+
+	if (!row->cat->governed || (row->oldtup && !col_changed(row, attnum)))
+		return;
+	rc = execute_latest(PLAN_OWNER_POLICY, NULL, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			free_text = DatumGetBool(d);
+	}
+	capa_sod_require_identity(TextDatumGetCString(get_col(row, row->newtup, attnum, &isnull)),
+							  free_text, "a capa record's");
+}
+
 /* Every sibling named in "related" must exist */
 static void
 check_related(RegisterRow *row)
@@ -1443,6 +1472,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (capa_org_units_enforced(cat->register_relid))
 		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup));
 
+	if (!importing)
+		check_owner_identity(&row);
 	if (row.oldtup == NULL && !importing)
 	{
 		set_policy_due_dates(&row);

@@ -153,6 +153,42 @@ capa_sod_match(const CapaSodIdentities *ids, const char *owner)
 	return -1;
 }
 
+/*
+ * An application identity: one "@" with something other than blanks on
+ * either side, and no blank inside (blanks at either end are dropped, as
+ * in the comparison)
+ */
+static bool
+app_identity(const char *name)
+{
+	const char *n = normal_name(name);
+	const char *at = strchr(n, '@');
+	const char *p;
+
+	if (at == NULL || at == n || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (p = n; *p; p += pg_mblen(p))
+	{
+		if (capa_blank_bytes(p, Min(pg_mblen(p), (int) strlen(p))))
+			return false;
+	}
+	return true;
+}
+
+void
+capa_sod_require_identity(const char *owner, bool free_text, const char *what)
+{
+	if (free_text || owner == NULL)
+		return;
+	if (OidIsValid(get_role_oid(owner, true)) || app_identity(owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("%s owner \"%s\" names no role and no application identity", what, owner),
+			 errdetail("The policy does not allow free-text owners (capa.policy.free_text_owners)."),
+			 errhint("Name an existing role exactly, or an application user as user@domain.")));
+}
+
 bool
 capa_sod_acts_for(Oid role, const char *owner)
 {

@@ -72,6 +72,13 @@ extern int	capa_sod_match(const CapaSodIdentities *ids, const char *owner);
  */
 extern bool capa_sod_acts_for(Oid role, const char *owner);
 
+/*
+ * 42704 unless owner names an existing role (exactly) or is an application
+ * identity (user@domain, as capa.app_user names the end user), when the
+ * policy does not allow free-text owners; what names the row for the message
+ */
+extern void capa_sod_require_identity(const char *owner, bool free_text, const char *what);
+
 /* "the effective role", "the session's login role (session_user)", ... */
 extern const char *capa_sod_kind_text(CapaSodKind kind);
 

@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(233);
+SELECT plan(241);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -651,6 +651,24 @@ SELECT is(public.g_try('tap_g_ia2', format($$SELECT capa.capa_verify(%L, true, '
 SELECT ok((SELECT detail FROM capa.capa_conformance(:'w') WHERE item = 'd')
           LIKE '%compared: tap_g_ia2 (login %) with the owner tap_g_owner, the action items'' owners tap_g_ops, who completed them tap_g_ia, who implemented it tap_g_ia',
           'G8 conformance d names the identities compared');
+-- owners bound to identities, when the policy says so
+SELECT capa.capa_open('Free text', 'd', 'minor', 'other', owner => 'nobody_at_all') AS freetext \gset
+SELECT ok(:'freetext' IS NOT NULL, 'G8 by default an owner is free text, as before 0.3.0');
+INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, false);
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'nobody_at_all')$$, '42704', NULL,
+                 'G8 free_text_owners = false: an owner that names no role and no application identity: 42704');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'alice @example.com')$$, '42704', NULL,
+                 'G8 ... an application identity with a blank inside: 42704');
+SELECT lives_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'tap_g_owner')$$, 'G8 ... a role is an owner');
+SELECT lives_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'Alice@Example.com')$$, 'G8 ... an application identity is an owner');
+SELECT throws_ok(format($$SELECT capa.capa_add_action(%L, 'x', 'ops', current_date)$$, :'freetext'), '42704', NULL,
+                 'G8 ... an action item owner that names nobody: 42704');
+SELECT throws_ok(format($$SELECT capa.capa_reassign(%L, 'TAP_G_OWNER', 'r')$$, :'freetext'), '42704', NULL,
+                 'G8 ... a role name in another case is no role: 42704');
+SELECT is(capa.capa_contain(:'freetext', 'c', 'c')::text, 'contained',
+          'G8 ... a record with a free-text owner written before keeps working');
+INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, NULL);
+
 -- a superuser may take every step itself (out of scope: it could turn the check off)
 SELECT is(capa.capa_verify(public.g_impl('tap_g_owner', 'tap_g_ops'), true, 'fine')::text, 'verified',
           'G8 the superuser who implemented may verify (superusers are out of scope)');
