@@ -969,6 +969,41 @@ GRANT EXECUTE ON FUNCTION
 -- the verifier corrects their own verification evidence
 GRANT EXECUTE ON FUNCTION @extschema@.capa_amend(@extschema@.capa_ref, text, text, text) TO capa_verifier;
 
+-- The lifecycle facts for SQL (issue 14, item 6, in part), read from
+-- src/rules.c's one table: the edges, the governed changes, and the facts
+-- views and reports need.  IMMUTABLE: they change with the library, that
+-- is with a new version of capa.
+CREATE FUNCTION @extschema@.capa_lifecycle()
+    RETURNS TABLE (kind text, from_state text, to_state text, step text, requires text[],
+                   may_record text[], conditions text[], clears text[], roles text[], needs_reason boolean)
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_lifecycle() IS
+    'the lifecycle as capa enforces it (src/rules.c): one row per allowed step and kind, with what it requires, may record, checks, clears, and who may take it (empty roles: whoever may run its statement)';
+CREATE FUNCTION @extschema@.capa_changes()
+    RETURNS TABLE (change text, states text[], kinds text[], roles text[], needs_reason boolean)
+    AS 'MODULE_PATHNAME', 'capa_governed_changes' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_changes() IS
+    'the governed changes (src/rules.c): in which states of the record, for which kinds, by whom (owner: a capa_editor acting for the owner), and whether they need a reason';
+CREATE FUNCTION @extschema@.capa_state_ended(state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_state_ended(@extschema@.capa_state) IS
+    'closed or cancelled: the record has ended (src/rules.c)';
+CREATE FUNCTION @extschema@.capa_state_actions_open(state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_state_actions_open(@extschema@.capa_state) IS
+    'action items may be added, changed and completed in this state (src/rules.c)';
+CREATE VIEW @extschema@.lifecycle WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.capa_lifecycle();
+COMMENT ON VIEW @extschema@.lifecycle IS 'capa_lifecycle(): the lifecycle as capa enforces it';
+REVOKE ALL ON FUNCTION @extschema@.capa_lifecycle(), @extschema@.capa_changes(),
+    @extschema@.capa_state_ended(@extschema@.capa_state),
+    @extschema@.capa_state_actions_open(@extschema@.capa_state) FROM PUBLIC;
+REVOKE ALL ON @extschema@.lifecycle FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_lifecycle(), @extschema@.capa_changes(),
+    @extschema@.capa_state_ended(@extschema@.capa_state),
+    @extschema@.capa_state_actions_open(@extschema@.capa_state) TO capa_reader;
+GRANT SELECT ON @extschema@.lifecycle TO capa_reader;
+
 -- KPIs of governed change: per record, and the totals an auditor asks for
 -- (records rescheduled, how often at most; on time against the current
 -- and against the first close due date)

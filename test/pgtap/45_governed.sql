@@ -18,7 +18,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(241);
+SELECT plan(247);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -672,6 +672,38 @@ INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, 
 -- a superuser may take every step itself (out of scope: it could turn the check off)
 SELECT is(capa.capa_verify(public.g_impl('tap_g_owner', 'tap_g_ops'), true, 'fine')::text, 'verified',
           'G8 the superuser who implemented may verify (superusers are out of scope)');
+
+-- ===================================================================
+-- G9. the lifecycle facts for SQL (issue 14, item 6, in part)
+-- ===================================================================
+SELECT results_eq($$SELECT kind, count(*)::int FROM capa.lifecycle GROUP BY kind ORDER BY kind$$,
+                  $$VALUES ('corrective', 17), ('improvement', 9), ('preventive', 14)$$,
+                  'G9 capa.lifecycle: every step of every kind (the paths of 10_paths, and the analysis taken again)');
+SELECT results_eq($$SELECT step, requires, conditions, roles, needs_reason FROM capa.lifecycle
+                     WHERE kind = 'corrective' AND from_state = 'planned' AND to_state IN ('analysed', 'cancelled') ORDER BY to_state$$,
+                  $$VALUES ('reanalyse', '{}'::text[], '{}'::text[], '{owner,capa_admin}'::text[], true),
+                           ('cancel', '{cancel_reason}'::text[], '{}'::text[], '{capa_admin}'::text[], false)$$,
+                  'G9 ... with what each step requires, checks and who may take it');
+SELECT is((SELECT conditions FROM capa.lifecycle WHERE kind = 'preventive' AND from_state = 'implemented' AND to_state = 'verified'),
+          '{segregation,window}'::text[], 'G9 ... the effective verification checks segregation and the window');
+SELECT results_eq($$SELECT change, states, roles, needs_reason FROM capa.capa_changes() ORDER BY change$$,
+                  $$VALUES ('amend', '{open,contained,analysed,planned,implemented,verified}'::text[], '{owner,capa_admin}'::text[], true),
+                           ('cancel_action', '{open,contained,analysed,planned}', '{owner,capa_admin}', true),
+                           ('edit', '{open,contained,analysed,planned,implemented,verified}', '{owner,capa_admin}', true),
+                           ('edit_action', '{open,contained,analysed,planned}', '{owner,capa_admin}', true),
+                           ('extent_found', '{analysed,planned,implemented}', '{owner,capa_admin}', false),
+                           ('reassign', '{open,contained,analysed,planned,implemented,verified}', '{owner,capa_admin}', true),
+                           ('reassign_action', '{open,contained,analysed,planned}', '{owner,capa_admin}', true),
+                           ('reschedule', '{open,contained,analysed,planned,implemented,verified}', '{owner,capa_admin}', true),
+                           ('reschedule_action', '{open,contained,analysed,planned}', '{owner,capa_admin}', true),
+                           ('waive_window', '{implemented}', '{capa_admin}', true)$$,
+                  'G9 capa_changes(): the README''s who-may-do-what table, as the triggers enforce it');
+SELECT results_eq($$SELECT s::text, capa.capa_state_ended(s), capa.capa_state_actions_open(s)
+                      FROM unnest('{open,contained,analysed,planned,implemented,verified,closed,cancelled}'::capa.capa_state[]) WITH ORDINALITY u(s, n) ORDER BY n$$,
+                  $$VALUES ('open', false, true), ('contained', false, true), ('analysed', false, true), ('planned', false, true),
+                           ('implemented', false, false), ('verified', false, false), ('closed', true, false), ('cancelled', true, false)$$,
+                  'G9 capa_state_ended and capa_state_actions_open, for every state');
+SELECT is(capa.capa_state_ended(NULL), NULL, 'G9 ... NULL for NULL');
 
 -- everything above is in the trail, and it verifies
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'G4 the whole trail verifies');
