@@ -9,7 +9,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
 REGRESS = 00_install 10_types 20_corrective 21_preventive 22_improvement \
-          30_evidence 35_import 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 55_links 56_report 57_kpi_history 58_escalation 59_intake 60_dossier 61_rls 99_uninstall
+          30_evidence 35_import 40_audit 45_chain 46_verify 47_reference_verifier 50_privileges 55_links 56_report 57_kpi_history 58_escalation 59_intake 60_dossier 61_rls 62_governed 99_uninstall
 REGRESS_OPTS = --inputdir=. --launcher=$(CURDIR)/test/regress-launcher.sh
 
 # isolation specs: test/specs/NAME.spec against test/expected/NAME.out

@@ -5,7 +5,10 @@
 --   pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
 --
 -- The story (from the ISO/IEC 27001 Clause 10 guidance): an internal audit
--- finds that the nightly ERP backups failed three nights in a row.
+-- finds that the nightly ERP backups failed three nights in a row.  The
+-- first fix treats a symptom (a full disk); the effectiveness check finds
+-- it ineffective and sends the record back to analysis, where the real
+-- root cause (nobody owns the backup results) is found and fixed.
 --   demo_alice  capa_editor: the ISMS coordinator, owns the record
 --   demo_ops    capa_editor and capa_verifier: the operations lead, owns
 --               the action item (and verifies other teams' work)
@@ -56,7 +59,59 @@ SELECT capa.capa_contain(:'ref',
                            'was 72 hours old for three days.') AS state;
 
 \echo
-\echo '== 3. 10.2 b: root cause (5 Whys) and extent of condition (capa_analyse)'
+\echo '== 3. 10.2 b: a first analysis (capa_analyse): the disk was full'
+SELECT capa.capa_analyse(:'ref',
+           root_cause          => 'The retention clean-up was switched off in the storage '
+                                  'migration, so the backup target disk filled up.',
+           method              => '5whys',
+           extent_of_condition => 'The ERP backup target only.',
+           cause_category      => 'technology',
+           why_chain           => ARRAY[
+               'Why did the backups fail? The backup target disk was full.',
+               'Why was it full? The retention clean-up was switched off in the storage migration.']
+       ) AS state;
+
+\echo
+\echo '== 4. 10.2 c: an action item with owner and due date (capa_add_action), then plan'
+SELECT capa.capa_add_action(:'ref',
+           description => 'Turn the retention clean-up back on and free the backup disk.',
+           owner       => 'demo_ops',
+           due         => CURRENT_DATE + 7) AS first_action_id
+\gset
+\echo 'action item' :first_action_id 'added, owned by demo_ops'
+SELECT capa.capa_plan(:'ref') AS state;
+
+\echo
+\echo '== 5. Ops completes it, Alice marks the record implemented'
+SET ROLE demo_ops;
+SET capa.app_user = 'ops.lead@example.com';
+-- capa_complete_action returns void: \gset swallows its empty result
+SELECT capa.capa_complete_action(:first_action_id,
+           evidence => 'Change CHG-5507: retention clean-up re-enabled, 2 TB freed.')
+\gset
+SET ROLE demo_alice;
+SET capa.app_user = 'alice@example.com';
+SELECT capa.capa_implement(:'ref') AS state;
+
+\echo
+\echo '== 6. 10.2 d: "fixing just the symptom is not enough": the check finds the fix'
+\echo '   ineffective and the root cause wrong, and sends the record back to analysis'
+\echo '   (capa_verify(..., effective => false, reanalyse => true))'
+SET ROLE demo_bob;
+SET capa.app_user = 'bob@example.com';
+SELECT capa.capa_verify(:'ref',
+           effective => false,
+           evidence  => 'Night 5 after the fix: the CRM backup failed (a new job''s target filled) '
+                        'and its failure alert again went unread in the shared mailbox for two '
+                        'days. The disk was a symptom: nobody reads backup results.',
+           reanalyse => true) AS state;
+SELECT state, root_cause, ineffective_count, reanalyse_count
+  FROM capa.register WHERE id OPERATOR(capa.=) :'ref';
+
+\echo
+\echo '== 7. 10.2 b again: the real root cause (5 Whys) and extent of condition (capa_analyse)'
+SET ROLE demo_alice;
+SET capa.app_user = 'alice@example.com';
 SELECT capa.capa_analyse(:'ref',
            root_cause          => 'The backup procedure BK-01 names no role responsible for '
                                   'checking backup results, so failure alerts went unread.',
@@ -73,10 +128,10 @@ SELECT capa.capa_analyse(:'ref',
        ) AS state;
 
 \echo
-\echo '== 4. 10.2 c: an action item with owner and due date (capa_add_action), then plan'
+\echo '== 8. 10.2 c: a new action item, then plan'
 SELECT capa.capa_add_action(:'ref',
-           description => 'Route the alerts of all 15 backup jobs to the on-call queue, turn the '
-                          'retention clean-up back on, and add a daily backup-status check.',
+           description => 'Route the alerts of all 15 backup jobs to the on-call queue and add a '
+                          'daily backup-status check with a named owner.',
            owner       => 'demo_ops',
            due         => CURRENT_DATE + 14) AS action_id
 \gset
@@ -84,27 +139,24 @@ SELECT capa.capa_add_action(:'ref',
 SELECT capa.capa_plan(:'ref') AS state;
 
 \echo
-\echo '== 5. Ops completes the action item with evidence (capa_complete_action)'
+\echo '== 9. Ops completes the new action item, Alice marks the record implemented'
 SET ROLE demo_ops;
 SET capa.app_user = 'ops.lead@example.com';
--- capa_complete_action returns void: \gset swallows its empty result
 SELECT capa.capa_complete_action(:action_id,
            evidence => 'Change CHG-5521: alerts of 15 jobs now page on-call (alert test '
-                       'screenshots attached); retention re-enabled; daily check in runbook RB-07.')
+                       'screenshots attached); daily check in runbook RB-07.')
 \gset
 SELECT id, owner, due, done, done_by
   FROM capa.action
- WHERE id OPERATOR(pg_catalog.=) :action_id;
-
-\echo
-\echo '== 6. Alice marks the record implemented (capa_implement)'
+ WHERE capa_id OPERATOR(capa.=) :'ref'
+ ORDER BY id;
 SET ROLE demo_alice;
 SET capa.app_user = 'alice@example.com';
 SELECT capa.capa_implement(:'ref') AS state;
 SELECT capa.capa_next_states(:'ref') AS next_states;
 
 \echo
-\echo '== 7. Two refused steps, on purpose'
+\echo '== 10. Two refused steps, on purpose'
 \set ON_ERROR_STOP 0
 \echo '-- the auditor tries to close before anyone has verified effectiveness:'
 SET ROLE demo_bob;
@@ -119,7 +171,7 @@ SELECT capa.capa_verify(:'ref', effective => true, evidence => 'Looks fine to me
 \set ON_ERROR_STOP 1
 
 \echo
-\echo '== 8. 10.2 d: Bob, who owns neither the record nor an action, verifies (capa_verify)'
+\echo '== 11. 10.2 d: Bob, who owns neither the record nor an action, verifies (capa_verify)'
 \echo '   (in practice weeks later, when the effectiveness check falls due)'
 SET ROLE demo_bob;
 SET capa.app_user = 'bob@example.com';
@@ -130,7 +182,7 @@ SELECT capa.capa_verify(:'ref',
                         'ERP restore test of 2026-W48 passed.') AS state;
 
 \echo
-\echo '== 9. 10.2 e: the ISMS changes made, and close (capa_close)'
+\echo '== 12. 10.2 e: the ISMS changes made, and close (capa_close)'
 SELECT capa.capa_close(:'ref',
            isms_changes => 'Procedure BK-01 v2 names the backup operator role and the daily '
                            'check; evidence for control A.8.13 updated; risk R-017 (loss of '
@@ -156,15 +208,23 @@ SELECT id, kind, state, severity, title, source, owner,
        verified_by, closed_by,
        pg_catalog.date_trunc('second', opened_at) AS opened_at,
        pg_catalog.date_trunc('second', closed_at) AS closed_at,
-       reopen_count, ineffective_count
+       reopen_count, ineffective_count, reanalyse_count
   FROM capa.register
  WHERE id OPERATOR(capa.=) :'ref';
 
-\echo '== Its action item'
+\echo '== Its action items'
 SELECT id, capa_id, owner, due, done, done_by, evidence
   FROM capa.action
- WHERE capa_id OPERATOR(capa.=) :'ref';
+ WHERE capa_id OPERATOR(capa.=) :'ref'
+ ORDER BY id;
 \x off
+
+\echo
+\echo '== Both analyses stay in the trail: the first root cause and the one that held'
+SELECT seq, step, from_state, to_state, actor, changed->>'root_cause' AS root_cause
+  FROM capa.audit
+ WHERE record_id OPERATOR(capa.=) :'ref' AND step OPERATOR(pg_catalog.=) 'analyse'
+ ORDER BY seq;
 
 \echo
 \echo '== The record''s audit trail: one row per change, append-only'
@@ -177,7 +237,7 @@ SELECT seq, step, from_state, to_state, actor, app_user,
  WHERE record_id OPERATOR(capa.=) :'ref'
  ORDER BY seq;
 
-\echo '== The verification''s audit row in full'
+\echo '== The verifications'' audit rows in full (the ineffective one, then the effective one)'
 \x on
 SELECT seq, step, actor, session_actor, app_user,
        pg_catalog.jsonb_pretty(changed) AS changed

@@ -114,6 +114,20 @@ build_spec(void)
 			spec[k][CAPA_STATE_ANALYSED][CAPA_STATE_CANCELLED] = true;
 		/* closed -> open by capa_reopen */
 		spec[k][CAPA_STATE_CLOSED][CAPA_STATE_OPEN] = true;
+		/* 0.3.0: planned or implemented -> cancelled (capa_admin) */
+		spec[k][CAPA_STATE_PLANNED][CAPA_STATE_CANCELLED] = true;
+		spec[k][CAPA_STATE_IMPLEMENTED][CAPA_STATE_CANCELLED] = true;
+		/*
+		 * 0.3.0: back to analysis (ineffective, or before implementation),
+		 * and the analysis taken again (an edge to the same state) for the
+		 * kinds that analyse
+		 */
+		if (on_path(k, CAPA_STATE_ANALYSED))
+		{
+			spec[k][CAPA_STATE_IMPLEMENTED][CAPA_STATE_ANALYSED] = true;
+			spec[k][CAPA_STATE_PLANNED][CAPA_STATE_ANALYSED] = true;
+			spec[k][CAPA_STATE_ANALYSED][CAPA_STATE_ANALYSED] = true;
+		}
 	}
 	/* corrective: analysed straight to closed when no action is needed */
 	spec[CAPA_KIND_CORRECTIVE][CAPA_STATE_ANALYSED][CAPA_STATE_CLOSED] = true;
@@ -134,8 +148,9 @@ spec_next_count(int kind, int from)
 	int			to;
 	int			n = 0;
 
+	/* a step taken again (from a state to itself) is no next state */
 	for (to = 0; to < NSTATES; to++)
-		n += spec_allows(kind, from, to);
+		n += spec_allows(kind, from, to) && to != from;
 	return n;
 }
 
@@ -166,7 +181,8 @@ check_table(void)
 		if (e->kinds == 0 || (e->kinds & ~(unsigned) CAPA_KINDS_ALL) != 0)
 			fail("edge %d: kinds %#x", i, e->kinds);
 		if (e->from < 1 || e->from > CAPA_STATE_MAX || e->to < 1 ||
-			e->to > CAPA_STATE_MAX || e->from == e->to)
+			e->to > CAPA_STATE_MAX ||
+			(e->from == e->to && !(e->conditions & CAPA_COND_ANALYSIS_REOPENED)))
 			fail("edge %d: %d -> %d", i, e->from, e->to);
 		if (e->step == NULL || e->step[0] == '\0')
 			fail("edge %d: no step", i);

@@ -37,10 +37,18 @@ UPDATE capa.register SET state = 'analysed', root_cause = 'No review', rca_metho
        extent_of_condition = 'All rules reviewed', analysed_at = '2020-01-01' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 
--- descriptive columns may be edited while the record is worked, audited
+-- descriptive columns may be edited while the record is worked, with a
+-- reason (capa.reason for a plain UPDATE), one kind of change per
+-- statement, audited with the reason and the values replaced
 UPDATE capa.register SET title = 'Firewall rule 17 outdated', severity = 'major' WHERE id = :'id';
+\echo :LAST_ERROR_SQLSTATE
+SET capa.reason = 'regress: the title and the severity were wrong';
+UPDATE capa.register SET title = 'Firewall rule 17 outdated', severity = 'major' WHERE id = :'id';
+\echo :LAST_ERROR_SQLSTATE
+UPDATE capa.register SET title = 'Firewall rule 17 outdated' WHERE id = :'id';
+UPDATE capa.register SET severity = 'major' WHERE id = :'id';
 SELECT step, from_state, to_state, changed FROM capa.audit
- WHERE record_id = :'id' ORDER BY seq DESC LIMIT 1;
+ WHERE record_id = :'id' ORDER BY seq DESC LIMIT 2;
 UPDATE capa.register SET title = ' ' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 UPDATE capa.register SET owner = '' WHERE id = :'id';
@@ -52,6 +60,7 @@ SELECT chain_seq AS before FROM capa.register WHERE id = :'id' \gset
 UPDATE capa.register SET title = title WHERE id = :'id';
 UPDATE capa.register SET description = repeat('Rule 17. ', 1000) WHERE id = :'id';
 SELECT chain_seq = :before AS unchanged FROM capa.register WHERE id = :'id';
+RESET capa.reason;
 
 -- booleans with the wrong value
 UPDATE capa.register SET state = 'analysed', root_cause = 'No review', rca_method = '5whys',
@@ -112,6 +121,10 @@ UPDATE capa.action SET done_at = now() WHERE id = :aid;
 UPDATE capa.action SET capa_id = :'id2' WHERE id = :aid;
 \echo :LAST_ERROR_SQLSTATE
 UPDATE capa.action SET due = due + 7 WHERE id = :aid;
+\echo :LAST_ERROR_SQLSTATE
+SET capa.reason = 'regress: the vendor is late';
+UPDATE capa.action SET due = due + 7 WHERE id = :aid;
+RESET capa.reason;
 UPDATE capa.action SET done = true, evidence = 'Rule removed' WHERE id = :aid;
 UPDATE capa.action SET done = false WHERE id = :aid;
 \echo :LAST_ERROR_SQLSTATE
@@ -123,4 +136,6 @@ TRUNCATE capa.action;
 \echo :LAST_ERROR_SQLSTATE
 TRUNCATE capa.register CASCADE;
 \echo :LAST_ERROR_SQLSTATE
-SELECT step, chain_seq, untimed(changed) FROM capa.audit WHERE action_id = :aid ORDER BY seq;
+-- (the due date replaced is today's: only whether it is there)
+SELECT step, chain_seq, untimed(changed - 'previous'), changed->'previous' ? 'due' AS previous_due
+  FROM capa.audit WHERE action_id = :aid ORDER BY seq;

@@ -42,8 +42,11 @@ SELECT capa.capa_analyse(:'nc', root_cause => 'The review had no owner after a r
                          cause_category => 'governance') \gset ignored_
 SELECT capa.capa_add_action(:'nc', 'Assign owners to all periodic reviews', 'regress_ops', current_date + 14) AS a1 \gset
 SELECT capa.capa_plan(:'nc') \gset ignored_
--- analysed and planned: a and b met, c waits for its action item
+-- analysed and planned: a met; b waits for what the extent check finds
+-- (0.3.0: the analysis said what will be checked), c for its action item
 SELECT item, status, evidence, steps, detail FROM checklist(:'nc') WHERE item IN ('a', 'b', 'c');
+SELECT capa.capa_extent_found(:'nc', '1 other review without owner: given one with the RACI') \gset ignored_
+SELECT item, status, evidence, steps, detail FROM checklist(:'nc') WHERE item = 'b';
 SELECT capa.capa_complete_action(:a1, 'RACI v3 approved') \gset ignored_
 SELECT capa.capa_implement(:'nc') \gset ignored_
 RESET ROLE;

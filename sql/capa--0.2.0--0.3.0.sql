@@ -862,3 +862,607 @@ END
 $switch$;
 
 -- end of [units]
+
+
+-- [governed] governed change: reassign, reschedule, amend, cancel an item
+--
+-- Issue 14, item 1.  A record or an action item changes without a step of
+-- its path only as a governed change (src/rules.c, capa_changes): in the
+-- states and by the roles rules.c names, one kind per statement, with a
+-- non-blank reason (the function's argument; for a plain UPDATE by a role
+-- a DBA granted UPDATE to, the setting capa.reason: SET LOCAL capa.reason
+-- = '...'), audited as its own step whose "changed" holds the new values,
+-- "previous" (the values replaced) and "reason".  Audit rows keep their
+-- encoding: the reason is inside the hashed jsonb.  capa_cancel also takes
+-- planned and implemented records (duplicates found late), capa_admin only.
+--
+-- The new columns come after chain_head: row encoding 1 encodes such a
+-- column only when it is not NULL (src/chain.c), so every row 0.2.0 wrote
+-- hashes as it did and its chain verifies unchanged.  None is filled here:
+-- that would rewrite the rows.  The first due dates of a record 0.2.0
+-- wrote become known at its first reschedule (the date it had then).
+ALTER TABLE @extschema@.register
+    ADD COLUMN original_contain_due timestamptz,
+    ADD COLUMN original_close_due timestamptz,
+    ADD COLUMN original_effectiveness_due timestamptz,
+    ADD COLUMN reschedule_count integer,
+    ADD COLUMN reassign_count integer,
+    ADD COLUMN reanalyse_count integer,
+    ADD COLUMN extent_found text,
+    ADD COLUMN effectiveness_from timestamptz;
+COMMENT ON COLUMN @extschema@.register.original_contain_due IS 'the first containment due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see contain_due)';
+COMMENT ON COLUMN @extschema@.register.original_close_due IS 'the first close due date, set once by capa (NULL for a record of 0.2.0 never rescheduled: see close_due)';
+COMMENT ON COLUMN @extschema@.register.original_effectiveness_due IS 'the first effectiveness due date, set once by capa';
+COMMENT ON COLUMN @extschema@.register.reschedule_count IS 'capa_reschedule steps taken (NULL: none, for a record of 0.2.0)';
+COMMENT ON COLUMN @extschema@.register.reassign_count IS 'capa_reassign steps taken (NULL: none, for a record of 0.2.0)';
+COMMENT ON COLUMN @extschema@.register.extent_of_condition IS 'what the check of other places for the same condition covers, decided by the analysis (10.2 b); what it found: extent_found';
+COMMENT ON COLUMN @extschema@.register.extent_found IS 'what the extent-of-condition check found (10.2 b), recorded by capa_extent_found once known, before the verification';
+COMMENT ON COLUMN @extschema@.register.effectiveness_from IS 'the earliest effective verification: implementation + the severity policy''s effectiveness_after (NULL: no window); capa_waive_window moves it to now';
+COMMENT ON COLUMN @extschema@.register.reanalyse_count IS 'times the analysis was sent back: capa_verify(reanalyse => true), capa_reanalyse (NULL: none, for a record of 0.2.0)';
+
+ALTER TABLE @extschema@.action
+    ADD COLUMN original_due date,
+    ADD COLUMN cancelled_at timestamptz,
+    ADD COLUMN cancelled_by name,
+    ADD COLUMN cancel_reason text;
+COMMENT ON COLUMN @extschema@.action.original_due IS 'the first due date, set once by capa';
+COMMENT ON COLUMN @extschema@.action.cancelled_at IS 'when capa_cancel_action cancelled the item: it is not done any more, and not counted by capa_plan and capa_implement';
+COMMENT ON COLUMN @extschema@.action.cancel_reason IS 'why the item was cancelled (setting it cancels the item)';
+
+CREATE FUNCTION @extschema@.capa_reassign(id @extschema@.capa_ref, owner text, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reassign(@extschema@.capa_ref, text, text) IS
+    'a new owner for a record not closed or cancelled, with a reason; counted in reassign_count';
+
+CREATE FUNCTION @extschema@.capa_reassign_action(action_id bigint, owner text, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reassign_action(bigint, text, text) IS
+    'a new owner for an action item not done or cancelled, of a record open through planned, with a reason';
+
+CREATE FUNCTION @extschema@.capa_reschedule(id @extschema@.capa_ref, due_kind text, due timestamptz, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reschedule(@extschema@.capa_ref, text, timestamptz, text) IS
+    'moves the contain (open corrective record), close or effectiveness (implemented record) due date, with a reason; the first due date stays in original_<kind>_due; counted in reschedule_count';
+
+CREATE FUNCTION @extschema@.capa_reschedule_action(action_id bigint, due date, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reschedule_action(bigint, date, text) IS
+    'moves an action item''s due date, with a reason; the first stays in original_due';
+
+CREATE FUNCTION @extschema@.capa_amend(id @extschema@.capa_ref, field text, value text, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_amend(@extschema@.capa_ref, text, text, text) IS
+    'corrects the title, the description or the text of a step already taken while the record is not closed or cancelled, with a reason; the old text stays in the trail';
+
+CREATE FUNCTION @extschema@.capa_cancel_action(action_id bigint, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_cancel_action(bigint, text) IS
+    'an action item not needed any more: stays visible as cancelled, with its reason, and is not counted by capa_plan and capa_implement';
+
+-- Re-analysis (issue 14, item 3): an ineffective verification whose cause
+-- was the analysis, or a plan found to rest on a wrong analysis, sends the
+-- record back to analysed with its analysis cleared (the trail keeps it);
+-- capa_analyse then records the new one.  capa_verify keeps its three
+-- argument form; the four-argument one adds reanalyse.
+CREATE FUNCTION @extschema@.capa_verify(id @extschema@.capa_ref, effective boolean, evidence text, reanalyse boolean)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME', 'capa_verify' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean) IS
+    '10.2 d as capa_verify(id, effective, evidence); with effective => false and reanalyse => true the record goes back to analysed (corrective, preventive): the root cause was wrong, capa_analyse records the new one (counted in reanalyse_count)';
+CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
+    RETURNS @extschema@.capa_state
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
+    'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
+-- Owners bound to identities (issue 14, item 2, in part): with
+-- free_text_owners = false, a new or changed owner of a record or an action
+-- item must name an existing role or an application identity (user@domain,
+-- as capa.app_user names the end user), 42704 otherwise.  NULL (the
+-- built-in row) and true allow free text, as before; owners written before
+-- stay as they are and are compared by segregation.c's rule.
+ALTER TABLE @extschema@.policy ADD COLUMN free_text_owners boolean;
+COMMENT ON COLUMN @extschema@.policy.free_text_owners IS
+    'false: owners must name a role or an application identity (user@domain); NULL or true: free text (before 0.3.0, and the default)';
+GRANT INSERT (free_text_owners) ON @extschema@.policy TO capa_admin;
+
+-- Effectiveness window (issue 14, item 5): the severity policy may give
+-- the action time to show its effect (effectiveness_after: at most its
+-- effectiveness_within, so the check is never due before the window ends);
+-- capa_verify(effective => true) before implemented_at + effectiveness_after
+-- is refused (55000); capa_admin may waive it for one record, with a reason.
+-- The built-in rows have none (NULL): a deployment switches it on with a
+-- policy row per severity (the column is added, no row is rewritten).
+ALTER TABLE @extschema@.severity_policy
+    ADD COLUMN effectiveness_after interval,
+    ADD CONSTRAINT severity_policy_window_check CHECK (
+        effectiveness_after IS NULL
+        OR (effectiveness_after OPERATOR(pg_catalog.>=) '0'::interval
+            AND effectiveness_after OPERATOR(pg_catalog.<=) effectiveness_within));
+COMMENT ON COLUMN @extschema@.severity_policy.effectiveness_after IS
+    'the earliest effectiveness check after implementation (NULL: none); at most effectiveness_within, so no due date falls before it';
+GRANT INSERT (effectiveness_after) ON @extschema@.severity_policy TO capa_admin;
+CREATE FUNCTION @extschema@.capa_waive_window(id @extschema@.capa_ref, reason text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) IS
+    'capa_admin: the implemented record may be verified effective now, before its effectiveness window ends, with a reason (audited as waive_window)';
+REVOKE ALL ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_waive_window(@extschema@.capa_ref, text) TO capa_admin;
+
+-- Extent of condition in two parts (issue 14, item 4): what will be checked
+-- (extent_of_condition, at analysis) and what was found (extent_found, once
+-- known, before the verification); capa_conformance item b needs both by
+-- then for a corrective record.
+CREATE FUNCTION @extschema@.capa_extent_found(id @extschema@.capa_ref, found text)
+    RETURNS void
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) IS
+    'what the extent-of-condition check found, recorded while the record is analysed, planned or implemented (corrective, preventive), by the owner or capa_admin; again to complete it (the trail keeps each)';
+REVOKE ALL ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_extent_found(@extschema@.capa_ref, text) TO capa_editor;
+
+REVOKE ALL ON FUNCTION
+    @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean),
+    @extschema@.capa_reanalyse(@extschema@.capa_ref, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_verify(@extschema@.capa_ref, boolean, text, boolean) TO capa_verifier;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) TO capa_editor;
+
+COMMENT ON FUNCTION @extschema@.capa_cancel(@extschema@.capa_ref, text) IS
+    'open, contained or analysed -> cancelled, with a reason; planned or implemented -> cancelled (a duplicate found late) by capa_admin only';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.capa_reassign(@extschema@.capa_ref, text, text),
+    @extschema@.capa_reassign_action(bigint, text, text),
+    @extschema@.capa_reschedule(@extschema@.capa_ref, text, timestamptz, text),
+    @extschema@.capa_reschedule_action(bigint, date, text),
+    @extschema@.capa_amend(@extschema@.capa_ref, text, text, text),
+    @extschema@.capa_cancel_action(bigint, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_reassign(@extschema@.capa_ref, text, text),
+    @extschema@.capa_reassign_action(bigint, text, text),
+    @extschema@.capa_reschedule(@extschema@.capa_ref, text, timestamptz, text),
+    @extschema@.capa_reschedule_action(bigint, date, text),
+    @extschema@.capa_amend(@extschema@.capa_ref, text, text, text),
+    @extschema@.capa_cancel_action(bigint, text)
+    TO capa_editor;
+-- the verifier corrects their own verification evidence
+GRANT EXECUTE ON FUNCTION @extschema@.capa_amend(@extschema@.capa_ref, text, text, text) TO capa_verifier;
+
+-- The lifecycle facts for SQL (issue 14, item 6, in part), read from
+-- src/rules.c's one table: the edges, the governed changes, and the facts
+-- views and reports need.  IMMUTABLE: they change with the library, that
+-- is with a new version of capa.
+CREATE FUNCTION @extschema@.capa_lifecycle()
+    RETURNS TABLE (kind text, from_state text, to_state text, step text, requires text[],
+                   may_record text[], conditions text[], clears text[], roles text[], needs_reason boolean)
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_lifecycle() IS
+    'the lifecycle as capa enforces it (src/rules.c): one row per allowed step and kind, with what it requires, may record, checks, clears, and who may take it (empty roles: whoever may run its statement)';
+CREATE FUNCTION @extschema@.capa_changes()
+    RETURNS TABLE (change text, states text[], kinds text[], roles text[], needs_reason boolean)
+    AS 'MODULE_PATHNAME', 'capa_governed_changes' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_changes() IS
+    'the governed changes (src/rules.c): in which states of the record, for which kinds, by whom (owner: a capa_editor acting for the owner), and whether they need a reason';
+CREATE FUNCTION @extschema@.capa_state_ended(state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_state_ended(@extschema@.capa_state) IS
+    'closed or cancelled: the record has ended (src/rules.c)';
+CREATE FUNCTION @extschema@.capa_state_actions_open(state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.capa_state_actions_open(@extschema@.capa_state) IS
+    'action items may be added, changed and completed in this state (src/rules.c)';
+CREATE VIEW @extschema@.lifecycle WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.capa_lifecycle();
+COMMENT ON VIEW @extschema@.lifecycle IS 'capa_lifecycle(): the lifecycle as capa enforces it';
+REVOKE ALL ON FUNCTION @extschema@.capa_lifecycle(), @extschema@.capa_changes(),
+    @extschema@.capa_state_ended(@extschema@.capa_state),
+    @extschema@.capa_state_actions_open(@extschema@.capa_state) FROM PUBLIC;
+REVOKE ALL ON @extschema@.lifecycle FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.capa_lifecycle(), @extschema@.capa_changes(),
+    @extschema@.capa_state_ended(@extschema@.capa_state),
+    @extschema@.capa_state_actions_open(@extschema@.capa_state) TO capa_reader;
+GRANT SELECT ON @extschema@.lifecycle TO capa_reader;
+
+-- KPIs of governed change: per record, and the totals an auditor asks for
+-- (records rescheduled, how often at most; on time against the current
+-- and against the first close due date)
+CREATE VIEW @extschema@.kpi_change WITH (security_invoker = true) AS
+SELECT r.id, r.kind, r.severity, r.owner, r.org_unit, r.state,
+       COALESCE(r.reschedule_count, 0) AS reschedule_count,
+       COALESCE(r.reassign_count, 0) AS reassign_count,
+       COALESCE(r.reanalyse_count, 0) AS reanalyse_count,
+       COALESCE(r.original_close_due, r.close_due) AS first_close_due,
+       r.close_due,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN r.closed_at OPERATOR(pg_catalog.<=) r.close_due END AS closed_on_time,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN r.closed_at OPERATOR(pg_catalog.<=) COALESCE(r.original_close_due, r.close_due) END
+           AS closed_on_first_due,
+       (SELECT pg_catalog.count(*) FROM @extschema@.action a
+         WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.cancelled_at IS NOT NULL) AS cancelled_actions
+FROM @extschema@.register r;
+COMMENT ON VIEW @extschema@.kpi_change IS
+    'one row per record: how often it was rescheduled, reassigned and re-analysed, its first and current close due date, whether it closed on time against each, its cancelled action items';
+
+CREATE VIEW @extschema@.kpi_change_summary WITH (security_invoker = true) AS
+SELECT pg_catalog.count(*) FILTER (WHERE k.reschedule_count OPERATOR(pg_catalog.>) 0) AS records_rescheduled,
+       COALESCE(pg_catalog.sum(k.reschedule_count), 0)::bigint AS reschedules,
+       COALESCE(pg_catalog.max(k.reschedule_count), 0) AS max_reschedules,
+       pg_catalog.count(*) FILTER (WHERE k.reassign_count OPERATOR(pg_catalog.>) 0) AS records_reassigned,
+       COALESCE(pg_catalog.sum(k.reassign_count), 0)::bigint AS reassignments,
+       pg_catalog.count(*) FILTER (WHERE k.reanalyse_count OPERATOR(pg_catalog.>) 0) AS records_reanalysed,
+       COALESCE(pg_catalog.sum(k.reanalyse_count), 0)::bigint AS reanalyses,
+       pg_catalog.count(*) FILTER (WHERE k.closed_on_time) AS closed_on_time,
+       pg_catalog.count(*) FILTER (WHERE k.closed_on_first_due) AS closed_on_first_due,
+       COALESCE(pg_catalog.sum(k.cancelled_actions), 0)::bigint AS cancelled_actions
+FROM @extschema@.kpi_change k;
+COMMENT ON VIEW @extschema@.kpi_change_summary IS
+    'records rescheduled (and the most reschedules of one), records reassigned, records re-analysed, closed on time against the current and the first due date, action items cancelled';
+REVOKE ALL ON @extschema@.kpi_change, @extschema@.kpi_change_summary FROM PUBLIC;
+GRANT SELECT ON @extschema@.kpi_change, @extschema@.kpi_change_summary TO capa_reader;
+
+-- capa_conformance: item d says which identities segregation of duties
+-- compared; item b needs, for a corrective record that acts, what
+-- the extent-of-condition check found by its verification (not_yet before,
+-- not_met after); item c lists a cancelled action item as cancelled, with
+-- its reason, and does not count it (the rest of the function as [report]
+-- left it)
+CREATE OR REPLACE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
+    RETURNS TABLE (item text, requirement text, status text, evidence text, fields text[],
+                   action_ids bigint[], audit_seq bigint[], recorded_by name,
+                   recorded_at timestamptz, detail text)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $conformance$
+DECLARE
+    r           @extschema@.register;
+    src         jsonb;      -- field -> {seq, by, at} of the latest audit row that wrote it (not NULL)
+    cancelled   boolean;
+    why_cancel  text;
+    no_action   boolean;
+    n_actions   integer;
+    n_done      integer;
+    act_ids     bigint[];
+    act_text    text;
+    act_seqs    bigint[];
+    verify_seqs bigint[];
+    all_seqs    bigint[];
+    n_chains    integer;
+    first_by    name;
+    first_at    timestamptz;
+    problems    text;
+    n_problems  integer;
+    verifier_owns boolean;
+    v_login     text;
+    v_app       text;
+    act_owners  text;
+    act_done    text;
+    f           text[];
+BEGIN
+    IF capa_conformance.id IS NULL THEN
+        RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT g.* INTO r FROM @extschema@.register g
+     WHERE g.id OPERATOR(@extschema@.=) capa_conformance.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'capa record % does not exist', capa_conformance.id USING ERRCODE = 'undefined_object';
+    END IF;
+
+    SELECT pg_catalog.jsonb_object_agg(x.key, pg_catalog.jsonb_build_object('seq', x.seq, 'by', x.actor, 'at', x.at))
+      INTO src
+      FROM (SELECT DISTINCT ON (e.key) e.key, a.seq, a.actor, a.at
+              FROM @extschema@.audit a, pg_catalog.jsonb_each(a.changed) e
+             WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+               AND e.value OPERATOR(pg_catalog.<>) 'null'::jsonb
+             ORDER BY e.key, a.seq DESC) x;
+    src := COALESCE(src, '{}'::jsonb);
+
+    cancelled := r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state;
+    why_cancel := 'the record was cancelled before this step: ' OPERATOR(pg_catalog.||)
+                  COALESCE(pg_catalog.left(r.cancel_reason, 200), '');
+    no_action := r.action_required IS FALSE;
+
+    -- a cancelled action item is listed as such and not counted
+    SELECT pg_catalog.count(*) FILTER (WHERE a.cancelled_at IS NULL), pg_catalog.count(*) FILTER (WHERE a.done),
+           pg_catalog.array_agg(a.id ORDER BY a.id),
+           pg_catalog.string_agg(pg_catalog.format('#%s (%s): %s', a.id, a.owner,
+                                 CASE WHEN a.cancelled_at IS NOT NULL
+                                      THEN 'cancelled: ' OPERATOR(pg_catalog.||) COALESCE(pg_catalog.left(a.cancel_reason, 200), '')
+                                      ELSE COALESCE(pg_catalog.left(a.evidence, 200), 'not done') END), '; ' ORDER BY a.id)
+      INTO n_actions, n_done, act_ids, act_text
+      FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
+    -- each action item's completion (done is final: one row per item)
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO act_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'done') OPERATOR(pg_catalog.=) 'true'::jsonb;
+    -- every effectiveness review, ineffective ones included
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO verify_seqs
+      FROM @extschema@.audit a
+     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+       AND (a.changed OPERATOR(pg_catalog.->) 'effective') OPERATOR(pg_catalog.<>) 'null'::jsonb;
+    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq),
+           pg_catalog.count(DISTINCT COALESCE(a.action_id, 0)),
+           (pg_catalog.array_agg(a.actor ORDER BY a.seq))[1],
+           (pg_catalog.array_agg(a.at ORDER BY a.seq))[1]
+      INTO all_seqs, n_chains, first_by, first_at
+      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+    SELECT pg_catalog.count(*), pg_catalog.string_agg(DISTINCT v.problem, ', ')
+      INTO n_problems, problems
+      FROM @extschema@.capa_audit_verify(record => r.id) v;
+
+    -- a) react: control and correct it, deal with the consequences
+    item := 'a';
+    requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
+    fields := ARRAY['containment', 'consequences'];
+    action_ids := NULL;
+    IF r.kind OPERATOR(pg_catalog.<>) 'corrective' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE r.kind WHEN 'preventive' THEN 'a preventive record: no nonconformity has occurred'
+                  ELSE 'an improvement (10.1): no nonconformity has occurred' END;
+    ELSIF NOT @extschema@.capa_blank(r.containment) AND NOT @extschema@.capa_blank(r.consequences) THEN
+        status := 'met';
+        evidence := pg_catalog.format('containment: %s; consequences: %s',
+                                      pg_catalog.left(r.containment, 200), pg_catalog.left(r.consequences, 200));
+        detail := 'contained by ' OPERATOR(pg_catalog.||) r.contained_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_contain' END;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+    ELSE
+        audit_seq := NULL;
+    END IF;
+    recorded_by := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'by')::name;
+    recorded_at := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+    IF status OPERATOR(pg_catalog.<>) 'met' THEN recorded_by := NULL; recorded_at := NULL; END IF;
+    RETURN NEXT;
+
+    -- b) evaluate the need for action: review, causes, similar nonconformities
+    item := 'b';
+    requirement := 'evaluate the need for action to eliminate the causes: review the nonconformity, determine its causes, and whether similar nonconformities exist or could occur';
+    action_ids := NULL;
+    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'extent_found', 'cause_category', 'why_chain',
+               'related', 'action_required', 'no_action_justification'];
+    -- the columns that hold the analysis (once recorded), else those it needs
+    fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
+                     WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
+    IF fields OPERATOR(pg_catalog.=) '{}'::text[] THEN
+        fields := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'action_required'];
+    END IF;
+    IF r.kind OPERATOR(pg_catalog.=) 'improvement' THEN
+        status := 'not_applicable';
+        evidence := NULL; fields := NULL;
+        detail := 'an improvement (10.1): no nonconformity whose causes need evaluating';
+    ELSIF NOT @extschema@.capa_blank(r.root_cause) AND r.rca_method IS NOT NULL
+          AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR NOT @extschema@.capa_blank(r.extent_of_condition))
+          AND r.action_required IS NOT NULL
+          AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification))
+          -- a corrective record that acts: what the extent check found, by its verification
+          AND NOT (r.kind OPERATOR(pg_catalog.=) 'corrective' AND r.action_required
+                   AND @extschema@.capa_blank(r.extent_found)) THEN
+        status := 'met';
+        evidence := pg_catalog.concat_ws('; ',
+            'root cause: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.root_cause, 200),
+            'method: ' OPERATOR(pg_catalog.||) r.rca_method,
+            'extent of condition: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_of_condition, 200),
+            'found: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_found, 200),
+            'related: ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(r.related::text[], ', '),
+            CASE WHEN r.action_required THEN 'action required'
+                 ELSE 'no action required: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.no_action_justification, 200) END);
+        detail := 'analysed by ' OPERATOR(pg_catalog.||) r.analysed_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN no_action THEN 'no action required, but the justification is not recorded yet (capa_close records it)'
+                       WHEN NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+                            AND r.state OPERATOR(@extschema@.>=) 'verified'::@extschema@.capa_state
+                            THEN 'verified without what the extent-of-condition check found (extent_found)'
+                       WHEN NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+                            THEN 'awaiting what the extent-of-condition check finds (capa_extent_found), due by the verification'
+                       ELSE 'awaiting capa_analyse' END;
+        -- past the verification without it: a gap, not something still to come
+        IF NOT cancelled AND NOT @extschema@.capa_blank(r.root_cause) AND r.action_required
+           AND r.state OPERATOR(@extschema@.>=) 'verified'::@extschema@.capa_state THEN
+            status := 'not_met';
+        END IF;
+    END IF;
+    IF status OPERATOR(pg_catalog.=) 'met' THEN
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x;
+        SELECT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'by')::name,
+               (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'at')::timestamptz
+          INTO recorded_by, recorded_at
+          FROM pg_catalog.unnest(fields) x
+         ORDER BY (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint DESC LIMIT 1;
+    ELSE
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- c) implement any action needed
+    item := 'c';
+    requirement := 'implement any action needed';
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        action_ids := NULL;
+        detail := 'the analysis decided that no action is required' OPERATOR(pg_catalog.||)
+                  CASE WHEN r.no_action_justification IS NULL THEN ' (justification not recorded yet)' ELSE '' END;
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.state OPERATOR(@extschema@.=) ANY (ARRAY['implemented', 'verified', 'closed']::@extschema@.capa_state[])
+          AND n_actions OPERATOR(pg_catalog.>) 0 AND n_done OPERATOR(pg_catalog.=) n_actions THEN
+        status := 'met';
+        evidence := pg_catalog.format('%s action item(s), all done: %s', n_actions, act_text);
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence', 'implemented_at'];
+        action_ids := act_ids;
+        audit_seq := act_seqs OPERATOR(pg_catalog.||) (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'seq')::bigint;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'implemented by ' OPERATOR(pg_catalog.||) r.implemented_by::text;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := CASE WHEN n_actions OPERATOR(pg_catalog.>) 0 THEN act_text END;
+        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence'];
+        action_ids := act_ids; audit_seq := act_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN n_actions OPERATOR(pg_catalog.=) 0 THEN 'no action items yet: awaiting capa_add_action'
+                       ELSE pg_catalog.format('%s of %s action item(s) done; awaiting capa_implement', n_done, n_actions) END;
+    END IF;
+    RETURN NEXT;
+
+    -- d) review the effectiveness of any action taken
+    item := 'd';
+    requirement := 'review the effectiveness of any corrective action taken';
+    action_ids := NULL;
+    IF no_action THEN
+        status := 'not_applicable';
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification'];
+        detail := 'no action was taken, so there is no effectiveness to review';
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+    ELSIF r.effective IS TRUE AND NOT @extschema@.capa_blank(r.verification_evidence) THEN
+        status := 'met';
+        evidence := 'effective: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.verification_evidence, 200);
+        fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs;
+        recorded_by := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        verifier_owns := r.verified_by::text OPERATOR(pg_catalog.=) r.owner
+            OR EXISTS (SELECT FROM @extschema@.action a
+                        WHERE a.capa_id OPERATOR(@extschema@.=) r.id
+                          AND a.owner OPERATOR(pg_catalog.=) r.verified_by::text);
+        -- the identities segregation of duties compared (0.3.0): the
+        -- verifier's role, login role and application claim, against the
+        -- owners, who completed the action items and who implemented it
+        SELECT a.session_actor::text, a.app_user INTO v_login, v_app
+          FROM @extschema@.audit a
+         WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+           AND a.step OPERATOR(pg_catalog.=) 'verify'
+         ORDER BY a.seq DESC LIMIT 1;
+        SELECT pg_catalog.string_agg(DISTINCT a.owner, ', '), pg_catalog.string_agg(DISTINCT a.done_by::text, ', ')
+          INTO act_owners, act_done
+          FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
+        detail := pg_catalog.format('verified by %s, who %s', r.verified_by,
+                  CASE WHEN verifier_owns THEN 'owns the record or one of its action items (segregation of duties was off)'
+                       ELSE 'owns neither the record nor its action items' END)
+                  OPERATOR(pg_catalog.||)
+                  CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END
+                  OPERATOR(pg_catalog.||)
+                  pg_catalog.format('; compared: %s (login %s%s) with the owner %s, the action items'' owners %s, who completed them %s, who implemented it %s',
+                                    r.verified_by, COALESCE(v_login, '-'),
+                                    CASE WHEN v_app IS NOT NULL THEN ', application user ' OPERATOR(pg_catalog.||) pg_catalog.left(v_app, 200) ELSE '' END,
+                                    pg_catalog.left(r.owner, 200), COALESCE(pg_catalog.left(act_owners, 400), '-'),
+                                    COALESCE(act_done, '-'), COALESCE(r.implemented_by::text, '-'));
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        audit_seq := verify_seqs; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0 AND r.effective IS FALSE
+                       THEN pg_catalog.format('the last review found the action ineffective (%s time(s)): new action, then capa_verify', r.ineffective_count)
+                       ELSE 'awaiting capa_verify' END;
+    END IF;
+    RETURN NEXT;
+
+    -- e) make changes to the ISMS, if necessary
+    item := 'e';
+    requirement := 'make changes to the information security management system, if necessary';
+    action_ids := NULL;
+    IF NOT @extschema@.capa_blank(r.isms_changes) THEN
+        status := 'met';
+        evidence := pg_catalog.left(r.isms_changes, 200);
+        fields := ARRAY['isms_changes'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := CASE WHEN @extschema@.capa_no_isms_change(r.isms_changes)
+                       THEN 'no ISMS change made (listed in capa.closed_without_isms_change)'
+                       ELSE 'ISMS changes recorded' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['isms_changes']; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_close' END;
+    END IF;
+    RETURN NEXT;
+
+    -- f) documented information: the nature of the nonconformity and the actions taken
+    item := 'f';
+    requirement := 'retain documented information as evidence of the nature of the nonconformities and any subsequent actions taken';
+    action_ids := act_ids;
+    fields := ARRAY['title', 'description', 'source', 'severity', 'audit'];
+    evidence := pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
+                                  n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]);
+    audit_seq := all_seqs;
+    recorded_by := first_by;
+    recorded_at := first_at;
+    IF n_problems OPERATOR(pg_catalog.=) 0 THEN
+        status := 'met';
+        detail := 'capa_audit_verify finds the record''s chains intact';
+    ELSE
+        status := 'not_met';
+        detail := pg_catalog.format('capa_audit_verify finds %s problem(s): %s', n_problems, problems);
+    END IF;
+    RETURN NEXT;
+
+    -- g) documented information: the results of any corrective action
+    item := 'g';
+    requirement := 'retain documented information as evidence of the results of any corrective action';
+    action_ids := NULL;
+    IF no_action THEN
+        status := CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state OR cancelled
+                       THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := pg_catalog.left(r.no_action_justification, 200);
+        fields := ARRAY['action_required', 'no_action_justification', 'closed_at'];
+        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
+          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
+        recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN status OPERATOR(pg_catalog.=) 'not_yet'
+                       THEN 'no action required; awaiting capa_close with the justification'
+                       ELSE 'no corrective action was taken: closed with the justification' END;
+    ELSIF r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AND r.effective IS TRUE THEN
+        status := 'met';
+        evidence := pg_catalog.format('closed; effective at the review%s: %s',
+                    CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
+                         THEN pg_catalog.format(' after %s ineffective one(s)', r.ineffective_count) ELSE '' END,
+                    pg_catalog.left(r.verification_evidence, 200));
+        fields := ARRAY['effective', 'verification_evidence', 'ineffective_count', 'closed_at'];
+        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'verification_evidence' OPERATOR(pg_catalog.->>) 'seq')::bigint,
+                           (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'seq')::bigint];
+        recorded_by := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'by')::name;
+        recorded_at := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
+        detail := 'closed by ' OPERATOR(pg_catalog.||) r.closed_by::text
+                  OPERATOR(pg_catalog.||) CASE WHEN r.reopen_count OPERATOR(pg_catalog.>) 0
+                       THEN pg_catalog.format('; reopened %s time(s) before', r.reopen_count) ELSE '' END;
+    ELSE
+        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
+        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'closed_at'];
+        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        detail := CASE WHEN cancelled THEN why_cancel
+                       ELSE 'awaiting the effectiveness review and capa_close' END;
+    END IF;
+    RETURN NEXT;
+END
+$conformance$;
+COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
+    'the clause 10.2 a-g checklist of one record: for each item its status (met, not_yet, not_applicable; f: not_met when the trail does not verify), the evidence, the columns, action items and audit rows that hold it, who recorded it and when';
+
+-- end of [governed]

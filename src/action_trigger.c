@@ -6,6 +6,13 @@
  *	  planned), completion needs evidence and is final, and every change
  *	  writes its audit row.
  *
+ * Changes other than completion are governed (rules.c's capa_changes):
+ * reassign_action (owner), reschedule_action (due), edit_action
+ * (description) and cancel_action (cancel_reason: the item is not done any
+ * more, is not counted by capa_plan/capa_implement, and stays visible as
+ * cancelled), one kind per statement, each with a reason and by whom
+ * rules.c says; a cancelled item, like a done one, does not change again.
+ *
  * The trigger locks the parent record's row (FOR NO KEY UPDATE), so an
  * action change and a step of its record (plan, implement) serialise: the
  * second one sees what the first committed.
@@ -27,11 +34,14 @@
 #include "audit.h"
 #include "capa.h"
 #include "catalog.h"
+#include "events.h"
 #include "finite_time.h"
+#include "governed.h"
 #include "import.h"
 #include "kpi.h"
 #include "org_unit.h"
 #include "rules.h"
+#include "segregation.h"
 
 PG_FUNCTION_INFO_V1(capa_action_trigger);
 
@@ -73,9 +83,12 @@ check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
 	};
 	int			i;
 
-	for (i = 0; i < (int) lengthof(managed); i++)
+	for (i = 0; i < (int) lengthof(managed) + (cat->governed ? 3 : 0); i++)
 	{
-		AttrNumber	attnum = cat->act[managed[i]];
+		AttrNumber	attnum = i < (int) lengthof(managed) ? cat->act[managed[i]] :
+			i == (int) lengthof(managed) ? cat->act_late[ACTL_CANCELLED_AT] :
+			i == (int) lengthof(managed) + 1 ? cat->act_late[ACTL_CANCELLED_BY] :
+			cat->act_late[ACTL_ORIGINAL_DUE];
 		bool		written;
 
 		if (oldtup)
@@ -111,7 +124,7 @@ record_missing(Datum capa_id)
 
 /* Lock the parent record and return its state (error if missing) */
 static CapaState
-lock_record(Datum capa_id, CapaKind *kind, char **org_unit)
+lock_record(Datum capa_id, CapaKind *kind, char **org_unit, char **owner)
 {
 	int			rc;
 	bool		isnull;
@@ -125,8 +138,50 @@ lock_record(Datum capa_id, CapaKind *kind, char **org_unit)
 	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	*kind = (CapaKind) capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
 	*org_unit = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	*owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
 	return (CapaState) DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 2, &isnull));
+}
+
+/*
+ * The governed change an UPDATE makes (CapaChangeKind), or -1 for a
+ * completion; 55000 for two kinds in one statement
+ */
+static int
+classify_action_change(Relation rel, HeapTuple oldtup, HeapTuple newtup, bool completing)
+{
+	CapaCatalog *cat = capa_catalog();
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			change = -1;
+	int			n = completing ? 1 : 0;
+	struct
+	{
+		AttrNumber	attnum;
+		CapaChangeKind kind;
+	}			columns[] = {
+		{cat->act[ACT_OWNER], CAPA_CHANGE_REASSIGN_ACTION},
+		{cat->act[ACT_DUE], CAPA_CHANGE_RESCHEDULE_ACTION},
+		{cat->act[ACT_DESCRIPTION], CAPA_CHANGE_EDIT_ACTION},
+		{cat->governed ? cat->act_late[ACTL_CANCEL_REASON] : InvalidAttrNumber,
+		CAPA_CHANGE_CANCEL_ACTION},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(columns); i++)
+	{
+		if (columns[i].attnum == InvalidAttrNumber ||
+			!capa_column_changed(tupdesc, oldtup, newtup, columns[i].attnum))
+			continue;
+		change = columns[i].kind;
+		n++;
+	}
+	if (n > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("an UPDATE of an action item makes one kind of change"),
+				 errdetail("Completing, reassigning (owner), rescheduling (due), editing (description) and cancelling (cancel_reason) are separate steps of the trail."),
+				 errhint("Make each change with its own statement and reason.")));
+	return completing ? -1 : change;
 }
 
 Datum
@@ -158,6 +213,10 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	const char *step;
 	bool	   *skip;
 	int			i;
+	int			change = -1;
+	char	   *record_owner = NULL;
+	const char *reason = NULL;
+	bool		cancelling = false;
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		ereport(ERROR,
@@ -186,6 +245,14 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 					 errmsg("action item %lld is already done",
 							(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
 					 errdetail("Completion is final: its evidence stays as recorded.")));
+		/* a cancelled item is final, as a done one */
+		if (cat->governed &&
+			!heap_attisnull(oldtup, cat->act_late[ACTL_CANCELLED_AT], tupdesc))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("action item %lld is cancelled and cannot be changed",
+							(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
+					 errdetail("It stays with its record, cancelled, with its reason.")));
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		for (i = 1; i <= tupdesc->natts; i++)
 		{
@@ -194,7 +261,15 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				break;
 		}
 		if (i > tupdesc->natts)
+		{
+			if (capa_request.active && capa_request.change)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("action item %lld already has that value",
+								(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
+						 errdetail("The change would change nothing.")));
 			return PointerGetDatum(newtup);
+		}
 	}
 	else
 	{
@@ -234,6 +309,22 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				 errmsg("action item %lld is done and cannot be changed",
 						(long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull))),
 				 errdetail("Completion is final: its evidence stays as recorded.")));
+	if (oldtup)
+		change = classify_action_change(rel, oldtup, newtup, is_done);
+	if (cat->governed &&
+		!heap_attisnull(newtup, cat->act_late[ACTL_CANCEL_REASON], tupdesc))
+	{
+		if (oldtup == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("a new action item is not cancelled"),
+					 errhint("Cancel it with capa_cancel_action().")));
+		if (change == CAPA_CHANGE_CANCEL_ACTION)
+		{
+			require_action_text(rel, oldtup, newtup, cat->act_late[ACTL_CANCEL_REASON]);
+			cancelling = true;
+		}
+	}
 	if (is_done)
 		require_action_text(rel, oldtup, newtup, cat->act[ACT_EVIDENCE]);
 	else if (!heap_attisnull(newtup, cat->act[ACT_EVIDENCE], tupdesc))
@@ -256,7 +347,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
 
-	state = lock_record(capa_id, &kind, &org_unit);
+	state = lock_record(capa_id, &kind, &org_unit, &record_owner);
 
 	/*
 	 * Seen under the lock: a new item for a record the actor may not see is
@@ -279,6 +370,45 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 				 errdetail("The record is %s.", capa_state_cstring(state)),
 				 errhint("Action items are added and completed from open through planned.")));
 
+	/*
+	 * A new or changed owner names a role or an application identity,
+	 * unless the policy allows free text (0.3.0)
+	 */
+	if (cat->governed &&
+		(oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_OWNER])))
+	{
+		bool		free_text = true;
+		int			rc = SPI_execute_plan(capa_spi_plan(PLAN_OWNER_POLICY), NULL, NULL, true, 1);
+
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				free_text = DatumGetBool(d);
+		}
+		capa_sod_require_identity(TextDatumGetCString(heap_getattr(newtup, cat->act[ACT_OWNER], tupdesc, &isnull)),
+								  free_text, "an action item's");
+	}
+
+	/* a governed change: by whom rules.c says, with its reason */
+	if (change >= 0)
+	{
+		char		object[64];
+
+		snprintf(object, sizeof(object), "action item %lld",
+				 (long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull)));
+		capa_governed_permit(capa_changes[change].roles, actor, record_owner,
+							 TextDatumGetCString(heap_getattr(oldtup, cat->act[ACT_OWNER], tupdesc, &isnull)),
+							 capa_changes[change].step, object);
+		/* a cancellation's reason is its cancel_reason */
+		reason = cancelling ?
+			TextDatumGetCString(heap_getattr(newtup, cat->act_late[ACTL_CANCEL_REASON], tupdesc, &isnull)) :
+			capa_governed_reason(capa_changes[change].step);
+	}
+
 	memset(&changes, 0, sizeof(changes));
 	capa_row_set(&changes, cat->act[ACT_CHAIN_SEQ], Int32GetDatum(seq + 1), false);
 	capa_row_set(&changes, cat->act[ACT_UPDATED_AT], TimestampTzGetDatum(now), false);
@@ -287,10 +417,26 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		capa_row_set(&changes, cat->act[ACT_CREATED_AT], TimestampTzGetDatum(now), false);
 		capa_row_set(&changes, cat->act[ACT_CREATED_BY], capa_role_name_datum(actor), false);
 		capa_row_set(&changes, cat->act[ACT_DONE], BoolGetDatum(is_done), false);
+		/* the first due date stays known */
+		if (cat->governed)
+			capa_row_set(&changes, cat->act_late[ACTL_ORIGINAL_DUE],
+						 heap_getattr(newtup, cat->act[ACT_DUE], tupdesc, &isnull), false);
 		step = "add_action";
 	}
+	else if (change >= 0)
+		step = capa_changes[change].step;
 	else
 		step = is_done ? "complete_action" : "edit_action";
+	if (cancelling)
+	{
+		capa_row_set(&changes, cat->act_late[ACTL_CANCELLED_AT], TimestampTzGetDatum(now), false);
+		capa_row_set(&changes, cat->act_late[ACTL_CANCELLED_BY], capa_role_name_datum(actor), false);
+	}
+	/* an item of an older version keeps its due date as the original */
+	if (change == CAPA_CHANGE_RESCHEDULE_ACTION && cat->governed &&
+		heap_attisnull(oldtup, cat->act_late[ACTL_ORIGINAL_DUE], tupdesc))
+		capa_row_set(&changes, cat->act_late[ACTL_ORIGINAL_DUE],
+					 heap_getattr(oldtup, cat->act[ACT_DUE], tupdesc, &isnull), false);
 	if (is_done)
 	{
 		capa_row_set(&changes, cat->act[ACT_DONE_AT], TimestampTzGetDatum(now), false);
@@ -312,10 +458,14 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	entry.action_id = DatumGetInt64(heap_getattr(result, cat->act[ACT_ID], tupdesc, &isnull));
 	entry.chain_seq = seq + 1;
 	entry.step = step;
-	entry.changed = capa_changed_columns(tupdesc, oldtup, result, skip);
+	entry.changed = change >= 0 ?
+		capa_changed_columns_reason(tupdesc, oldtup, result, skip, reason) :
+		capa_changed_columns(tupdesc, oldtup, result, skip);
 	entry.actor = actor;
 	result = capa_audit_chain(&entry, tupdesc, oldtup, result,
 							  cat->act[ACT_CHAIN_HEAD], caller_cxt);
+	if (change >= 0)
+		capa_notify_change(capa_id, step, entry.seq);
 	/* the record is being worked (checked above): not cancelled */
 	capa_kpi_track_action(tupdesc, oldtup, result, org_unit, false);
 

@@ -29,6 +29,11 @@ typedef struct CapaRequest
 	CapaState	target;			/* requested transition, or INVALID */
 	bool		complete_action;	/* capa_complete_action() */
 	bool		import;			/* capa_import() is inserting a row (import.h) */
+	bool		change;			/* a governed change (capa_reassign, ...):
+								 * changing nothing is refused */
+	const char *reason;			/* its reason, instead of capa.reason */
+	const char *step;			/* the step asked for, where its target
+								 * state alone does not name it, or NULL */
 } CapaRequest;
 
 /* The request of the running capa_*() call (active = false if none) */

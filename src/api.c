@@ -2,7 +2,9 @@
  *
  * api.c
  *	  capa's SQL functions: capa_open(), capa_contain(), ... capa_reopen(),
- *	  capa_next_states().
+ *	  capa_next_states(), and the governed changes capa_reassign(),
+ *	  capa_reassign_action(), capa_reschedule(), capa_reschedule_action(),
+ *	  capa_amend(), capa_cancel_action().
  *
  * They are thin on purpose: each runs one prepared statement against
  * capa.register or capa.action, and the triggers decide.  What they add:
@@ -47,6 +49,15 @@ PG_FUNCTION_INFO_V1(capa_close);
 PG_FUNCTION_INFO_V1(capa_cancel);
 PG_FUNCTION_INFO_V1(capa_reopen);
 PG_FUNCTION_INFO_V1(capa_next_states);
+PG_FUNCTION_INFO_V1(capa_reassign);
+PG_FUNCTION_INFO_V1(capa_reassign_action);
+PG_FUNCTION_INFO_V1(capa_reschedule);
+PG_FUNCTION_INFO_V1(capa_reschedule_action);
+PG_FUNCTION_INFO_V1(capa_amend);
+PG_FUNCTION_INFO_V1(capa_cancel_action);
+PG_FUNCTION_INFO_V1(capa_reanalyse);
+PG_FUNCTION_INFO_V1(capa_extent_found);
+PG_FUNCTION_INFO_V1(capa_waive_window);
 
 #define MAX_API_ARGS 12
 
@@ -59,6 +70,12 @@ typedef struct ApiCall
 	char		nulls[MAX_API_ARGS];
 	CapaState	target;			/* the state asked for, if a transition */
 	bool		complete_action;
+	bool		change;			/* a governed change (none may be a no-op) */
+	const char *reason;			/* a governed change's reason, or NULL */
+	const char *step;			/* the step, if the target does not say it */
+	const char *sql;			/* instead of plan: a statement built from
+								 * rules.c's names only */
+	Oid			argtypes[MAX_API_ARGS];	/* of sql's arguments */
 } ApiCall;
 
 static void
@@ -154,8 +171,15 @@ api_execute(ApiCall *call, Datum *result)
 		capa_request.complete_action = call->complete_action;
 		/* a call made from code capa_import runs is not one of its rows */
 		capa_request.import = false;
-		rc = SPI_execute_plan(capa_spi_plan(call->plan), call->values, call->nulls,
-							  false, 0);
+		capa_request.change = call->change || call->reason != NULL;
+		capa_request.reason = call->reason;
+		capa_request.step = call->step;
+		if (call->sql)
+			rc = SPI_execute_with_args(call->sql, call->nargs, call->argtypes,
+									   call->values, call->nulls, false, 0);
+		else
+			rc = SPI_execute_plan(capa_spi_plan(call->plan), call->values, call->nulls,
+								  false, 0);
 		if (rc < 0)
 			elog(ERROR, "capa: statement returned %s", SPI_result_code_string(rc));
 		if (SPI_processed > 0)
@@ -339,8 +363,10 @@ capa_implement(PG_FUNCTION_ARGS)
 }
 
 /*
- * capa_verify(id, effective, evidence): 10.2 d.  Effective moves the record
- * to verified; not effective sends it back to planned for new actions.
+ * capa_verify(id, effective, evidence [, reanalyse]): 10.2 d.  Effective
+ * moves the record to verified; not effective sends it back to planned for
+ * new actions, or with reanalyse => true (0.3.0) back to analysed, when the
+ * root cause was wrong.
  */
 Datum
 capa_verify(PG_FUNCTION_ARGS)
@@ -348,8 +374,15 @@ capa_verify(PG_FUNCTION_ARGS)
 	ApiCall		call;
 	Datum		id = api_record_arg(fcinfo, "capa_verify");
 	bool		ineffective = !PG_ARGISNULL(1) && !PG_GETARG_BOOL(1);
+	bool		reanalyse = PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 
-	api_begin(&call, PLAN_API_VERIFY, capa_rules_step_target("verify", !ineffective), id);
+	if (reanalyse && !ineffective)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_verify: reanalyse => true needs effective => false"),
+				 errhint("An effective action needs no new analysis.")));
+	api_begin(&call, PLAN_API_VERIFY,
+			  reanalyse ? CAPA_STATE_ANALYSED : capa_rules_step_target("verify", !ineffective), id);
 	api_fn_arg(&call, fcinfo, 1);
 	api_fn_arg(&call, fcinfo, 2);
 	PG_RETURN_DATUM(api_transition(&call, id));
@@ -429,4 +462,256 @@ capa_next_states(PG_FUNCTION_ARGS)
 	result = construct_array(elems, n, cat->state_type, sizeof(int16), true,
 							 TYPALIGN_SHORT);
 	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/*
+ * Governed changes (rules.c's capa_changes): the triggers judge state,
+ * role and value; the function checks its own arguments first (the same
+ * answer for a record that is missing and one the caller may not see),
+ * then asks as the step functions do.
+ */
+
+/* The reason argument: 22023 if NULL or blank */
+static const char *
+api_reason(FunctionCallInfo fcinfo, int argno, const char *funcname)
+{
+	text	   *t;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a reason", funcname)));
+	t = PG_GETARG_TEXT_PP(argno);
+	if (capa_blank_bytes(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a non-blank reason", funcname)));
+	return text_to_cstring(t);
+}
+
+/* The action item id of argument 0; NULL is refused with 22004 */
+static int64
+api_action_arg(FunctionCallInfo fcinfo, const char *funcname)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: the action item id must not be NULL", funcname)));
+	return PG_GETARG_INT64(0);
+}
+
+/* Run a change of action item id: an item the caller may not see is missing */
+static void
+api_action_change(ApiCall *call, int64 id)
+{
+	Datum		ignored;
+
+	if (!capa_action_visible(GetUserId(), id) || !api_execute(call, &ignored))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("capa action item %lld does not exist", (long long) id)));
+}
+
+/* capa_reassign(id, owner, reason): the record gets a new owner */
+Datum
+capa_reassign(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_reassign");
+	const char *reason = api_reason(fcinfo, 2, "capa_reassign");
+
+	api_begin(&call, PLAN_API_REASSIGN, CAPA_STATE_INVALID, id);
+	api_fn_arg(&call, fcinfo, 1);
+	call.reason = reason;
+	api_transition(&call, id);
+	PG_RETURN_VOID();
+}
+
+/* An action item's change: argument 1 is the new value, 2 the reason */
+static void
+api_action_call(FunctionCallInfo fcinfo, CapaPlanId plan, const char *funcname,
+				int reason_arg)
+{
+	ApiCall		call;
+	int64		id = api_action_arg(fcinfo, funcname);
+	const char *reason = api_reason(fcinfo, reason_arg, funcname);
+
+	memset(&call, 0, sizeof(call));
+	call.plan = plan;
+	api_fn_arg(&call, fcinfo, 0);
+	api_fn_arg(&call, fcinfo, 1);
+	call.reason = reason;
+	api_action_change(&call, id);
+}
+
+/* capa_reassign_action(action_id, owner, reason) */
+Datum
+capa_reassign_action(PG_FUNCTION_ARGS)
+{
+	api_action_call(fcinfo, PLAN_API_REASSIGN_ACTION, "capa_reassign_action", 2);
+	PG_RETURN_VOID();
+}
+
+/* capa_reschedule_action(action_id, due, reason) */
+Datum
+capa_reschedule_action(PG_FUNCTION_ARGS)
+{
+	api_action_call(fcinfo, PLAN_API_RESCHEDULE_ACTION, "capa_reschedule_action", 2);
+	PG_RETURN_VOID();
+}
+
+/* capa_cancel_action(action_id, reason): the item is not done any more */
+Datum
+capa_cancel_action(PG_FUNCTION_ARGS)
+{
+	api_action_call(fcinfo, PLAN_API_CANCEL_ACTION, "capa_cancel_action", 1);
+	PG_RETURN_VOID();
+}
+
+/* An UPDATE of one column of the register, named by rules.c's tables */
+static void
+api_column_update(ApiCall *call, Datum id, const char *column, Oid type,
+				  const char *cast, Datum value, bool isnull, const char *reason)
+{
+	CapaCatalog *cat = capa_catalog();
+
+	memset(call, 0, sizeof(*call));
+	call->sql = psprintf("UPDATE capa.register SET %s = $2%s WHERE id OPERATOR(capa.=) $1 RETURNING state",
+						 quote_identifier(column), cast);
+	call->argtypes[0] = cat->ref_type;
+	call->argtypes[1] = type;
+	api_arg(call, id, false);
+	api_arg(call, value, isnull);
+	call->reason = reason;
+	call->change = true;
+}
+
+/*
+ * capa_reschedule(id, due_kind, due, reason): due_kind is contain, close
+ * or effectiveness (rules.c's capa_dues)
+ */
+Datum
+capa_reschedule(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_reschedule");
+	const char *reason = api_reason(fcinfo, 3, "capa_reschedule");
+	char	   *kind;
+	int			due;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_reschedule needs a due_kind"),
+				 errhint("due_kind is contain, close or effectiveness.")));
+	kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	due = capa_rules_due_kind(kind);
+	if (due < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid due_kind: \"%s\"", kind),
+				 errhint("due_kind is contain, close or effectiveness.")));
+	api_column_update(&call, id, capa_dues[due].column, TIMESTAMPTZOID, "",
+					  PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), PG_ARGISNULL(2),
+					  reason);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * capa_amend(id, field, value, reason): corrects the title, description,
+ * or the text a step recorded (rules.c: capa_rules_amendable); why_chain
+ * is given as an array literal
+ */
+Datum
+capa_amend(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_amend");
+	const char *reason = api_reason(fcinfo, 3, "capa_amend");
+	uint32		any = 0;
+	char	   *field;
+	int			f;
+	int			s;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_amend needs a field")));
+	field = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	for (s = 0; s <= CAPA_STATE_MAX; s++)
+		any |= capa_rules_amendable((CapaState) s);
+	f = capa_rules_field(field);
+	if (strcmp(field, "title") != 0 && strcmp(field, "description") != 0 &&
+		(f < 0 || !(any & CAPA_BIT(f))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_amend cannot correct \"%s\"", field),
+				 errhint("It corrects the title, the description, or the text of a step already taken: containment, consequences, root_cause, rca_method, extent_of_condition, cause_category, why_chain, no_action_justification, verification_evidence.")));
+	api_column_update(&call, id, field, TEXTOID,
+					  f >= 0 && capa_fields[f].shape == CAPA_SHAPE_VALUE ? "::text[]" : "",
+					  PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), PG_ARGISNULL(2),
+					  reason);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * capa_reanalyse(id, reason): a planned record goes back to analysed before
+ * implementation (the plan rests on a wrong analysis); capa_analyse then
+ * records the new one.  By the owner or capa_admin (rules.c).
+ */
+Datum
+capa_reanalyse(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_reanalyse");
+	const char *reason = api_reason(fcinfo, 1, "capa_reanalyse");
+
+	api_begin(&call, PLAN_API_SET_STATE, capa_rules_step_target("reanalyse", true), id);
+	call.reason = reason;
+	/* analysed is also where a verification or an analysis leads */
+	call.step = "reanalyse";
+	PG_RETURN_DATUM(api_transition(&call, id));
+}
+
+/*
+ * capa_extent_found(id, found): what the check of other places for the same
+ * condition found (10.2 b), once known; the analysis recorded what would be
+ * checked (extent_of_condition).  A governed change without a reason: the
+ * finding is its own account.
+ */
+Datum
+capa_extent_found(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_extent_found");
+
+	/* before the record: NULL would otherwise be a change of nothing */
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("capa_extent_found requires \"found\"")));
+	api_column_update(&call, id, "extent_found", TEXTOID, "",
+					  PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1), NULL);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * capa_waive_window(id, reason): capa_admin lets one implemented record be
+ * verified before its effectiveness window ends: the check may start now
+ * (effectiveness_from), audited with the reason
+ */
+Datum
+capa_waive_window(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		id = api_record_arg(fcinfo, "capa_waive_window");
+	const char *reason = api_reason(fcinfo, 1, "capa_waive_window");
+
+	api_column_update(&call, id, "effectiveness_from", TIMESTAMPTZOID, "",
+					  TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false, reason);
+	api_transition(&call, id);
+	PG_RETURN_VOID();
 }

@@ -111,19 +111,22 @@ capa_bookkeeping_skip(TupleDesc tupdesc, AttrNumber chain_seq, AttrNumber chain_
 	return skip;
 }
 
-Datum
-capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
-						  const bool *skip, const char *extra_key,
-						  const char *extra_value)
+/*
+ * The changed columns as a jsonb object, built into state (which the
+ * caller ends); with previous, the values OLD had for them go under the
+ * key "previous", an object of its own.
+ */
+static void
+push_changed(JsonbParseState **state, TupleDesc tupdesc, HeapTuple oldtup,
+			 HeapTuple newtup, const bool *skip, bool previous)
 {
-	JsonbParseState *state = NULL;
 	JsonbValue	key;
 	JsonbValue	value;
-	JsonbValue *result;
 	Datum	   *newvals = palloc(sizeof(Datum) * tupdesc->natts);
 	bool	   *newnulls = palloc(sizeof(bool) * tupdesc->natts);
 	Datum	   *oldvals = NULL;
 	bool	   *oldnulls = NULL;
+	int			pass;
 	int			i;
 
 	/* deformed once: heap_getattr per column is quadratic past a NULL */
@@ -134,40 +137,92 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 		oldnulls = palloc(sizeof(bool) * tupdesc->natts);
 		heap_deform_tuple(oldtup, tupdesc, oldvals, oldnulls);
 	}
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	for (i = 0; i < tupdesc->natts; i++)
+	/* pass 0: the new values; pass 1, inside "previous": the old ones */
+	for (pass = 0; pass < ((previous && oldtup != NULL) ? 2 : 1); pass++)
 	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		bool		newnull = newnulls[i];
-		bool		oldnull = true;
-		Datum		newval = newvals[i];
-		Datum		oldval = (Datum) 0;
-
-		if (att->attisdropped || (skip != NULL && skip[i]))
-			continue;
-		if (oldtup != NULL)
+		if (pass == 1)
 		{
-			oldval = oldvals[i];
-			oldnull = oldnulls[i];
-			if (oldnull == newnull &&
-				(newnull || datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
-				continue;
+			json_string(&key, "previous");
+			pushJsonbValue(state, WJB_KEY, &key);
+			pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 		}
-		else if (newnull)
-			continue;
+		for (i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+			bool		newnull = newnulls[i];
+			bool		oldnull = true;
+			Datum		newval = newvals[i];
+			Datum		oldval = (Datum) 0;
 
-		json_string(&key, NameStr(att->attname));
-		pushJsonbValue(&state, WJB_KEY, &key);
-		if (newnull)
-			value.type = jbvNull;
-		else
-			json_scalar(&value, newval, att->atttypid);
-		pushJsonbValue(&state, WJB_VALUE, &value);
+			if (att->attisdropped || (skip != NULL && skip[i]))
+				continue;
+			if (oldtup != NULL)
+			{
+				oldval = oldvals[i];
+				oldnull = oldnulls[i];
+				if (oldnull == newnull &&
+					(newnull || datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
+					continue;
+			}
+			else if (newnull)
+				continue;
+
+			json_string(&key, NameStr(att->attname));
+			pushJsonbValue(state, WJB_KEY, &key);
+			if (pass == 1)
+			{
+				newnull = oldnull;
+				newval = oldval;
+			}
+			if (newnull)
+				value.type = jbvNull;
+			else
+				json_scalar(&value, newval, att->atttypid);
+			pushJsonbValue(state, WJB_VALUE, &value);
+		}
+		if (pass == 1)
+			pushJsonbValue(state, WJB_END_OBJECT, NULL);
 	}
+}
+
+Datum
+capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
+						  const bool *skip, const char *extra_key,
+						  const char *extra_value)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	key;
+	JsonbValue	value;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_changed(&state, tupdesc, oldtup, newtup, skip, false);
 	if (extra_key != NULL)
 	{
 		json_string(&key, extra_key);
 		json_string(&value, extra_value);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		pushJsonbValue(&state, WJB_VALUE, &value);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(result));
+}
+
+Datum
+capa_changed_columns_reason(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
+							const bool *skip, const char *reason)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	key;
+	JsonbValue	value;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_changed(&state, tupdesc, oldtup, newtup, skip, true);
+	if (reason != NULL)
+	{
+		json_string(&key, "reason");
+		json_string(&value, reason);
 		pushJsonbValue(&state, WJB_KEY, &key);
 		pushJsonbValue(&state, WJB_VALUE, &value);
 	}

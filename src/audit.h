@@ -59,6 +59,18 @@ extern Datum capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup,
 									   const char *extra_value);
 
 /*
+ * A governed change (rules.c's capa_changes): the changed columns' new
+ * values as capa_changed_columns writes them, then "previous", an object
+ * of their values before, and "reason" (left out when NULL: a change that
+ * needs none, such as extent_found).  No column of capa.register or
+ * capa.action is named previous or reason: the keys cannot collide, and
+ * audit rows keep their encoding (the reason is in the hashed jsonb).
+ */
+extern Datum capa_changed_columns_reason(TupleDesc tupdesc, HeapTuple oldtup,
+										 HeapTuple newtup, const bool *skip,
+										 const char *reason);
+
+/*
  * Where audit rows go when not NULL: the values of one row in table order
  * (nulls 'n' or ' ', as for SPI).  capa_import() sets it while it inserts
  * a row, to insert the whole trail through one executor state.

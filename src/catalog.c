@@ -51,6 +51,8 @@ typedef struct CapaPlanDef
 {
 	const char *sql;
 	const char *args;
+	const char *sql_governed;	/* instead of sql once the 0.3.0 columns
+								 * are there (catalog.h), if not NULL */
 } CapaPlanDef;
 
 #define REF_EQ "OPERATOR(capa.=)"
@@ -60,11 +62,15 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"SELECT " CAPA_AUDIT_COLUMNS
 		" FROM capa.audit a WHERE a.seq OPERATOR(pg_catalog.=) $1",
 	"l"},
+	/* a cancelled action item is not counted (0.3.0) */
 	[PLAN_ACTION_COUNTS] = {
 		"SELECT pg_catalog.count(*),"
 		" pg_catalog.count(*) FILTER (WHERE NOT a.done)"
 		" FROM capa.action a WHERE a.capa_id " REF_EQ " $1",
-	"r"},
+		"r",
+		"SELECT pg_catalog.count(*) FILTER (WHERE a.cancelled_at IS NULL),"
+		" pg_catalog.count(*) FILTER (WHERE NOT a.done AND a.cancelled_at IS NULL)"
+	" FROM capa.action a WHERE a.capa_id " REF_EQ " $1"},
 	/* step names as the triggers write them: rules.c "verify", and
 	 * action_trigger.c "complete_action"; an action item imported done
 	 * (import.c) was completed before any verification capa saw */
@@ -79,25 +85,29 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	"r"},
 	/* segregation.c compares the names: one rule for every check */
 	[PLAN_ACTION_OWNERS] = {
-		"SELECT a.owner FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
+		"SELECT a.owner, a.done_by::text FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
 		" ORDER BY a.id",
 	"r"},
 	[PLAN_SEGREGATION_POLICY] = {
 		"SELECT p.segregation_of_duties FROM capa.policy p"
 		" ORDER BY p.id DESC LIMIT 1",
 	""},
+	/* and (0.3.0) the earliest effectiveness check after implementation */
 	[PLAN_SEVERITY_POLICY] = {
 		"SELECT p.contain_within, p.close_within, p.effectiveness_within"
 		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
 		" ORDER BY p.id DESC LIMIT 1",
-	"v"},
+		"v",
+		"SELECT p.contain_within, p.close_within, p.effectiveness_within, p.effectiveness_after"
+		" FROM capa.severity_policy p WHERE p.severity OPERATOR(capa.=) $1"
+	" ORDER BY p.id DESC LIMIT 1"},
 	/* per element of related: whether it names no record, and its unit */
 	[PLAN_RELATED_UNITS] = {
 		"SELECT r.id IS NULL, r.org_unit FROM pg_catalog.unnest($1) AS u(id)"
 		" LEFT JOIN capa.register r ON r.id " REF_EQ " u.id",
 	"R"},
 	[PLAN_LOCK_RECORD] = {
-		"SELECT r.kind, r.state, r.org_unit FROM capa.register r WHERE r.id " REF_EQ " $1"
+		"SELECT r.kind, r.state, r.org_unit, r.owner FROM capa.register r WHERE r.id " REF_EQ " $1"
 		" FOR NO KEY UPDATE",
 	"r"},
 	[PLAN_API_OPEN] = {
@@ -146,6 +156,42 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_KIND_STATE] = {
 		"SELECT r.kind, r.state FROM capa.register r WHERE r.id " REF_EQ " $1",
 	"r"},
+	/* governed changes (0.3.0); capa_reschedule and capa_amend name their
+	 * column, which api.c takes from rules.c's tables only */
+	[PLAN_API_REASSIGN] = {
+		"UPDATE capa.register SET owner = $2 WHERE id " REF_EQ " $1 RETURNING state",
+	"rt"},
+	[PLAN_API_REASSIGN_ACTION] = {
+		"UPDATE capa.action SET owner = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
+	"lt"},
+	[PLAN_API_RESCHEDULE_ACTION] = {
+		"UPDATE capa.action SET due = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
+	"ld"},
+	/* 0.3.0 only (called once the catalog is governed): NULL allows free text */
+	[PLAN_OWNER_POLICY] = {
+		"SELECT p.free_text_owners FROM capa.policy p ORDER BY p.id DESC LIMIT 1",
+	""},
+	[PLAN_API_CANCEL_ACTION] = {
+		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
+	"lt"},
+};
+
+static const char *const register_late_names[REGL_COLUMN_COUNT] = {
+	[REGL_ORIGINAL_CONTAIN_DUE] = "original_contain_due",
+	[REGL_ORIGINAL_CLOSE_DUE] = "original_close_due",
+	[REGL_ORIGINAL_EFFECTIVENESS_DUE] = "original_effectiveness_due",
+	[REGL_RESCHEDULE_COUNT] = "reschedule_count",
+	[REGL_REASSIGN_COUNT] = "reassign_count",
+	[REGL_REANALYSE_COUNT] = "reanalyse_count",
+	[REGL_EXTENT_FOUND] = "extent_found",
+	[REGL_EFFECTIVENESS_FROM] = "effectiveness_from",
+};
+
+static const char *const action_late_names[ACTL_COLUMN_COUNT] = {
+	[ACTL_ORIGINAL_DUE] = "original_due",
+	[ACTL_CANCELLED_AT] = "cancelled_at",
+	[ACTL_CANCELLED_BY] = "cancelled_by",
+	[ACTL_CANCEL_REASON] = "cancel_reason",
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {
@@ -502,6 +548,35 @@ read_catalog(CapaCatalog *c)
 	}
 	for (i = 0; i < CAPA_KPI_TABLE_COUNT; i++)
 		lookup_kpi_table(nsp, &c->kpi[i], &kpi_table_defs[i]);
+
+	/* 0.3.0's columns, which a database not yet updated lacks */
+	c->governed = true;
+	for (i = 0; i < REGL_COLUMN_COUNT; i++)
+	{
+		c->reg_late[i] = get_attnum(c->register_relid, register_late_names[i]);
+		if (c->reg_late[i] == InvalidAttrNumber || c->reg_late[i] <= c->reg[REG_CHAIN_HEAD])
+			c->governed = false;
+	}
+	for (i = 0; i < ACTL_COLUMN_COUNT; i++)
+	{
+		c->act_late[i] = get_attnum(c->action_relid, action_late_names[i]);
+		if (c->act_late[i] == InvalidAttrNumber || c->act_late[i] <= c->act[ACT_CHAIN_HEAD])
+			c->governed = false;
+	}
+	if (!c->governed)
+	{
+		memset(c->reg_late, 0, sizeof(c->reg_late));
+		memset(c->act_late, 0, sizeof(c->act_late));
+	}
+	else
+	{
+		/* read as raw Datums */
+		check_column_type(c->register_relid, c->reg_late[REGL_RESCHEDULE_COUNT], INT4OID);
+		check_column_type(c->register_relid, c->reg_late[REGL_REASSIGN_COUNT], INT4OID);
+		check_column_type(c->register_relid, c->reg_late[REGL_REANALYSE_COUNT], INT4OID);
+		check_column_type(c->action_relid, c->act_late[ACTL_CANCELLED_AT], TIMESTAMPTZOID);
+		check_column_type(c->register_relid, c->reg_late[REGL_EFFECTIVENESS_FROM], TIMESTAMPTZOID);
+	}
 }
 
 /* Publish a fresh catalog as a whole */
@@ -520,7 +595,7 @@ rebuild(void)
 	 * dropped when capa was reinstalled, since their parameter types are
 	 * then gone.  A caller may be running one now: retired, not freed.
 	 */
-	if (fresh.register_relid == cache.register_relid)
+	if (fresh.register_relid == cache.register_relid && fresh.governed == cache.governed)
 		memcpy(fresh.plans, cache.plans, sizeof(fresh.plans));
 	else
 	{
@@ -608,7 +683,8 @@ capa_spi_plan(CapaPlanId id)
 			elog(ERROR, "capa: plan %d has too many arguments", (int) id);
 		for (i = 0; i < nargs; i++)
 			argtypes[i] = plan_arg_type(def->args[i]);
-		plan = SPI_prepare(def->sql, nargs, argtypes);
+		plan = SPI_prepare(cat->governed && def->sql_governed ? def->sql_governed : def->sql,
+						   nargs, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "capa: SPI_prepare failed for plan %d: %s",
 				 (int) id, SPI_result_code_string(SPI_result));

@@ -63,6 +63,34 @@ typedef enum CapaActionColumn
 	ACT_COLUMN_COUNT
 } CapaActionColumn;
 
+/*
+ * Columns 0.3.0 adds (governed change): InvalidAttrNumber in a database
+ * that has not run ALTER EXTENSION capa UPDATE yet, where the library
+ * works as before.  They come after chain_head, so rows written before
+ * hash as they did (chain.c, row encoding).
+ */
+typedef enum CapaRegisterLateColumn
+{
+	REGL_ORIGINAL_CONTAIN_DUE,
+	REGL_ORIGINAL_CLOSE_DUE,
+	REGL_ORIGINAL_EFFECTIVENESS_DUE,
+	REGL_RESCHEDULE_COUNT,
+	REGL_REASSIGN_COUNT,
+	REGL_REANALYSE_COUNT,
+	REGL_EXTENT_FOUND,
+	REGL_EFFECTIVENESS_FROM,
+	REGL_COLUMN_COUNT
+} CapaRegisterLateColumn;
+
+typedef enum CapaActionLateColumn
+{
+	ACTL_ORIGINAL_DUE,
+	ACTL_CANCELLED_AT,
+	ACTL_CANCELLED_BY,
+	ACTL_CANCEL_REASON,
+	ACTL_COLUMN_COUNT
+} CapaActionLateColumn;
+
 /* The SPI statements capa prepares once and keeps */
 typedef enum CapaPlanId
 {
@@ -85,6 +113,11 @@ typedef enum CapaPlanId
 	PLAN_API_CANCEL,
 	PLAN_API_REOPEN,
 	PLAN_API_KIND_STATE,
+	PLAN_API_REASSIGN,
+	PLAN_API_REASSIGN_ACTION,
+	PLAN_API_RESCHEDULE_ACTION,
+	PLAN_API_CANCEL_ACTION,
+	PLAN_OWNER_POLICY,
 	PLAN_COUNT
 } CapaPlanId;
 
@@ -135,6 +168,9 @@ typedef struct CapaCatalog
 	AttrNumber	stamp_at[CAPA_STAMP_COUNT]; /* <stamp>_at columns */
 	AttrNumber	stamp_by[CAPA_STAMP_COUNT]; /* <stamp>_by columns */
 	AttrNumber	act[ACT_COLUMN_COUNT];
+	AttrNumber	reg_late[REGL_COLUMN_COUNT];	/* or InvalidAttrNumber */
+	AttrNumber	act_late[ACTL_COLUMN_COUNT];	/* or InvalidAttrNumber */
+	bool		governed;		/* every 0.3.0 column is there */
 	CapaKpiRelation kpi[CAPA_KPI_TABLE_COUNT];
 	SPIPlanPtr	plans[PLAN_COUNT];	/* prepared on first use */
 } CapaCatalog;

@@ -535,7 +535,20 @@ put_value(StringInfo buf, Datum value, Oid typid)
  * types in their binary send form; NULL marker for NULL; an array as its
  * number of dimensions (4), each dimension's length and lower bound (4, 4),
  * then its elements.
+ *
+ * skip is the chain head, the last column of register and action as 0.1.0
+ * created them.  A column a later version added (after the chain head) is
+ * encoded, and counted, only when it is not NULL: a row written before the
+ * column existed has it NULL and so hashes exactly as it did, and the
+ * chain of an updated database verifies unchanged.  Setting or clearing
+ * such a column still changes the bytes.
  */
+static inline bool
+late_null(const bool *nulls, int i, AttrNumber skip)
+{
+	return skip != InvalidAttrNumber && i + 1 > skip && nulls[i];
+}
+
 void
 capa_row_encode(StringInfo buf, TupleDesc tupdesc, const Datum *values,
 				const bool *nulls, AttrNumber skip)
@@ -545,7 +558,8 @@ capa_row_encode(StringInfo buf, TupleDesc tupdesc, const Datum *values,
 
 	for (i = 0; i < tupdesc->natts; i++)
 	{
-		if (!TupleDescAttr(tupdesc, i)->attisdropped && i + 1 != skip)
+		if (!TupleDescAttr(tupdesc, i)->attisdropped && i + 1 != skip &&
+			!late_null(nulls, i, skip))
 			ncols++;
 	}
 	put_u8(buf, CAPA_ROW_ENCODING);
@@ -554,7 +568,7 @@ capa_row_encode(StringInfo buf, TupleDesc tupdesc, const Datum *values,
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
-		if (att->attisdropped || i + 1 == skip)
+		if (att->attisdropped || i + 1 == skip || late_null(nulls, i, skip))
 			continue;
 		put_str(buf, NameStr(att->attname));
 		if (nulls[i])

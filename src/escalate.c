@@ -103,7 +103,7 @@ static const char *const escalate_sql =
 "         pg_catalog.timezone('UTC', (a.due OPERATOR(pg_catalog.+) 1)::timestamp), a.owner, r.severity"
 "    FROM capa.action a"
 "    JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
-"   WHERE NOT a.done"
+"   WHERE NOT a.done%s"
 "     AND a.due OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', $1)::date"
 "     AND a.due OPERATOR(pg_catalog.>) '-infinity'::date"
 "     AND r.state OPERATOR(capa.<) 'closed'::capa.capa_state"
@@ -261,7 +261,10 @@ capa_escalate(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
-	rc = SPI_execute_with_args(escalate_sql, 2, argtypes, values, NULL, false, 0);
+	/* a cancelled action item (0.3.0) is not overdue */
+	rc = SPI_execute_with_args(psprintf(escalate_sql,
+										cat->governed ? " AND a.cancelled_at IS NULL" : ""),
+							   2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "capa: escalation insert returned %s", SPI_result_code_string(rc));
 	level = capa_events_level();

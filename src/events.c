@@ -168,3 +168,25 @@ capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 	Async_Notify(CAPA_EVENTS_CHANNEL, buf.data);
 	pfree(buf.data);
 }
+
+/*
+ * A governed change (reassign, reschedule, amend, an action item's
+ * changes): {"ref", "event": "change", "audit_seq"}; full adds "step".
+ * Its reason and values are in the audit row, one query away.
+ */
+void
+capa_notify_change(Datum record_id, const char *step, int64 audit_seq)
+{
+	CapaEventsLevel level = capa_events_level();
+	StringInfoData buf;
+
+	if (level == CAPA_EVENTS_OFF)
+		return;
+	initStringInfo(&buf);
+	capa_events_reference_payload(&buf, record_id, "change", "audit_seq", audit_seq);
+	if (level == CAPA_EVENTS_FULL)
+		add_text(&buf, "step", step);
+	appendStringInfoChar(&buf, '}');
+	Async_Notify(CAPA_EVENTS_CHANNEL, buf.data);
+	pfree(buf.data);
+}

@@ -54,6 +54,9 @@ extern void capa_events_reference_payload(StringInfo buf, Datum record_id,
  * Announce a record's step: from_state 0 for an opening.  The row is the
  * register row after the change, audit_seq its audit row.
  */
+/* A governed change's message (event "change") */
+extern void capa_notify_change(Datum record_id, const char *step, int64 audit_seq);
+
 extern void capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 							 int from_state, int to_state, int64 audit_seq);
 

@@ -880,6 +880,9 @@ action_contribution(TupleDesc tupdesc, HeapTuple tuple, const char *org_unit,
 	d = heap_getattr(tuple, cat->act[ACT_DONE], tupdesc, &isnull);
 	if (!isnull && DatumGetBool(d))
 		return;
+	/* a cancelled item is not pending (0.3.0) */
+	if (cat->governed && !heap_attisnull(tuple, cat->act_late[ACTL_CANCELLED_AT], tupdesc))
+		return;
 	d = heap_getattr(tuple, cat->act[ACT_DUE], tupdesc, &isnull);
 	if (!isnull)
 		pending_add_action_due(DatumGetDateADT(d), org_unit, sign);
@@ -913,7 +916,11 @@ kpi_record_actions(Datum record_id, const char *org_unit, int sign)
 	 * change waited for the lock (after the statement's snapshot)
 	 */
 	PushActiveSnapshot(GetLatestSnapshot());
-	rc = SPI_execute_with_args("SELECT a.due, pg_catalog.count(*) FROM capa.action a"
+	rc = SPI_execute_with_args(cat->governed ?
+							   "SELECT a.due, pg_catalog.count(*) FROM capa.action a"
+							   " WHERE a.capa_id OPERATOR(capa.=) $1 AND NOT a.done"
+							   " AND a.cancelled_at IS NULL GROUP BY a.due" :
+							   "SELECT a.due, pg_catalog.count(*) FROM capa.action a"
 							   " WHERE a.capa_id OPERATOR(capa.=) $1 AND NOT a.done"
 							   " GROUP BY a.due",
 							   1, argtypes, &record_id, NULL, true, 0);
@@ -999,7 +1006,13 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 		elog(ERROR, "capa: could not empty the KPI rollup");
 
 	/* pending action items of records not cancelled, by due date and org unit */
-	if (SPI_execute("SELECT a.due, r.org_unit, pg_catalog.count(*) FROM capa.action a"
+	if (SPI_execute(cat->governed ?
+					"SELECT a.due, r.org_unit, pg_catalog.count(*) FROM capa.action a"
+					" JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
+					" WHERE NOT a.done AND r.state OPERATOR(capa.<>) 'cancelled'::capa.capa_state"
+					" AND a.cancelled_at IS NULL"
+					" GROUP BY a.due, r.org_unit" :
+					"SELECT a.due, r.org_unit, pg_catalog.count(*) FROM capa.action a"
 					" JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
 					" WHERE NOT a.done AND r.state OPERATOR(capa.<>) 'cancelled'::capa.capa_state"
 					" GROUP BY a.due, r.org_unit", true, 0) != SPI_OK_SELECT)

@@ -12,7 +12,14 @@
  *	  23502  required evidence is NULL
  *	  22023  required evidence is blank or has the wrong value
  *	  428C9  a column capa maintains was written
- *	  42501  segregation of duties
+ *	  42501  segregation of duties; a governed change or an edge the actor
+ *			 may not make (rules.c: roles)
+ *	  22023  a governed change without a reason (capa.reason for UPDATE)
+ *
+ * A change without a step (reassign, reschedule, amend, edit: rules.c's
+ * capa_changes) is allowed in the states and to the roles its line says,
+ * one kind per statement, needs a reason, counts where rules.c says, and
+ * is audited as its own step with the reason and the values it replaced.
  *
  * IDENTIFICATION
  *	  src/register_trigger.c
@@ -42,6 +49,7 @@
 #include "org_unit.h"
 #include "catalog.h"
 #include "finite_time.h"
+#include "governed.h"
 #include "import.h"
 #include "ref_format.h"
 #include "rules.h"
@@ -64,6 +72,10 @@ typedef struct RegisterRow
 	Oid			actor;
 	TimestampTz now;
 	CapaRowChanges changes;		/* what the trigger writes into NEW */
+	int			change;			/* CapaChangeKind of a change without a step,
+								 * or -1 */
+	uint32		amended;		/* evidence fields an amend corrects */
+	const char *reason;			/* the governed change's reason */
 	/* OLD and NEW deformed once: the row is wide, with NULLs early on */
 	Datum	   *oldvals;
 	bool	   *oldnulls;
@@ -142,7 +154,7 @@ next_steps_text(CapaKind kind, CapaState from)
 	{
 		const CapaEdge *e = &capa_edges[i];
 
-		if (e->from != from || !(e->kinds & CAPA_KIND_BIT(kind)))
+		if (e->from != from || e->to == from || !(e->kinds & CAPA_KIND_BIT(kind)))
 			continue;
 		appendStringInfo(&buf, "%s%s (capa_%s)", any ? ", " : "",
 						 capa_state_cstring(e->to), e->step);
@@ -306,7 +318,7 @@ owning_step(CapaKind kind, int f)
 static void
 check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
 {
-	uint32		allowed = capa_rules_step_fields(edge);
+	uint32		allowed = edge ? capa_rules_step_fields(edge) : row->amended;
 	int			f;
 
 	for (f = 0; f < CAPA_FIELD_COUNT; f++)
@@ -347,7 +359,7 @@ static void
 check_managed_columns(RegisterRow *row)
 {
 	CapaCatalog *cat = row->cat;
-	AttrNumber	managed[REG_COLUMN_COUNT + 2 * CAPA_STAMP_COUNT];
+	AttrNumber	managed[REG_COLUMN_COUNT + 2 * CAPA_STAMP_COUNT + REGL_COLUMN_COUNT];
 	int			n = 0;
 	int			i;
 
@@ -362,6 +374,17 @@ check_managed_columns(RegisterRow *row)
 	{
 		managed[n++] = cat->stamp_at[i];
 		managed[n++] = cat->stamp_by[i];
+	}
+	if (cat->governed)
+	{
+		for (i = 0; i < REGL_COLUMN_COUNT; i++)
+		{
+			/* extent_found is the caller's, as evidence; effectiveness_from
+			 * is capa's, but a waiver moves it (a governed change) */
+			if (i != REGL_EXTENT_FOUND &&
+				!(i == REGL_EFFECTIVENESS_FROM && row->oldtup != NULL))
+				managed[n++] = cat->reg_late[i];
+		}
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -492,21 +515,29 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
 				 errhint("Add and complete a new action item with capa_add_action() and capa_complete_action().")));
 }
 
-/* 42501: identity ids[i] owns the record, or an action item if action */
+/*
+ * 42501: identity ids[i] is `what` ("owns the record", "owns an action item
+ * of the record", "completed an action item of the record", "implemented
+ * the record"), written there as `as`
+ */
 static void
-segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, bool action)
+segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const char *what,
+					const char *as)
 {
 	const char *who = ids->name[i];
-	const char *what = action ? "an action item of the record" : "the record";
+
+	/* the spelling it was found under, when it is not the same */
+	const char *spelled = strcmp(who, as) == 0 ? "" :
+		psprintf(" (written \"%s\": names are compared without blanks at either end and without case)", as);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("segregation of duties: \"%s\" may not verify record %s",
 					who, capa_ref_cstring(row->id)),
 			 ids->kind[i] == CAPA_SOD_SESSION_USER ?
-			 errdetail("\"%s\" owns %s; it is the session's login role (session_user), which SET ROLE does not change.",
-					   who, what) :
-			 errdetail("\"%s\" owns %s.", who, what),
+			 errdetail("\"%s\" %s%s; it is the session's login role (session_user), which SET ROLE does not change.",
+					   who, what, spelled) :
+			 errdetail("\"%s\" %s%s.", who, what, spelled),
 			 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
 }
 
@@ -539,10 +570,21 @@ check_segregation(RegisterRow *row)
 	owners[1] = get_col(row, row->newtup, row->cat->reg[REG_OWNER], &isnull);
 	for (i = 0; i < 2; i++)
 	{
-		int			match = capa_sod_match(&ids, TextDatumGetCString(owners[i]));
+		char	   *owner = TextDatumGetCString(owners[i]);
+		int			match = capa_sod_match(&ids, owner);
 
 		if (match >= 0)
-			segregation_refused(row, &ids, match, false);
+			segregation_refused(row, &ids, match, "owns the record", owner);
+	}
+
+	/* who implemented it (0.3.0): the work is not verified by who did it */
+	{
+		Datum		by = get_col(row, row->oldtup, row->cat->stamp_by[CAPA_STAMP_IMPLEMENTED], &isnull);
+		char	   *name = isnull ? NULL : pstrdup(NameStr(*DatumGetName(by)));
+		int			match = capa_sod_match_worker(&ids, name);
+
+		if (match >= 0)
+			segregation_refused(row, &ids, match, "implemented the record", name);
 	}
 
 	/* every action item's owner, compared here by the same rule */
@@ -552,14 +594,52 @@ check_segregation(RegisterRow *row)
 	for (n = 0; n < SPI_processed; n++)
 	{
 		Datum		owner = SPI_getbinval(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *done_by;
 		int			match;
 
-		if (isnull)
-			continue;
-		match = capa_sod_match(&ids, TextDatumGetCString(owner));
+		if (!isnull)
+		{
+			char	   *name = TextDatumGetCString(owner);
+
+			match = capa_sod_match(&ids, name);
+			if (match >= 0)
+				segregation_refused(row, &ids, match, "owns an action item of the record", name);
+		}
+		/* and who completed it (0.3.0) */
+		done_by = SPI_getvalue(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 2);
+		match = capa_sod_match_worker(&ids, done_by);
 		if (match >= 0)
-			segregation_refused(row, &ids, match, true);
+			segregation_refused(row, &ids, match, "completed an action item of the record", done_by);
 	}
+}
+
+/*
+ * A new or changed owner names a role or an application identity, unless
+ * the policy allows free text (0.3.0; free text by default, and an owner
+ * written before stays as it is)
+ */
+static void
+check_owner_identity(RegisterRow *row)
+{
+	AttrNumber	attnum = row->cat->reg[REG_OWNER];
+	bool		free_text = true;
+	bool		isnull;
+	int			rc;
+
+	if (!row->cat->governed || (row->oldtup && !col_changed(row, attnum)))
+		return;
+	rc = execute_latest(PLAN_OWNER_POLICY, NULL, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			free_text = DatumGetBool(d);
+	}
+	capa_sod_require_identity(TextDatumGetCString(get_col(row, row->newtup, attnum, &isnull)),
+							  free_text, "a capa record's");
 }
 
 /* Every sibling named in "related" must exist */
@@ -616,12 +696,49 @@ check_related(RegisterRow *row)
 				 errtablecol(row->rel, row->cat->field[CAPA_F_RELATED])));
 }
 
+/*
+ * counter + 1.  The counters 0.3.0 added are NULL on a record an older
+ * version wrote (none yet), and absent before the update.
+ */
+static void
+bump_counter(RegisterRow *row, CapaCounter counter)
+{
+	CapaCatalog *cat = row->cat;
+	AttrNumber	attnum = InvalidAttrNumber;
+	bool		isnull;
+	int32		count;
+
+	switch (counter)
+	{
+		case CAPA_COUNTER_NONE:
+			return;
+		case CAPA_COUNTER_REOPEN:
+			attnum = cat->reg[REG_REOPEN_COUNT];
+			break;
+		case CAPA_COUNTER_INEFFECTIVE:
+			attnum = cat->reg[REG_INEFFECTIVE_COUNT];
+			break;
+		case CAPA_COUNTER_RESCHEDULE:
+			attnum = cat->reg_late[REGL_RESCHEDULE_COUNT];
+			break;
+		case CAPA_COUNTER_REASSIGN:
+			attnum = cat->reg_late[REGL_REASSIGN_COUNT];
+			break;
+		case CAPA_COUNTER_REANALYSE:
+			attnum = cat->reg_late[REGL_REANALYSE_COUNT];
+			break;
+	}
+	if (attnum == InvalidAttrNumber)
+		return;
+	count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
+	capa_row_set(&row->changes, attnum, Int32GetDatum(isnull ? 1 : count + 1), false);
+}
+
 /* Stamps, counters, resets and due dates of a step */
 static void
 apply_effects(RegisterRow *row, const CapaEdge *edge)
 {
 	CapaCatalog *cat = row->cat;
-	bool		isnull;
 	int			i;
 
 	if (edge->stamp != CAPA_STAMP_NONE)
@@ -631,19 +748,16 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 		capa_row_set(&row->changes, cat->stamp_by[edge->stamp],
 					 capa_role_name_datum(row->actor), false);
 	}
-	if (edge->counter != CAPA_COUNTER_NONE)
-	{
-		AttrNumber	attnum = edge->counter == CAPA_COUNTER_REOPEN ?
-			cat->reg[REG_REOPEN_COUNT] : cat->reg[REG_INEFFECTIVE_COUNT];
-		int32		count = DatumGetInt32(get_col(row, row->oldtup, attnum, &isnull));
-
-		capa_row_set(&row->changes, attnum, Int32GetDatum(count + 1), false);
-	}
+	bump_counter(row, edge->counter);
+	bump_counter(row, edge->counter2);
 	for (i = 0; i < CAPA_FIELD_COUNT; i++)
 	{
 		if (edge->clears & CAPA_BIT(i))
 			capa_row_set(&row->changes, cat->field[i], (Datum) 0, true);
 	}
+	/* what the extent check found goes with the analysis that asked for it */
+	if ((edge->clears & CAPA_BIT(CAPA_F_EXTENT_OF_CONDITION)) && cat->governed)
+		capa_row_set(&row->changes, cat->reg_late[REGL_EXTENT_FOUND], (Datum) 0, true);
 	for (i = 1; i < CAPA_STAMP_COUNT; i++)
 	{
 		if (edge->clears_stamps & CAPA_BIT(i))
@@ -660,6 +774,13 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 		capa_row_set(&row->changes, cat->reg[REG_EFFECTIVENESS_DUE], (Datum) 0, true);
 		if (policy)
 			set_due(row, cat->reg[REG_EFFECTIVENESS_DUE], policy, ptd, 3);
+		/* the earliest effectiveness check (0.3.0): none without a window */
+		if (cat->governed)
+		{
+			capa_row_set(&row->changes, cat->reg_late[REGL_EFFECTIVENESS_FROM], (Datum) 0, true);
+			if (policy)
+				set_due(row, cat->reg_late[REGL_EFFECTIVENESS_FROM], policy, ptd, 4);
+		}
 	}
 }
 
@@ -700,6 +821,12 @@ judge_insert(RegisterRow *row)
 				 errhint("Accepted severities: %s.", capa_severity_labels.accepted),
 				 errtablecol(row->rel, cat->reg[REG_SEVERITY])));
 	check_foreign_evidence(row, NULL);
+	if (cat->governed && !new_isnull(row, cat->reg_late[REGL_EXTENT_FOUND]))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"extent_found\" can only be set once the record is analysed"),
+				 errdetail("A new record starts open; \"extent_found\" is recorded by capa_extent_found()."),
+				 errtablecol(row->rel, cat->reg_late[REGL_EXTENT_FOUND])));
 
 	/* the reference: year of opening (UTC) and the next number */
 	if (timestamp2tm(row->now, NULL, &tm, &fsec, NULL, NULL) != 0)
@@ -737,6 +864,398 @@ set_policy_due_dates(RegisterRow *row)
 		set_due(row, cat->reg[REG_CLOSE_DUE], policy, ptd, 2);
 }
 
+
+/* The due date columns, in rules.c's CapaDue order, and their originals */
+static const CapaRegisterColumn due_columns[CAPA_DUE_COUNT] = {
+	REG_CONTAIN_DUE, REG_CLOSE_DUE, REG_EFFECTIVENESS_DUE
+};
+static const CapaRegisterLateColumn due_originals[CAPA_DUE_COUNT] = {
+	REGL_ORIGINAL_CONTAIN_DUE, REGL_ORIGINAL_CLOSE_DUE, REGL_ORIGINAL_EFFECTIVENESS_DUE
+};
+
+/* The evidence field of column attnum, or -1 */
+static int
+attnum_field(RegisterRow *row, AttrNumber attnum)
+{
+	int			f;
+
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		if (row->cat->field[f] == attnum)
+			return f;
+	}
+	return -1;
+}
+
+/* The due kind of column attnum, or -1 */
+static int
+attnum_due(RegisterRow *row, AttrNumber attnum)
+{
+	int			d;
+
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		if (row->cat->reg[due_columns[d]] == attnum)
+			return d;
+	}
+	return -1;
+}
+
+/*
+ * What an UPDATE without a step changes (rules.c's capa_changes): the
+ * owner (reassign), due dates (reschedule), the title, description or
+ * recorded evidence (amend), or severity, priority, source, org unit
+ * (edit).  One kind per statement, so that each is its own step in the
+ * trail and counts where it should.  Columns capa maintains were refused
+ * before.
+ */
+static void
+classify_change(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	bool		seen[CAPA_CHANGE_COUNT];
+	int			n = 0;
+	int			i;
+
+	memset(seen, 0, sizeof(seen));
+	row->amended = 0;
+	for (i = 1; i <= row->tupdesc->natts; i++)
+	{
+		int			kind;
+		int			f;
+
+		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped || !col_changed(row, i))
+			continue;
+		f = attnum_field(row, i);
+		if (i == cat->reg[REG_OWNER])
+			kind = CAPA_CHANGE_REASSIGN;
+		else if (cat->governed && i == cat->reg_late[REGL_EXTENT_FOUND])
+			kind = CAPA_CHANGE_EXTENT_FOUND;
+		else if (cat->governed && i == cat->reg_late[REGL_EFFECTIVENESS_FROM])
+			kind = CAPA_CHANGE_WAIVE_WINDOW;
+		else if (attnum_due(row, i) >= 0)
+			kind = CAPA_CHANGE_RESCHEDULE;
+		else if (i == cat->reg[REG_TITLE] || i == cat->reg[REG_DESCRIPTION])
+			kind = CAPA_CHANGE_AMEND;
+		else if (f >= 0)
+		{
+			kind = CAPA_CHANGE_AMEND;
+			row->amended |= CAPA_BIT(f);
+		}
+		else
+			kind = CAPA_CHANGE_EDIT;
+		if (!seen[kind])
+			n++;
+		seen[kind] = true;
+		row->change = kind;
+	}
+	if (n > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("an UPDATE of record %s makes one kind of change",
+						capa_ref_cstring(row->id)),
+				 errdetail("Reassigning (owner), rescheduling (due dates), amending (title, description, evidence) and editing (severity, priority, source, org unit) are separate steps of the trail."),
+				 errhint("Make each change with its own statement and reason.")));
+}
+
+/*
+ * A waiver of the effectiveness window: there is one, and the new start
+ * of the check is earlier, not later (a waiver never lengthens it)
+ */
+static void
+judge_waiver(RegisterRow *row)
+{
+	AttrNumber	attnum = row->cat->reg_late[REGL_EFFECTIVENESS_FROM];
+	bool		oldnull;
+	bool		newnull;
+	Datum		oldval = get_col(row, row->oldtup, attnum, &oldnull);
+	Datum		newval = get_col(row, row->newtup, attnum, &newnull);
+
+	if (oldnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s has no effectiveness window to waive",
+						capa_ref_cstring(row->id)),
+				 errdetail("Its severity policy set no earliest effectiveness check when it was implemented.")));
+	if (newnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a waiver moves \"effectiveness_from\", it does not remove it"),
+				 errtablecol(row->rel, attnum)));
+	if (DatumGetTimestampTz(oldval) <= row->now)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the effectiveness window of record %s is over already",
+						capa_ref_cstring(row->id)),
+				 errdetail("The effectiveness of the action is checked from %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(oldval)))));
+	capa_require_finite("a capa record", "effectiveness_from", TIMESTAMPTZOID, newval);
+	if (DatumGetTimestampTz(newval) > DatumGetTimestampTz(oldval))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a waiver shortens the effectiveness window of record %s, it does not lengthen it",
+						capa_ref_cstring(row->id)),
+				 errtablecol(row->rel, attnum)));
+}
+
+/* The effectiveness check is due no earlier than its window ends */
+static void
+check_due_after_window(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	AttrNumber	due = cat->reg[REG_EFFECTIVENESS_DUE];
+	bool		dnull;
+	bool		wnull;
+	Datum		d;
+	Datum		w;
+
+	if (!cat->governed || !col_changed(row, due))
+		return;
+	d = get_col(row, row->newtup, due, &dnull);
+	w = get_col(row, row->oldtup, cat->reg_late[REGL_EFFECTIVENESS_FROM], &wnull);
+	if (!dnull && !wnull && DatumGetTimestampTz(d) < DatumGetTimestampTz(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the effectiveness check of record %s cannot be due before its window ends",
+						capa_ref_cstring(row->id)),
+				 errdetail("The effectiveness of the action is checked from %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(w))),
+				 errtablecol(row->rel, due)));
+}
+
+/*
+ * 55000 while the record's effectiveness window lasts: the action is found
+ * effective only once it had the time to show it (an ineffective finding
+ * may come any time).  A record implemented before 0.3.0, or under a policy
+ * without a window, has none.
+ */
+static void
+check_window(RegisterRow *row)
+{
+	bool		isnull;
+	Datum		from;
+
+	if (!row->cat->governed)
+		return;
+	from = get_col(row, row->oldtup, row->cat->reg_late[REGL_EFFECTIVENESS_FROM], &isnull);
+	if (isnull || row->now >= DatumGetTimestampTz(from))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the effectiveness of record %s cannot be verified before %s",
+					capa_ref_cstring(row->id), timestamptz_to_str(DatumGetTimestampTz(from))),
+			 errdetail("Its severity policy gives the action time to show its effect after implementation."),
+			 errhint("Verify from %s; an ineffective finding may be recorded now; capa_admin may waive the window for this record with capa_waive_window().",
+					 timestamptz_to_str(DatumGetTimestampTz(from)))));
+}
+
+/*
+ * A change without a step: allowed in this state, and an amend corrects
+ * only evidence the record's steps recorded (its actor and reason are
+ * judged by permit_change, once its values are)
+ */
+static void
+judge_change(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	const CapaChange *change = &capa_changes[row->change];
+	bool		isnull;
+	int			d;
+	int			f;
+
+	if (!(change->kinds & CAPA_KIND_BIT(row->kind)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("records of kind %s have no %s",
+						capa_label_name(&capa_kind_labels, row->kind), change->step),
+				 errdetail("Record %s is an %s record.", capa_ref_cstring(row->id),
+						   capa_label_name(&capa_kind_labels, row->kind))));
+	if (!(change->states & CAPA_STATE_BIT(row->from)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s is %s: no %s", capa_ref_cstring(row->id),
+						capa_state_cstring(row->from), change->step),
+				 errdetail("The record is %s.", capa_state_cstring(row->from))));
+	if (row->change == CAPA_CHANGE_EXTENT_FOUND)
+		require_text(row, cat->reg_late[REGL_EXTENT_FOUND], "capa_extent_found");
+	if (row->change == CAPA_CHANGE_WAIVE_WINDOW)
+		judge_waiver(row);
+	if (row->change == CAPA_CHANGE_RESCHEDULE)
+	{
+		check_due_after_window(row);
+		for (d = 0; d < CAPA_DUE_COUNT; d++)
+		{
+			AttrNumber	attnum = cat->reg[due_columns[d]];
+
+			if (!col_changed(row, attnum))
+				continue;
+			if (new_isnull(row, attnum))
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("a due date is moved, not removed: \"%s\" of record %s",
+								capa_dues[d].column, capa_ref_cstring(row->id)),
+						 errtablecol(row->rel, attnum)));
+			if (!(capa_dues[d].kinds & CAPA_KIND_BIT(row->kind)) ||
+				!(capa_dues[d].states & CAPA_STATE_BIT(row->from)))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("the %s due date of record %s cannot be moved while it is %s",
+								capa_dues[d].name, capa_ref_cstring(row->id),
+								capa_state_cstring(row->from)),
+						 errdetail("A %s record's %s due date is moved while it is still ahead (%s).",
+								   capa_label_name(&capa_kind_labels, row->kind),
+								   capa_dues[d].name,
+								   d == CAPA_DUE_CONTAIN ? "a corrective record, open" :
+								   d == CAPA_DUE_EFFECTIVENESS ? "implemented" :
+								   "not closed or cancelled"),
+						 errtablecol(row->rel, attnum)));
+		}
+	}
+	if (row->change == CAPA_CHANGE_AMEND)
+	{
+		uint32		recorded = 0;
+
+		/* evidence is corrected where a step of this state recorded it */
+		for (f = 0; f < CAPA_FIELD_COUNT; f++)
+		{
+			get_col(row, row->oldtup, cat->field[f], &isnull);
+			if (!isnull)
+				recorded |= CAPA_BIT(f);
+		}
+		row->amended &= capa_rules_amendable(row->from) & recorded;
+		/* any other evidence: 55000, as for evidence of another step */
+		check_foreign_evidence(row, NULL);
+		for (f = 0; f < CAPA_FIELD_COUNT; f++)
+		{
+			if (!(row->amended & CAPA_BIT(f)))
+				continue;
+			if (capa_fields[f].shape == CAPA_SHAPE_TEXT)
+				require_text(row, cat->field[f], "capa_amend");
+			else if (new_isnull(row, cat->field[f]))
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("capa_amend requires \"%s\"", capa_fields[f].column),
+						 errtablecol(row->rel, cat->field[f])));
+		}
+	}
+}
+
+/* A change without a step is made by whom rules.c says, with a reason */
+static void
+permit_change(RegisterRow *row)
+{
+	const CapaChange *change = &capa_changes[row->change];
+	unsigned	roles = row->change == CAPA_CHANGE_AMEND ?
+		capa_rules_amend_roles(row->amended) : change->roles;
+	char		object[64];
+	bool		isnull;
+
+	snprintf(object, sizeof(object), "record %s", capa_ref_cstring(row->id));
+	capa_governed_permit(roles, row->actor,
+						 TextDatumGetCString(get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull)),
+						 NULL, change->step, object);
+	row->reason = change->needs_reason ? capa_governed_reason(change->step) : NULL;
+}
+
+/* NEW's value of attnum as the trigger will write it */
+static Datum
+final_col(RegisterRow *row, AttrNumber attnum, bool *isnull)
+{
+	int			i;
+
+	for (i = row->changes.count - 1; i >= 0; i--)
+	{
+		if (row->changes.cols[i] == attnum)
+		{
+			*isnull = row->changes.nulls[i];
+			return row->changes.values[i];
+		}
+	}
+	return get_col(row, row->newtup, attnum, isnull);
+}
+
+/*
+ * The first due date of each kind stays known: set when a due date is
+ * first there (a new record, the first implementation), and for a record
+ * an older version wrote, when its due date is first moved
+ */
+static void
+keep_original_dues(RegisterRow *row)
+{
+	CapaCatalog *cat = row->cat;
+	int			d;
+
+	if (!cat->governed)
+		return;
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		AttrNumber	original = cat->reg_late[due_originals[d]];
+		AttrNumber	due = cat->reg[due_columns[d]];
+		bool		isnull;
+		Datum		value;
+
+		if (row->oldtup == NULL)
+			value = final_col(row, due, &isnull);
+		else
+		{
+			get_col(row, row->oldtup, original, &isnull);
+			if (!isnull)
+				continue;		/* set once */
+			if (row->change == CAPA_CHANGE_RESCHEDULE && col_changed(row, due))
+			{
+				/* the due date it had, if it had one */
+				value = get_col(row, row->oldtup, due, &isnull);
+				if (isnull)
+					value = final_col(row, due, &isnull);
+			}
+			else if (d == CAPA_DUE_EFFECTIVENESS && row->to == CAPA_STATE_IMPLEMENTED &&
+					 row->from != row->to)
+				value = final_col(row, due, &isnull);
+			else
+				continue;
+		}
+		if (!isnull)
+			capa_row_set(&row->changes, original, value, false);
+	}
+}
+
+/* Counters of a governed change */
+static void
+count_change(RegisterRow *row)
+{
+	bump_counter(row, capa_changes[row->change].counter);
+}
+
+/*
+ * An edge from the record's state to itself (rules.c: the analysis taken
+ * again once it was sent back), if this statement takes it: asked for by
+ * its function, or a plain UPDATE that writes the step's evidence; and
+ * only while the analysis is open (its root cause cleared).  NULL if not.
+ */
+static const CapaEdge *
+retaken_step(RegisterRow *row)
+{
+	const CapaEdge *self = capa_rules_find(row->kind, row->from, row->from);
+	uint32		fields;
+	bool		isnull;
+	int			f;
+
+	if (self == NULL || !(self->conditions & CAPA_COND_ANALYSIS_REOPENED))
+		return NULL;
+	get_col(row, row->oldtup, row->cat->field[CAPA_F_ROOT_CAUSE], &isnull);
+	if (!isnull)
+		return NULL;			/* analysed, and not sent back: "already" */
+	if (capa_request.active && capa_request.target == row->from)
+		return self;
+	fields = capa_rules_step_fields(self);
+	for (f = 0; f < CAPA_FIELD_COUNT; f++)
+	{
+		if ((fields & CAPA_BIT(f)) && col_changed(row, row->cat->field[f]))
+			return self;
+	}
+	return NULL;
+}
+
 /* A change to a record: a step of its path, or an edit of an open record */
 static const CapaEdge *
 judge_update(RegisterRow *row)
@@ -767,6 +1286,8 @@ judge_update(RegisterRow *row)
 					 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from)),
 					 errtablecol(row->rel, cat->reg[REG_STATE])));
 	}
+	else if ((edge = retaken_step(row)) != NULL)
+		;						/* the analysis taken again */
 	else if (capa_request.active && capa_request.target != CAPA_STATE_INVALID)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -782,7 +1303,34 @@ judge_update(RegisterRow *row)
 				 errdetail("The record is %s.", capa_state_cstring(row->from)),
 				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
 
+	/* a function that names its step takes that step only */
+	if (edge && capa_request.active && capa_request.step &&
+		strcmp(edge->step, capa_request.step) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("record %s cannot %s while it is %s", capa_ref_cstring(row->id),
+						capa_request.step, capa_state_cstring(row->from)),
+				 errdetail("The record is %s.", capa_state_cstring(row->from)),
+				 errhint("Allowed next steps: %s.", next_steps_text(row->kind, row->from))));
+
 	check_managed_columns(row);
+	row->change = -1;
+	if (edge == NULL)
+	{
+		classify_change(row);
+		if (row->change >= 0)
+			judge_change(row);
+	}
+	else if (edge->roles)
+	{
+		char		object[64];
+
+		snprintf(object, sizeof(object), "record %s from %s", capa_ref_cstring(row->id),
+				 capa_state_cstring(row->from));
+		capa_governed_permit(edge->roles, row->actor,
+							 TextDatumGetCString(get_col(row, row->oldtup, cat->reg[REG_OWNER], &isnull)),
+							 NULL, edge->step, object);
+	}
 	require_text(row, cat->reg[REG_TITLE], "a capa record");
 	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
 	require_text(row, cat->reg[REG_SOURCE], "a capa record");
@@ -842,6 +1390,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 				 errhint("Cancel it with capa_cancel() instead.")));
 
 	memset(&row, 0, sizeof(row));
+	row.change = -1;
 	row.rel = trigdata->tg_relation;
 	row.tupdesc = RelationGetDescr(row.rel);
 	row.cat = cat;
@@ -889,9 +1438,23 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		if (update_is_noop(&row) &&
 			!(capa_request.active && capa_request.target != CAPA_STATE_INVALID))
+		{
+			/* ... but a function asked for a change: say it made none */
+			if (capa_request.active && capa_request.change)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("record %s already has that value",
+								capa_ref_cstring(get_col(&row, row.oldtup, cat->reg[REG_ID], &isnull))),
+						 errdetail("The change would change nothing.")));
 			return PointerGetDatum(row.newtup);
+		}
 		edge = judge_update(&row);
 		check_due_dates(&row);
+		/* who and why, once the change itself is judged */
+		if (row.change >= 0)
+			permit_change(&row);
+		else if (edge && edge->needs_reason)
+			row.reason = capa_governed_reason(edge->step);
 	}
 	else
 		elog(ERROR, "capa_register_trigger: unexpected event");
@@ -909,8 +1472,19 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (capa_org_units_enforced(cat->register_relid))
 		capa_require_org_unit(row.actor, row_org_unit(&row, row.newtup));
 
+	if (!importing)
+		check_owner_identity(&row);
 	if (row.oldtup == NULL && !importing)
+	{
 		set_policy_due_dates(&row);
+		keep_original_dues(&row);
+		if (cat->governed)
+		{
+			capa_row_set(&row.changes, cat->reg_late[REGL_RESCHEDULE_COUNT], Int32GetDatum(0), false);
+			capa_row_set(&row.changes, cat->reg_late[REGL_REASSIGN_COUNT], Int32GetDatum(0), false);
+			capa_row_set(&row.changes, cat->reg_late[REGL_REANALYSE_COUNT], Int32GetDatum(0), false);
+		}
+	}
 	else if (edge)
 	{
 		if (edge->conditions & (CAPA_COND_HAS_ACTIONS | CAPA_COND_ACTIONS_DONE))
@@ -919,7 +1493,18 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 			check_fresh_action(&row, edge);
 		if (edge->conditions & CAPA_COND_SEGREGATION)
 			check_segregation(&row);
+		if (edge->conditions & CAPA_COND_WINDOW)
+			check_window(&row);
 		apply_effects(&row, edge);
+		keep_original_dues(&row);
+	}
+	else if (row.change >= 0)
+	{
+		/* the verifier's words are corrected by someone who may verify */
+		if (row.amended & CAPA_AMEND_VERIFIER_FIELDS)
+			check_segregation(&row);
+		count_change(&row);
+		keep_original_dues(&row);
 	}
 	check_related(&row);
 
@@ -938,10 +1523,13 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	entry.has_action = false;
 	entry.chain_seq = DatumGetInt32(heap_getattr(result, cat->reg[REG_CHAIN_SEQ],
 												 row.tupdesc, &isnull));
-	entry.step = importing ? "import" : row.oldtup == NULL ? "open" : (edge ? edge->step : "edit");
+	entry.step = importing ? "import" : row.oldtup == NULL ? "open" :
+		edge ? edge->step : row.change >= 0 ? capa_changes[row.change].step : "edit";
 	entry.from_state = edge ? row.from : CAPA_STATE_INVALID;
 	entry.to_state = (edge || row.oldtup == NULL) ? row.to : CAPA_STATE_INVALID;
 	entry.changed = importing ? capa_import_changed(row.tupdesc, result, skip) :
+		(row.reason != NULL || row.change >= 0) ?
+		capa_changed_columns_reason(row.tupdesc, row.oldtup, result, skip, row.reason) :
 		capa_changed_columns(row.tupdesc, row.oldtup, result, skip);
 	entry.actor = row.actor;
 	result = capa_audit_chain(&entry, row.tupdesc, row.oldtup, result,
@@ -951,6 +1539,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	if (entry.to_state != CAPA_STATE_INVALID && !importing)
 		capa_notify_step(row.tupdesc, result, entry.step, entry.from_state, entry.to_state,
 						 entry.seq);
+	else if (row.change >= 0)
+		capa_notify_change(row.id, entry.step, entry.seq);
 
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();

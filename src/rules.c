@@ -12,7 +12,15 @@
  *	  improvement: open -> planned -> implemented -> verified -> closed
  *	  every kind:  implemented -> planned (verification found the action
  *	               ineffective); open/contained/analysed -> cancelled;
- *	               closed -> open (reopen, counted)
+ *	  corrective, preventive: implemented -> analysed (ineffective, the
+ *	               root cause was wrong) and planned -> analysed (re-analysis
+ *	               before implementation, with a reason); the analysis is
+ *	               cleared and capa_analyse records the new one;
+ *	               planned/implemented -> cancelled (capa_admin only: a
+ *	               duplicate found late); closed -> open (reopen, counted)
+ *
+ *	  Below the edges, the governed changes (reassign, reschedule, amend,
+ *	  ...): what may change without a step, where, and by whom.
  *
  * IDENTIFICATION
  *	  src/rules.c
@@ -66,6 +74,10 @@ const char *const capa_stamp_names[CAPA_STAMP_COUNT] = {
 	(F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(RELATED) | F(NO_ACTION_JUSTIFICATION))
 /* A verification's outcome and evidence */
 #define VERIFICATION	(F(EFFECTIVE) | F(VERIFICATION_EVIDENCE))
+/* What an analysis decided: cleared when it is sent back (the trail keeps it) */
+#define ANALYSIS_RESULT \
+	(F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | F(CAUSE_CATEGORY) | \
+	 F(WHY_CHAIN) | F(ACTION_REQUIRED) | F(NO_ACTION_JUSTIFICATION))
 
 const CapaEdge capa_edges[] = {
 	/* 10.2 a: react, control and correct, deal with the consequences */
@@ -103,15 +115,44 @@ const CapaEdge capa_edges[] = {
 		.clears = VERIFICATION, .clears_stamps = CAPA_BIT(CAPA_STAMP_VERIFIED),
 	.sets_effectiveness_due = true},
 
-	/* 10.2 d: review effectiveness, by someone other than the owners */
+	/*
+	 * 10.2 d: review effectiveness, by someone other than the owners; found
+	 * effective only once the window the severity policy gives has passed
+	 * (an ineffective finding may come any time)
+	 */
 	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_VERIFIED,
 		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
 		.required = VERIFICATION, .must_be_true = F(EFFECTIVE),
-	.conditions = CAPA_COND_SEGREGATION},
+	.conditions = CAPA_COND_SEGREGATION | CAPA_COND_WINDOW},
 	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_PLANNED,
 		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
 		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
 	.conditions = CAPA_COND_SEGREGATION, .counter = CAPA_COUNTER_INEFFECTIVE},
+
+	/*
+	 * 10.2 b again: the fix was ineffective because the root cause was
+	 * wrong (capa_verify(..., reanalyse => true)), or the plan turns out
+	 * to rest on a wrong analysis before implementation (capa_reanalyse,
+	 * with a reason, by the owner or capa_admin).  The analysis is cleared
+	 * and capa_analyse records the new one (the edges below, from analysed
+	 * to itself); the old one stays in the trail.
+	 */
+	{.kinds = C | P, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_ANALYSED,
+		.step = "verify", .stamp = CAPA_STAMP_VERIFIED,
+		.required = VERIFICATION, .must_be_false = F(EFFECTIVE),
+		.conditions = CAPA_COND_SEGREGATION, .counter = CAPA_COUNTER_INEFFECTIVE,
+	.counter2 = CAPA_COUNTER_REANALYSE, .clears = ANALYSIS_RESULT},
+	{.kinds = C | P, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_ANALYSED,
+		.step = "reanalyse", .counter = CAPA_COUNTER_REANALYSE, .clears = ANALYSIS_RESULT,
+	.needs_reason = true, .roles = CAPA_ROLE_OWNER | CAPA_ROLE_ADMIN},
+	{.kinds = C, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | F(ACTION_REQUIRED),
+	.optional = ANALYSIS_EXTRAS, .conditions = CAPA_COND_ANALYSIS_REOPENED},
+	{.kinds = P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_ANALYSED,
+		.step = "analyse", .stamp = CAPA_STAMP_ANALYSED,
+		.required = F(ROOT_CAUSE) | F(RCA_METHOD) | F(ACTION_REQUIRED),
+	.optional = F(EXTENT_OF_CONDITION) | ANALYSIS_EXTRAS, .conditions = CAPA_COND_ANALYSIS_REOPENED},
 
 	/* 10.2 e: update the ISMS (or say why not) and close */
 	{.kinds = ALL, .from = CAPA_STATE_VERIFIED, .to = CAPA_STATE_CLOSED,
@@ -133,6 +174,13 @@ const CapaEdge capa_edges[] = {
 	{.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED,
 		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
 	.required = F(CANCEL_REASON)},
+	/* work already planned or done is thrown away by the ISMS manager only */
+	{.kinds = ALL, .from = CAPA_STATE_PLANNED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON), .roles = CAPA_ROLE_ADMIN},
+	{.kinds = ALL, .from = CAPA_STATE_IMPLEMENTED, .to = CAPA_STATE_CANCELLED,
+		.step = "cancel", .stamp = CAPA_STAMP_CANCELLED,
+	.required = F(CANCEL_REASON), .roles = CAPA_ROLE_ADMIN},
 	{.kinds = ALL, .from = CAPA_STATE_CLOSED, .to = CAPA_STATE_OPEN,
 		.step = "reopen", .stamp = CAPA_STAMP_REOPENED,
 		.required = F(REOPEN_REASON), .counter = CAPA_COUNTER_REOPEN,
@@ -141,6 +189,121 @@ const CapaEdge capa_edges[] = {
 };
 
 const int	capa_edge_count = sizeof(capa_edges) / sizeof(capa_edges[0]);
+
+#define S(x)	CAPA_STATE_BIT(CAPA_STATE_##x)
+/* A record being worked: not closed or cancelled */
+#define WORKED	(S(OPEN) | S(CONTAINED) | S(ANALYSED) | S(PLANNED) | S(IMPLEMENTED) | S(VERIFIED))
+/* Action items change while their record is open through planned */
+#define ACTIONS_OPEN	(S(OPEN) | S(CONTAINED) | S(ANALYSED) | S(PLANNED))
+#define OWNER_OR_ADMIN	(CAPA_ROLE_OWNER | CAPA_ROLE_ADMIN)
+
+/*
+ * Governed changes.  An editor changes what they own or act for (the
+ * record's owner; for an action item, the record's or the item's owner);
+ * capa_admin changes any record.  Amending the verification evidence is
+ * the verifier's (see capa_rules_amend_roles).
+ */
+const CapaChange capa_changes[CAPA_CHANGE_COUNT] = {
+#define CHANGE(kind_, step_, states_, counter_) \
+	[kind_] = {.step = step_, .states = states_, .roles = OWNER_OR_ADMIN, \
+			   .counter = counter_, .kinds = ALL, .needs_reason = true}
+	CHANGE(CAPA_CHANGE_REASSIGN, "reassign", WORKED, CAPA_COUNTER_REASSIGN),
+	CHANGE(CAPA_CHANGE_RESCHEDULE, "reschedule", WORKED, CAPA_COUNTER_RESCHEDULE),
+	CHANGE(CAPA_CHANGE_AMEND, "amend", WORKED, CAPA_COUNTER_NONE),
+	/* severity, priority, source, org unit: no function, UPDATE only */
+	CHANGE(CAPA_CHANGE_EDIT, "edit", WORKED, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_REASSIGN_ACTION, "reassign_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_RESCHEDULE_ACTION, "reschedule_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_EDIT_ACTION, "edit_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+	CHANGE(CAPA_CHANGE_CANCEL_ACTION, "cancel_action", ACTIONS_OPEN, CAPA_COUNTER_NONE),
+#undef CHANGE
+
+	/*
+	 * 10.2 b, second part: what the check of other places found, recorded
+	 * once known (often by an action item), any time after the analysis
+	 * and before the verification; again to complete it.  The finding is
+	 * its own account: no reason.
+	 */
+	[CAPA_CHANGE_EXTENT_FOUND] = {.step = "extent_found",
+		.states = S(ANALYSED) | S(PLANNED) | S(IMPLEMENTED), .roles = OWNER_OR_ADMIN,
+	.kinds = C | P, .needs_reason = false},
+
+	/*
+	 * 10.2 d: the ISMS manager lets one record be verified before its
+	 * effectiveness window ends, with a reason (capa_waive_window)
+	 */
+	[CAPA_CHANGE_WAIVE_WINDOW] = {.step = "waive_window", .states = S(IMPLEMENTED),
+	.roles = CAPA_ROLE_ADMIN, .kinds = ALL, .needs_reason = true},
+};
+
+/*
+ * The due dates: containment is due while a corrective record is open,
+ * the effectiveness check while a record is implemented, the close while
+ * it is being worked.  A due date is moved only where it is still ahead.
+ */
+const CapaDueInfo capa_dues[CAPA_DUE_COUNT] = {
+	[CAPA_DUE_CONTAIN] = {"contain", "contain_due", "original_contain_due", C, S(OPEN)},
+	[CAPA_DUE_CLOSE] = {"close", "close_due", "original_close_due", ALL, WORKED},
+	[CAPA_DUE_EFFECTIVENESS] = {"effectiveness", "effectiveness_due",
+	"original_effectiveness_due", ALL, S(IMPLEMENTED)},
+};
+
+/* What capa_amend() may correct, by state: the evidence of steps taken */
+#define CONTAINMENT_TEXT	(F(CONTAINMENT) | F(CONSEQUENCES))
+#define ANALYSIS_TEXT \
+	(CONTAINMENT_TEXT | F(ROOT_CAUSE) | F(RCA_METHOD) | F(EXTENT_OF_CONDITION) | \
+	 F(CAUSE_CATEGORY) | F(WHY_CHAIN) | F(NO_ACTION_JUSTIFICATION))
+static const uint32_t amendable[CAPA_STATE_MAX + 1] = {
+	[CAPA_STATE_CONTAINED] = CONTAINMENT_TEXT,
+	[CAPA_STATE_ANALYSED] = ANALYSIS_TEXT,
+	/* planned after an ineffective review keeps that review's evidence */
+	[CAPA_STATE_PLANNED] = ANALYSIS_TEXT | F(VERIFICATION_EVIDENCE),
+	[CAPA_STATE_IMPLEMENTED] = ANALYSIS_TEXT,
+	[CAPA_STATE_VERIFIED] = ANALYSIS_TEXT | F(VERIFICATION_EVIDENCE),
+};
+
+uint32_t
+capa_rules_amendable(CapaState state)
+{
+	if ((unsigned) state > CAPA_STATE_MAX)
+		return 0;
+	return amendable[state];
+}
+
+unsigned
+capa_rules_amend_roles(uint32_t fields)
+{
+	/* the verifier's own words: not the owner's to rewrite */
+	if (fields & CAPA_AMEND_VERIFIER_FIELDS)
+		return CAPA_ROLE_VERIFIER | CAPA_ROLE_ADMIN;
+	return capa_changes[CAPA_CHANGE_AMEND].roles;
+}
+
+int
+capa_rules_due_kind(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < CAPA_DUE_COUNT; i++)
+	{
+		if (strcmp(capa_dues[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int
+capa_rules_field(const char *column)
+{
+	int			i;
+
+	for (i = 0; i < CAPA_FIELD_COUNT; i++)
+	{
+		if (strcmp(capa_fields[i].column, column) == 0)
+			return i;
+	}
+	return -1;
+}
 
 const CapaEdge *
 capa_rules_find(CapaKind kind, CapaState from, CapaState to)
@@ -167,7 +330,8 @@ capa_rules_next(CapaKind kind, CapaState from, CapaState *out, int max)
 	{
 		const CapaEdge *e = &capa_edges[i];
 
-		if (e->from == from && (e->kinds & CAPA_KIND_BIT(kind)))
+		/* an edge to the same state is a step taken again, not a next state */
+		if (e->from == from && e->to != from && (e->kinds & CAPA_KIND_BIT(kind)))
 			out[n++] = e->to;
 	}
 	return n;

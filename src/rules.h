@@ -79,14 +79,37 @@ typedef enum CapaStamp
 #define CAPA_COND_SEGREGATION	0x04	/* actor owns neither record nor actions */
 #define CAPA_COND_FRESH_ACTION	0x08	/* an action item was completed since the
 										 * last verification */
+#define CAPA_COND_WINDOW		0x20	/* the effectiveness window is over (or
+										 * waived): effectiveness_from passed */
+#define CAPA_COND_ANALYSIS_REOPENED 0x10	/* the record's analysis was sent
+											 * back (its root cause is cleared):
+											 * for an edge from a state to itself */
 
 /* Counters a step increments */
 typedef enum CapaCounter
 {
 	CAPA_COUNTER_NONE,
 	CAPA_COUNTER_REOPEN,		/* reopen_count */
-	CAPA_COUNTER_INEFFECTIVE	/* ineffective_count */
+	CAPA_COUNTER_INEFFECTIVE,	/* ineffective_count */
+	CAPA_COUNTER_RESCHEDULE,	/* reschedule_count (0.3.0) */
+	CAPA_COUNTER_REASSIGN,		/* reassign_count (0.3.0) */
+	CAPA_COUNTER_REANALYSE		/* reanalyse_count (0.3.0) */
 } CapaCounter;
+
+/*
+ * Who may take an edge or make a governed change, beyond the privilege to
+ * run its statement (EXECUTE on the function, or UPDATE on the table).
+ * Any bit that matches admits the actor; 0 admits anybody who may run it.
+ */
+#define CAPA_ROLE_ADMIN		0x01	/* a member of capa_admin */
+#define CAPA_ROLE_OWNER		0x02	/* a member of capa_editor acting for the
+									 * record's owner (or the item's owner):
+									 * the owner names the acting role or a
+									 * role it has the privileges of */
+#define CAPA_ROLE_VERIFIER	0x04	/* a member of capa_verifier, judged by
+									 * segregation of duties */
+
+#define CAPA_STATE_BIT(s)	(1u << (s))
 
 #define CAPA_KIND_BIT(k)	(1u << (k))
 #define CAPA_KINDS_ALL \
@@ -109,10 +132,87 @@ typedef struct CapaEdge
 								 * checked here, never written here */
 	unsigned	conditions;		/* CAPA_COND_* */
 	CapaCounter counter;		/* counter incremented */
+	CapaCounter counter2;		/* a second one (an ineffective verification
+								 * that sends the record back to analysis) */
 	uint32_t	clears;			/* evidence fields reset to NULL */
 	uint32_t	clears_stamps;	/* CAPA_BIT(stamp) set reset to NULL */
 	bool		sets_effectiveness_due; /* effectiveness check due from now */
+	unsigned	roles;			/* CAPA_ROLE_* that may take it; 0: any */
+	bool		needs_reason;	/* a reason, as for a governed change */
 } CapaEdge;
+
+/*
+ * Governed changes: what changes a record or an action item without a
+ * step of its path.  Each needs a non-blank reason (the function's
+ * argument, or the setting capa.reason for a plain UPDATE), is audited as
+ * its own step with the reason and the values it replaced, and is allowed
+ * in the states and to the roles its line says.
+ */
+typedef enum CapaChangeKind
+{
+	CAPA_CHANGE_REASSIGN,		/* the record's owner */
+	CAPA_CHANGE_RESCHEDULE,		/* a due date of the record */
+	CAPA_CHANGE_AMEND,			/* title, description, recorded evidence */
+	CAPA_CHANGE_EDIT,			/* severity, priority, source, org unit */
+	CAPA_CHANGE_REASSIGN_ACTION,	/* an action item's owner */
+	CAPA_CHANGE_RESCHEDULE_ACTION,	/* an action item's due date */
+	CAPA_CHANGE_EDIT_ACTION,	/* an action item's description */
+	CAPA_CHANGE_CANCEL_ACTION,	/* an action item is not done any more */
+	CAPA_CHANGE_EXTENT_FOUND,	/* what the extent-of-condition check found */
+	CAPA_CHANGE_WAIVE_WINDOW,	/* the effectiveness window shortened */
+	CAPA_CHANGE_COUNT
+} CapaChangeKind;
+
+typedef struct CapaChange
+{
+	const char *step;			/* the audit step, capa_<step>() if any */
+	unsigned	states;			/* CAPA_STATE_BIT set of the record's states */
+	unsigned	roles;			/* CAPA_ROLE_* */
+	CapaCounter counter;		/* counter of the record incremented */
+	unsigned	kinds;			/* CAPA_KIND_BIT set it applies to */
+	bool		needs_reason;	/* false: the new value is its own account */
+} CapaChange;
+
+extern const CapaChange capa_changes[CAPA_CHANGE_COUNT];
+
+/* The due dates of a record, and where each may be moved */
+typedef enum CapaDue
+{
+	CAPA_DUE_CONTAIN,
+	CAPA_DUE_CLOSE,
+	CAPA_DUE_EFFECTIVENESS,
+	CAPA_DUE_COUNT
+} CapaDue;
+
+typedef struct CapaDueInfo
+{
+	const char *name;			/* capa_reschedule's due_kind */
+	const char *column;			/* <name>_due */
+	const char *original;		/* original_<name>_due: the first one */
+	unsigned	kinds;			/* CAPA_KIND_BIT set that have it */
+	unsigned	states;			/* CAPA_STATE_BIT set where it may move */
+} CapaDueInfo;
+
+extern const CapaDueInfo capa_dues[CAPA_DUE_COUNT];
+
+/* The due kind named name, or -1 */
+extern int	capa_rules_due_kind(const char *name);
+
+/*
+ * Evidence fields capa_amend() may correct in state (those of the steps a
+ * record in that state has taken; a field is corrected only where a value
+ * was recorded)
+ */
+extern uint32_t capa_rules_amendable(CapaState state);
+
+/* The evidence field with this column name, or -1 */
+extern int	capa_rules_field(const char *column);
+
+/* Amended by the verifier (segregation of duties applies), or an admin */
+#define CAPA_AMEND_VERIFIER_FIELDS CAPA_BIT(CAPA_F_VERIFICATION_EVIDENCE)
+
+/* Who may amend these fields (CAPA_ROLE_*) */
+extern unsigned capa_rules_amend_roles(uint32_t fields);
 
 extern const CapaFieldInfo capa_fields[CAPA_FIELD_COUNT];
 extern const char *const capa_stamp_names[CAPA_STAMP_COUNT];

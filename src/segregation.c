@@ -20,9 +20,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/formatting.h"
 
 #include "actor.h"
+#include "capa.h"
 #include "segregation.h"
 
 static void
@@ -60,13 +65,77 @@ capa_sod_recorded_identity(const char *name, CapaSodIdentities *ids)
 }
 
 /*
- * Exact, byte for byte, as owner columns are free text; a later version
- * may fold case here, for every check at once.
+ * A name as identities are compared: without leading and trailing blanks
+ * (text_blank.c's rule, Unicode blanks and invisible characters included)
+ * and case-folded, so that "IA_Auditor" and "ia_auditor " are the role
+ * ia_auditor, and an application's "Alice@Example.com" its alice@example.com
+ */
+static char *
+normal_name(const char *name)
+{
+	const char *start = name;
+	const char *end = name + strlen(name);
+	const char *p;
+	const char *last = name;
+
+	while (start < end)
+	{
+		int			l = Min(pg_mblen(start), (int) (end - start));
+
+		if (!capa_blank_bytes(start, l))
+			break;
+		start += l;
+	}
+	last = start;
+	for (p = start; p < end;)
+	{
+		int			l = Min(pg_mblen(p), (int) (end - p));
+
+		if (!capa_blank_bytes(p, l))
+			last = p + l;
+		p += l;
+	}
+	return str_tolower(start, last - start, DEFAULT_COLLATION_OID);
+}
+
+/*
+ * The one comparison of identities (0.3.0): the same once blanks at either
+ * end are dropped and case is folded.  Owners were free text, and a spelling
+ * that PostgreSQL keeps apart ("Bob" and "bob" can be two roles) is one
+ * person to an auditor: segregation of duties refuses both.
  */
 bool
 capa_sod_same_name(const char *a, const char *b)
 {
-	return strcmp(a, b) == 0;
+	if (strcmp(a, b) == 0)
+		return true;
+	return strcmp(normal_name(a), normal_name(b)) == 0;
+}
+
+int
+capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
+{
+	int			i;
+
+	if (worker == NULL)
+		return -1;
+	for (i = 0; i < ids->n; i++)
+	{
+		/*
+		 * A superuser may do every step itself (out of scope: it could turn
+		 * the check off); the owner rule still holds for it
+		 */
+		if (ids->kind[i] != CAPA_SOD_APP_USER && ids->kind[i] != CAPA_SOD_RECORDED)
+		{
+			Oid			role = get_role_oid(ids->name[i], true);
+
+			if (OidIsValid(role) && superuser_arg(role))
+				continue;
+		}
+		if (capa_sod_same_name(ids->name[i], worker))
+			return i;
+	}
+	return -1;
 }
 
 int
@@ -82,6 +151,56 @@ capa_sod_match(const CapaSodIdentities *ids, const char *owner)
 			return i;
 	}
 	return -1;
+}
+
+/*
+ * An application identity: one "@" with something other than blanks on
+ * either side, and no blank inside (blanks at either end are dropped, as
+ * in the comparison)
+ */
+static bool
+app_identity(const char *name)
+{
+	const char *n = normal_name(name);
+	const char *at = strchr(n, '@');
+	const char *p;
+
+	if (at == NULL || at == n || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (p = n; *p; p += pg_mblen(p))
+	{
+		if (capa_blank_bytes(p, Min(pg_mblen(p), (int) strlen(p))))
+			return false;
+	}
+	return true;
+}
+
+void
+capa_sod_require_identity(const char *owner, bool free_text, const char *what)
+{
+	if (free_text || owner == NULL)
+		return;
+	if (OidIsValid(get_role_oid(owner, true)) || app_identity(owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("%s owner \"%s\" names no role and no application identity", what, owner),
+			 errdetail("The policy does not allow free-text owners (capa.policy.free_text_owners)."),
+			 errhint("Name an existing role exactly, or an application user as user@domain.")));
+}
+
+bool
+capa_sod_acts_for(Oid role, const char *owner)
+{
+	Oid			owner_role;
+
+	if (owner == NULL)
+		return false;
+	/* exact: a right is granted to the name as written, not a look-alike */
+	if (strcmp(GetUserNameFromId(role, false), owner) == 0)
+		return true;
+	owner_role = get_role_oid(owner, true);
+	return OidIsValid(owner_role) && has_privs_of_role(role, owner_role);
 }
 
 const char *

@@ -167,6 +167,7 @@ grep '^Asynchronous notification' "$work/listen.log" | head -1 | sed 's/^/# /'
 # changes before the next minute: R1's close due date moves (still past),
 # R3 gets a new owner, A1 is completed, R2 is contained
 q <<'SQL' >/dev/null || bail "changes"
+SET capa.reason = 'moved by the ISMS manager';
 UPDATE capa.register SET close_due = close_due + interval '1 day'
  WHERE id OPERATOR(capa.=) (SELECT id FROM item WHERE name = 'R1');
 UPDATE capa.register SET owner = 'owner_d' WHERE id OPERATOR(capa.=) (SELECT id FROM item WHERE name = 'R3');

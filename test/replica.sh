@@ -237,7 +237,7 @@ if [ "$standby" = ok ]; then
     ok "$(q standby -c "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 "standby: and nothing against the digest taken on the primary"
     ok "$(q standby -c "SELECT count(*) || ' ' || bool_and(hash_ok AND link_ok) FROM capa.review_comparison")" "1 true" \
        "standby: the review snapshot gives its hash"
-    ok "$(q standby -c "SELECT capa.capa_next_states(id)::text FROM capa.register WHERE title = 'Finding 9'")" "{verified,planned}" \
+    ok "$(q standby -c "SELECT capa.capa_next_states(id)::text FROM capa.register WHERE title = 'Finding 9'")" "{verified,planned,analysed,cancelled}" \
        "standby: capa_next_states() answers"
     ok "$(q standby -c "SELECT capa.capa_report_html() LIKE '%<svg%'")" t "standby: the management-review report renders"
     ok "$(q standby -c "SELECT count(*) > 0 FROM capa.capa_conformance((SELECT id FROM capa.register WHERE title = 'Finding 3'))") $(q standby -c "SELECT sha256(capa.capa_audit_bytes(7)) = hash FROM capa.audit WHERE seq = 7")" \

@@ -250,6 +250,24 @@ ok "$(psql -XAtq -v VERBOSITY=sqlstate -d capa_up_old -c "SELECT capa.capa_close
 ok "$(psql -XAtq -v VERBOSITY=sqlstate -d capa_up_old -c "UPDATE capa.audit SET step = 'x' WHERE seq = 1" 2>&1)" \
    "ERROR:  42501" "the audit trail still refuses an UPDATE with 42501"
 ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the trail verifies after the refused steps"
+# governed change (0.3.0) on records the previous version wrote: the first
+# due date becomes known at the first reschedule, counters start from none
+ok "$(q capa_up_old "SELECT capa.capa_reschedule(r.id, 'close', r.close_due + interval '30 days', 'moved after the update')
+                      FROM capa.register r WHERE r.title = 'Corrective 4';
+                    SELECT x.original_close_due + interval '30 days' = x.close_due AND x.reschedule_count = 1
+                      FROM capa.register x WHERE x.title = 'Corrective 4'" | tail -n 1)" \
+   t "a record of $prev is rescheduled: its first close due date is kept, the reschedule counted"
+ok "$(q capa_up_old "SELECT capa.capa_reassign(id, 'owner_new', 'handed over after the update') FROM capa.register WHERE title = 'Corrective 3';
+                    SELECT capa.capa_amend(id, 'root_cause', 'cause, corrected', 'typo') FROM capa.register WHERE title = 'Corrective 3';
+                    SELECT owner || ' ' || root_cause || ' ' || reassign_count FROM capa.register WHERE title = 'Corrective 3'" | tail -n 1)" \
+   "owner_new cause, corrected 1" "a record of $prev is reassigned and amended"
+ok "$(q capa_up_old "SELECT capa.capa_cancel_action(a.id, 'not needed after the update')
+                      FROM capa.register r JOIN capa.action a ON a.capa_id OPERATOR(capa.=) r.id WHERE r.title = 'Corrective 4';
+                    SELECT count(*) FROM capa.action a JOIN capa.register r ON a.capa_id OPERATOR(capa.=) r.id
+                     WHERE r.title = 'Corrective 4' AND a.cancelled_at IS NOT NULL" | tail -n 1)" \
+   1 "an action item of $prev is cancelled"
+ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
+   "the trail verifies after the governed changes, against the old digest too"
 
 # what the update script creates is a member of the extension
 created=$(sed -n 's/^[[:space:]]*CREATE[[:space:]]\+\(OR[[:space:]]\+REPLACE[[:space:]]\+\)\?\(FUNCTION\|PROCEDURE\|AGGREGATE\|TABLE\|VIEW\|MATERIALIZED[[:space:]]\+VIEW\|SEQUENCE\|TYPE\)[[:space:]]\+\(IF[[:space:]]\+NOT[[:space:]]\+EXISTS[[:space:]]\+\)\?@extschema@\.\([A-Za-z_0-9]*\).*/\4/p' \

@@ -54,7 +54,23 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_intake_drop(regclass)', false, false, false, true),
   ('capa.capa_intake_trigger()', false, false, false, false),
   ('capa.capa_register_trigger()', false, false, false, false),
-  ('capa.capa_action_trigger()', false, false, false, false);
+  ('capa.capa_action_trigger()', false, false, false, false),
+  -- governed change (0.3.0): the triggers judge who acts for whom
+  -- (test/pgtap/45_governed.sql, G1)
+  ('capa.capa_reassign(capa.capa_ref,text,text)', false, true, false, true),
+  ('capa.capa_reassign_action(bigint,text,text)', false, true, false, true),
+  ('capa.capa_reschedule(capa.capa_ref,text,timestamptz,text)', false, true, false, true),
+  ('capa.capa_reschedule_action(bigint,date,text)', false, true, false, true),
+  ('capa.capa_amend(capa.capa_ref,text,text,text)', false, true, true, true),
+  ('capa.capa_cancel_action(bigint,text)', false, true, false, true),
+  ('capa.capa_reanalyse(capa.capa_ref,text)', false, true, false, true),
+  ('capa.capa_extent_found(capa.capa_ref,text)', false, true, false, true),
+  ('capa.capa_waive_window(capa.capa_ref,text)', false, false, false, true),
+  ('capa.capa_lifecycle()', true, true, true, true),
+  ('capa.capa_changes()', true, true, true, true),
+  ('capa.capa_state_ended(capa.capa_state)', true, true, true, true),
+  ('capa.capa_state_actions_open(capa.capa_state)', true, true, true, true),
+  ('capa.capa_verify(capa.capa_ref,boolean,text,boolean)', false, false, true, true);
 
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO tbl_matrix
@@ -67,7 +83,8 @@ SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
                     'capa.kpi_monthly', 'capa.kpi_by_source', 'capa.kpi_by_severity', 'capa.kpi_by_cause',
                     'capa.kpi_by_owner', 'capa.kpi_by_org_unit', 'capa.kpi_by_control',
                     'capa.link', 'capa.broken_link', 'capa.digest',
-                    'capa.intake_config', 'capa.intake_failure', 'capa.intake', 'capa.escalation']) t,
+                    'capa.intake_config', 'capa.intake_failure', 'capa.intake', 'capa.escalation',
+                    'capa.kpi_change', 'capa.kpi_change_summary', 'capa.lifecycle']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
 SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2 + 1);

@@ -181,6 +181,7 @@ CREATE TYPE pg_temp.hostile_composite AS (a int);
 --   severity capa_severity given as text   NULL 23502, anything else 22P02
 --   digest   capa_audit_verify's digest    NULL skipped, anything else 22023
 --   type     a text cast to a capa type    NULL skipped, anything else 22P02
+--   reason   a governed change's reason    NULL 22023, blank 22023 (else valid)
 CREATE TEMP TABLE slot (fn text, slot text, class text, tmpl text);
 INSERT INTO slot VALUES
   -- the record reference of every function that takes one
@@ -244,7 +245,29 @@ INSERT INTO slot VALUES
   ('capa_ref (text)', 'cast', 'type', $t$SELECT (%s)::text::capa.capa_ref$t$),
   ('capa_state_in', 'cstring', 'type', $t$SELECT capa.capa_state_in((%s)::cstring)$t$),
   ('capa_severity_in', 'cstring', 'type', $t$SELECT capa.capa_severity_in((%s)::cstring)$t$),
-  ('capa_ref_in', 'cstring', 'type', $t$SELECT capa.capa_ref_in((%s)::cstring)$t$);
+  ('capa_ref_in', 'cstring', 'type', $t$SELECT capa.capa_ref_in((%s)::cstring)$t$),
+  -- governed change (0.3.0)
+  ('capa_reassign', 'id', 'ref', $t$SELECT capa.capa_reassign(%s, 'x', 'r')$t$),
+  ('capa_reschedule', 'id', 'ref', $t$SELECT capa.capa_reschedule(%s, 'close', now() + interval '1 day', 'r')$t$),
+  ('capa_amend', 'id', 'ref', $t$SELECT capa.capa_amend(%s, 'title', 'x', 'r')$t$),
+  ('capa_reassign', 'owner', 'text', $t$SELECT capa.capa_reassign(pg_temp.fx('c_open'), %s, 'r')$t$),
+  ('capa_amend', 'value (title)', 'text', $t$SELECT capa.capa_amend(pg_temp.fx('c_open'), 'title', %s, 'r')$t$),
+  ('capa_amend', 'value (containment)', 'text', $t$SELECT capa.capa_amend(pg_temp.fx('c_contained'), 'containment', %s, 'r')$t$),
+  ('capa_reassign_action', 'owner', 'text', $t$SELECT capa.capa_reassign_action(pg_temp.fa('c_open'), %s, 'r')$t$),
+  ('capa_reassign', 'reason', 'reason', $t$SELECT capa.capa_reassign(pg_temp.fx('c_open'), 'x', %s)$t$),
+  ('capa_reschedule', 'reason', 'reason', $t$SELECT capa.capa_reschedule(pg_temp.fx('c_open'), 'close', now() + interval '1 day', %s)$t$),
+  ('capa_amend', 'reason', 'reason', $t$SELECT capa.capa_amend(pg_temp.fx('c_open'), 'title', 'x', %s)$t$),
+  ('capa_reassign_action', 'reason', 'reason', $t$SELECT capa.capa_reassign_action(pg_temp.fa('c_open'), 'x', %s)$t$),
+  ('capa_reschedule_action', 'reason', 'reason', $t$SELECT capa.capa_reschedule_action(pg_temp.fa('c_open'), current_date + 1, %s)$t$),
+  ('capa_cancel_action', 'reason', 'reason', $t$SELECT capa.capa_cancel_action(pg_temp.fa('c_open'), %s)$t$),
+  ('capa_reanalyse', 'id', 'ref', $t$SELECT capa.capa_reanalyse(%s, 'r')$t$),
+  ('capa_extent_found', 'id', 'ref', $t$SELECT capa.capa_extent_found(%s, 'f')$t$),
+  ('capa_waive_window', 'id', 'ref', $t$SELECT capa.capa_waive_window(%s, 'r')$t$),
+  ('capa_waive_window', 'reason', 'reason', $t$SELECT capa.capa_waive_window(pg_temp.fx('c_implemented'), %s)$t$),
+  ('capa_extent_found', 'found', 'text', $t$SELECT capa.capa_extent_found(pg_temp.fx('c_analysed'), %s)$t$),
+  ('capa_reanalyse', 'reason', 'reason', $t$SELECT capa.capa_reanalyse(pg_temp.fx('c_planned'), %s)$t$),
+  ('capa_verify', 'id (reanalyse)', 'ref', $t$SELECT capa.capa_verify(%s, false, 'v', reanalyse => true)$t$),
+  ('capa_verify', 'evidence (reanalyse)', 'text', $t$SELECT capa.capa_verify(pg_temp.fx('c_implemented'), false, %s, reanalyse => true)$t$);
 
 CREATE TEMP TABLE hcase (
     n serial PRIMARY KEY,
@@ -275,6 +298,7 @@ SELECT 'hostile value', s.fn, s.slot, v.label,
                   WHEN 'codeopt' THEN '23503'
                   WHEN 'code' THEN CASE WHEN h.blank THEN '22023' ELSE '23503' END
                   WHEN 'text' THEN CASE WHEN h.blank THEN '22023' END
+                  WHEN 'reason' THEN CASE WHEN h.blank THEN '22023' END
               END AS expected
          FROM hv h
        UNION ALL
@@ -282,6 +306,7 @@ SELECT 'hostile value', s.fn, s.slot, v.label,
               CASE s.class
                   WHEN 'ref' THEN '22004' WHEN 'text' THEN '23502' WHEN 'code' THEN '23502'
                   WHEN 'kind' THEN '23502' WHEN 'severity' THEN '23502'
+                  WHEN 'reason' THEN '22023'
               END) v
  WHERE v.expected IS NOT NULL
  ORDER BY s.fn, s.slot, v.label;
@@ -440,8 +465,9 @@ SELECT CASE WHEN c.what LIKE 'wrong kind%' THEN 'wrong kind' ELSE 'wrong state' 
     ('capa_close', 'planned', $$SELECT capa.capa_close(pg_temp.fx('c_planned'), 'i')$$),
     ('capa_close', 'already closed', $$SELECT capa.capa_close(pg_temp.fx('c_closed'), 'i')$$),
     ('capa_close', 'cancelled', $$SELECT capa.capa_close(pg_temp.fx('c_cancelled'), 'i')$$),
-    ('capa_cancel', 'planned', $$SELECT capa.capa_cancel(pg_temp.fx('c_planned'), 'r')$$),
-    ('capa_cancel', 'improvement planned', $$SELECT capa.capa_cancel(pg_temp.fx('i_planned'), 'r')$$),
+    -- (planned and implemented records are cancelled by capa_admin since 0.3.0)
+    ('capa_cancel', 'verified', $$SELECT capa.capa_cancel(pg_temp.fx('c_verified'), 'r')$$),
+    ('capa_reassign', 'closed', $$SELECT capa.capa_reassign(pg_temp.fx('c_closed'), 'x', 'r')$$),
     ('capa_cancel', 'closed', $$SELECT capa.capa_cancel(pg_temp.fx('c_closed'), 'r')$$),
     ('capa_cancel', 'already cancelled', $$SELECT capa.capa_cancel(pg_temp.fx('c_cancelled'), 'r')$$),
     ('capa_reopen', 'open', $$SELECT capa.capa_reopen(pg_temp.fx('c_open'), 'r')$$),

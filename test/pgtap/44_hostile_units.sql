@@ -30,7 +30,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(529);
+SELECT plan(775);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -199,6 +199,8 @@ GRANT SELECT ON public.u_probe TO tap_u_north;
 -- capa_cancel is capa_admin's, and capa_admin sees every unit: granted here
 -- to a role of the north, so that a cancel can meet another unit at all
 GRANT EXECUTE ON FUNCTION capa.capa_cancel(capa.capa_ref, text) TO tap_u_north;
+-- so is capa_waive_window (0.3.0)
+GRANT EXECUTE ON FUNCTION capa.capa_waive_window(capa.capa_ref, text) TO tap_u_north;
 
 SELECT capa.capa_rls_enable();
 INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('tap_u_north_group', 'north');
@@ -250,7 +252,16 @@ INSERT INTO public.u_call VALUES
   (16, 'capa_audit_verify(record =>)', $$SELECT * FROM capa.capa_audit_verify(record => %1$s)$$),
   (17, 'capa_audit_verify(digest =>, record =>)', $$SELECT * FROM capa.capa_audit_verify(digest => %3$L, record => %1$s)$$),
   (18, 'capa_analyse(related =>)', $$SELECT capa.capa_analyse(%2$L, 'r', '5whys', 'e', related => ARRAY[%1$s]::capa.capa_ref[])$$),
-  (19, 'capa_analyse(related =>) among visible ones', $$SELECT capa.capa_analyse(%2$L, 'r', '5whys', 'e', related => ARRAY[%2$L, %1$s]::capa.capa_ref[])$$);
+  (19, 'capa_analyse(related =>) among visible ones', $$SELECT capa.capa_analyse(%2$L, 'r', '5whys', 'e', related => ARRAY[%2$L, %1$s]::capa.capa_ref[])$$),
+  -- governed change (0.3.0, [governed])
+  (20, 'capa_reassign', $$SELECT capa.capa_reassign(%1$s, 'tap_u_north', 'why')$$),
+  (21, 'capa_reschedule', $$SELECT capa.capa_reschedule(%1$s, 'close', now() + interval '9 days', 'why')$$),
+  (22, 'capa_amend', $$SELECT capa.capa_amend(%1$s, 'title', 't2', 'why')$$),
+  -- re-analysis (0.3.0, [governed])
+  (23, 'capa_reanalyse', $$SELECT capa.capa_reanalyse(%1$s, 'why')$$),
+  (24, 'capa_verify (reanalyse)', $$SELECT capa.capa_verify(%1$s, false, 'e', reanalyse => true)$$),
+  (25, 'capa_extent_found', $$SELECT capa.capa_extent_found(%1$s, 'found')$$),
+  (26, 'capa_waive_window', $$SELECT capa.capa_waive_window(%1$s, 'why')$$);
 
 -- what the north will be asked about, listed while the superuser sees the south
 CREATE TABLE public.u_south_action AS
@@ -283,6 +294,18 @@ SELECT is(public.u_answer(format($$SELECT capa.capa_complete_action(%s, %L)$$, a
   FROM public.u_south_action a
  CROSS JOIN (VALUES ('given', 'done'), ('blank', ' ')) e(label, evidence)
  ORDER BY e.label, a.kind, a.id;
+
+-- the governed changes of an action item (0.3.0, [governed]): as for an
+-- id that names no item, done or not, in every state of the record
+SELECT is(public.u_answer(format(f.stmt, a.id), a.id::text),
+          public.u_answer(format(f.stmt, 799999999), '799999999'),
+          format('U2 %s of a%s action item of a %s %s record of another unit answers as a missing one',
+                 f.label, CASE WHEN a.done THEN ' done' ELSE 'n open' END, a.state, a.kind))
+  FROM public.u_south_action a
+ CROSS JOIN (VALUES ('capa_reassign_action', $$SELECT capa.capa_reassign_action(%s, 'tap_u_north', 'why')$$),
+                    ('capa_reschedule_action', $$SELECT capa.capa_reschedule_action(%s, current_date + 9, 'why')$$),
+                    ('capa_cancel_action', $$SELECT capa.capa_cancel_action(%s, 'why')$$)) f(label, stmt)
+ ORDER BY f.label, a.kind, a.id;
 
 -- audit rows of another unit's records: capa_audit_bytes as for a seq that names no row
 SELECT is(public.u_answer(format('SELECT capa.capa_audit_bytes(%s)', a.seq), a.seq::text),

@@ -15,6 +15,8 @@ SELECT plan(35);
 
 CREATE ROLE tap_kpi_owner;
 SELECT setseed(0.4242);
+-- the workload's edits are governed changes (0.3.0): their reason
+SET capa.reason = 'KPI workload';
 
 DO $workload$
 DECLARE
@@ -43,8 +45,9 @@ BEGIN
 
         -- edits of an open record: a later due date, another org unit
         IF random() < 0.2 THEN
-            UPDATE capa.register SET close_due = now() - interval '10 days', org_unit = 'moved'
-            WHERE id = r;
+            -- (one kind of change per statement since 0.3.0)
+            UPDATE capa.register SET close_due = now() - interval '10 days' WHERE id = r;
+            UPDATE capa.register SET org_unit = 'moved' WHERE id = r;
         END IF;
 
         IF path < 0.1 THEN

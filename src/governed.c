@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * governed.c
+ *	  Governed changes: a change that is not a step of the path (reassign,
+ *	  reschedule, amend, cancel an action item, ...) needs a reason, and is
+ *	  made only by whom rules.c says.
+ *
+ * The triggers call these for every statement, so a plain UPDATE by a role
+ * a DBA granted UPDATE to passes the same checks as the functions: its
+ * reason comes from the setting capa.reason (SET LOCAL capa.reason =
+ * '...'), the functions' from their argument (capa_request.reason, so a
+ * capa.reason the session set does not leak into a function's change).
+ *
+ * IDENTIFICATION
+ *	  src/governed.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "actor.h"
+#include "capa.h"
+#include "governed.h"
+#include "rules.h"
+#include "segregation.h"
+
+const char *
+capa_governed_reason(const char *step)
+{
+	const char *reason;
+
+	if (capa_request.active)
+		reason = capa_request.reason;
+	else
+		reason = GetConfigOption("capa.reason", true, false);
+	if (reason == NULL || reason[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a reason", step),
+				 errhint(capa_request.active ?
+						 "Give a non-blank reason." :
+						 "A change that is not a step of the path needs a reason: SET LOCAL capa.reason = '...' in its transaction.")));
+	if (capa_blank_bytes(reason, (int) strlen(reason)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a non-blank reason", step)));
+	return reason;
+}
+
+/* actor has the privileges of the group role name (and it exists) */
+static bool
+member_of(Oid actor, const char *name)
+{
+	Oid			role = get_role_oid(name, true);
+
+	return OidIsValid(role) && has_privs_of_role(actor, role);
+}
+
+bool
+capa_governed_as_verifier(unsigned roles, Oid actor)
+{
+	return (roles & CAPA_ROLE_VERIFIER) && member_of(actor, "capa_verifier");
+}
+
+void
+capa_governed_permit(unsigned roles, Oid actor, const char *owner,
+					 const char *other_owner, const char *what,
+					 const char *object)
+{
+	if (roles == 0)
+		return;
+	if ((roles & CAPA_ROLE_ADMIN) && member_of(actor, "capa_admin"))
+		return;
+	if ((roles & CAPA_ROLE_OWNER) && member_of(actor, "capa_editor") &&
+		(capa_sod_acts_for(actor, owner) || capa_sod_acts_for(actor, other_owner)))
+		return;
+	if (capa_governed_as_verifier(roles, actor))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" may not %s %s", GetUserNameFromId(actor, false), what, object),
+			 (roles & CAPA_ROLE_OWNER) ?
+			 errdetail("%s is made by capa_admin, or by a capa_editor acting for the owner (\"%s\"%s%s%s).",
+					   what, owner ? owner : "", other_owner ? " or \"" : "",
+					   other_owner ? other_owner : "", other_owner ? "\"" : "") :
+			 (roles & CAPA_ROLE_VERIFIER) ?
+			 errdetail("%s is made by capa_admin or a capa_verifier.", what) :
+			 errdetail("%s is made by capa_admin only.", what)));
+}
