@@ -35,6 +35,7 @@
 #include "actor.h"
 #include "audit.h"
 #include "chain.h"
+#include "pg_compat.h"
 #include "table_write.h"
 
 CapaAuditInserter capa_audit_inserter = NULL;
@@ -116,7 +117,7 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 						  const bool *skip, const char *extra_key,
 						  const char *extra_value)
 {
-	JsonbParseState *state = NULL;
+	CapaJsonbState state = CAPA_JSONB_STATE_INIT;
 	JsonbValue	key;
 	JsonbValue	value;
 	JsonbValue *result;
@@ -134,7 +135,7 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 		oldnulls = palloc(sizeof(bool) * tupdesc->natts);
 		heap_deform_tuple(oldtup, tupdesc, oldvals, oldnulls);
 	}
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
@@ -157,21 +158,21 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 			continue;
 
 		json_string(&key, NameStr(att->attname));
-		pushJsonbValue(&state, WJB_KEY, &key);
+		capa_push_jsonb(&state, WJB_KEY, &key);
 		if (newnull)
 			value.type = jbvNull;
 		else
 			json_scalar(&value, newval, att->atttypid);
-		pushJsonbValue(&state, WJB_VALUE, &value);
+		capa_push_jsonb(&state, WJB_VALUE, &value);
 	}
 	if (extra_key != NULL)
 	{
 		json_string(&key, extra_key);
 		json_string(&value, extra_value);
-		pushJsonbValue(&state, WJB_KEY, &key);
-		pushJsonbValue(&state, WJB_VALUE, &value);
+		capa_push_jsonb(&state, WJB_KEY, &key);
+		capa_push_jsonb(&state, WJB_VALUE, &value);
 	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	result = capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
 

@@ -64,6 +64,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "intake.h"
+#include "pg_compat.h"
 
 PG_FUNCTION_INFO_V1(capa_intake);
 PG_FUNCTION_INFO_V1(capa_intake_drop);
@@ -130,7 +131,7 @@ check_source_privileges(Oid relid, const char *funcname)
 {
 	Oid			nsp = get_rel_namespace(relid);
 
-	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+	if (capa_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: permission denied for schema %s", funcname, get_namespace_name(nsp))));
@@ -145,7 +146,7 @@ check_source_privileges(Oid relid, const char *funcname)
 static AttrNumber
 source_key(Relation rel, bool required)
 {
-	Oid			pkey = RelationGetPrimaryKeyIndex(rel);
+	Oid			pkey = capa_primary_key_index(rel);
 	HeapTuple	indtup;
 	Form_pg_index index;
 	AttrNumber	attnum = 0;
@@ -255,7 +256,7 @@ capa_intake(PG_FUNCTION_ARGS)
 	int			saved_sec;
 	Oid			argtypes[6] = {REGCLASSOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, NAMEOID};
 	Datum		values[6];
-	char		nulls[6] = "      ";
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	int64		id;
 	bool		isnull;
 
@@ -410,12 +411,12 @@ intake_entry(int64 id, Relation rel)
 	if (intake_cxt == NULL)
 		intake_cxt = AllocSetContextCreate(TopMemoryContext, "capa intake",
 										   ALLOCSET_SMALL_SIZES);
-	if (intake_stale || intake_lxid != MyProc->lxid)
+	if (intake_stale || intake_lxid != CAPA_MY_LXID)
 	{
 		MemoryContextReset(intake_cxt);
 		intake_entries = NIL;
 		intake_stale = false;
-		intake_lxid = MyProc->lxid;
+		intake_lxid = CAPA_MY_LXID;
 	}
 	foreach(lc, intake_entries)
 	{
@@ -613,7 +614,7 @@ intake_log_failure(IntakeRow *row, ErrorData *edata)
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtypes[8] = {INT8OID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID};
 	Datum		values[8];
-	char		nulls[8] = "        ";
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Oid			saved_user;
 	int			saved_sec;
 
