@@ -121,13 +121,15 @@ CONF
 # --- the primary ----------------------------------------------------------------
 setup=ok
 initcluster primary && start primary || setup=failed
-# The first session of a fresh cluster has the first backend slot
-# (ProcNumber 0 on 17 and later, BackendId 1 before): the KPI shard it
-# writes is 1, since shard 0 holds what capa_kpi_compact() folded
+# The first session of a fresh cluster has the first free backend slot
+# (ProcNumber 0 on 17 and later; on 15 the BackendIds from 1 of the
+# launchers come first): the KPI shard it writes is above 0, since shard 0
+# holds what capa_kpi_compact() folded
 if [ "$setup" = ok ]; then
     first_shard=$(q primary -d postgres -c "SET client_min_messages = warning" -c "BEGIN" -c "CREATE EXTENSION capa" \
         -c "SELECT capa.capa_open('First session', 'd', 'minor', 'incident') IS NOT NULL" \
-        -c "SELECT string_agg(DISTINCT shard::text, ',') FROM capa.capa_kpi_pending_rollup()" -c "ROLLBACK" 2>&1 | tail -n 1)
+        -c "SELECT CASE WHEN min(shard) > 0 THEN 'above 0' ELSE 'shard ' || min(shard) END FROM capa.capa_kpi_pending_rollup()" \
+        -c "ROLLBACK" 2>&1 | tail -n 1)
 fi
 if [ "$setup" = ok ]; then
     q primary -d postgres -c "CREATE DATABASE capa_repl" >/dev/null &&
@@ -189,7 +191,7 @@ fi
 ok "$setup" ok "a primary on port ${port[primary]:-?} with capa, a filled register and row-level security by org unit on" \
    "$(tail -n 5 "$work/primary.initdb.log" "$work/primary.log" "$work/fill.log" 2>/dev/null)"
 [ "$setup" = ok ] || { echo "1..$n"; exit 1; }
-ok "${first_shard:-}" 1 "the first session of a fresh cluster writes its KPI rollup to shard 1 (0 is capa_kpi_compact's)"
+ok "${first_shard:-}" "above 0" "the first session of a fresh cluster writes its KPI rollup to a shard above 0 (0 is capa_kpi_compact's)"
 note "$(q primary -c "SELECT (SELECT count(*) FROM capa.register) || ' records, ' || (SELECT count(*) FROM capa.action) || ' action items, ' || (SELECT count(*) FROM capa.audit) || ' audit rows'")"
 
 # what is compared between the clusters: rows of the replicated tables,
