@@ -16,14 +16,20 @@ REGRESS_OPTS = --inputdir=. --launcher=$(CURDIR)/test/regress-launcher.sh
 ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test --launcher=$(CURDIR)/test/regress-launcher.sh
 
-PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+# The PostgreSQL major: the system's 15, or 17, 18 or 19 (make test PG=18),
+# which test/chroot.sh runs from Debian's packages in a cached chroot
+PG ?= 15
+PG_CONFIG ?= /usr/lib/postgresql/$(PG)/bin/pg_config
+export PG_CONFIG
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 # SHA-256 through OpenSSL's EVP, as the server itself is built (chain.c)
 SHLIB_LINK += -lcrypto
-# clang bitcode for JIT is not needed
-with_llvm = no
+# clang bitcode for JIT is not needed (override: PGXS's Makefile.global,
+# included below, sets it back to the server's configure choice)
+override with_llvm = no
 
-EXTRA_CLEAN = results output_iso regression.diffs regression.out test/test.log test/summary.txt
+EXTRA_CLEAN = results output_iso regression.diffs regression.out test/test.log test/summary.txt \
+              test/matrix-*.log test/assert-*.log
 
 # On a fresh machine the server headers (and so PGXS) arrive with `make
 # deps`; test and demo install them first, then build in a sub-make.
@@ -33,25 +39,60 @@ include $(PGXS)
 endif
 .DEFAULT_GOAL := all
 
-.PHONY: test demo deps
+.PHONY: test test-here test-matrix demo deps
 
 # The one test command: packages, build with -Werror, install, then regress,
 # isolation and pgTAP on a throwaway cluster; ends with "N passed, N failed".
+# PG=NN: the same on major NN, in its chroot when this machine does not
+# have that major (made the first time, reused after: test/chroot.sh)
 test: deps
+	@if [ -x "$(PG_CONFIG)" ]; then $(MAKE) --no-print-directory test-here; \
+	 else ./test/chroot.sh test $(PG); fi
+
+# make test's steps, on the PostgreSQL that PG_CONFIG names
+test-here:
 	$(MAKE) clean >/dev/null
 	$(MAKE) all
 	$(MAKE) install
 	./test/run.sh
+
+# The suite on 15, 17, 18 and 19, and capa across a major upgrade (15 to
+# 18 with pg_upgrade, and with pg_dump and restore); one line per part,
+# then the total "N passed, N failed" (test/matrix.sh)
+test-matrix:
+	./test/install-deps.sh 15 17 18 19 source
+	./test/matrix.sh
+
+# capa across a major upgrade alone (part of test-matrix)
+.PHONY: test-major-upgrade
+test-major-upgrade:
+	./test/install-deps.sh 15 source
+	./test/major_upgrade.sh
+
+# The suite on PostgreSQL 15.18 and 18.6 built from source with
+# --enable-cassert (cached): no TRAP, no backend killed by a signal, no
+# leak warning in the server logs (test/assert.sh)
+.PHONY: test-assert
+test-assert:
+	./test/install-deps.sh 15 source
+	./test/assert.sh cassert
+
+# The suite on PostgreSQL 18.6 built with -fsanitize=address,undefined,
+# capa built the same way: no sanitizer report (test/assert.sh)
+.PHONY: sanitize-server
+sanitize-server:
+	./test/install-deps.sh 15 source
+	./test/assert.sh asan
 
 # Build, install, and walk a real corrective action through its lifecycle
 # on a throwaway cluster.
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
+	pg_virtualenv -t -v $(PG) psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
 
 deps:
-	./test/install-deps.sh
+	./test/install-deps.sh $(PG)
 
 # PGXS does not track header dependencies: rebuild every object when a
 # header changes (the plan and column enums in catalog.h index arrays).

@@ -70,10 +70,11 @@ SELECT v, count(*) FROM type_probe GROUP BY v ORDER BY v;
 SELECT count(*) FROM type_probe a JOIN type_probe b USING (r);
 RESET enable_sort;
 
--- binary COPY round trip gives back the same values
-COPY type_probe TO '/tmp/capa_type_probe.bin' (FORMAT binary);
+-- binary COPY round trip gives back the same values (through a file in
+-- the data directory, removed when read: nothing is left behind)
+COPY type_probe TO PROGRAM 'cat > capa_type_probe.bin' (FORMAT binary);
 CREATE TABLE type_probe_copy (LIKE type_probe);
-COPY type_probe_copy FROM '/tmp/capa_type_probe.bin' (FORMAT binary);
+COPY type_probe_copy FROM PROGRAM 'cat capa_type_probe.bin && rm capa_type_probe.bin' (FORMAT binary);
 SELECT count(*) AS copied,
        count(*) FILTER (WHERE a.s = b.s AND a.v = b.v) AS identical
   FROM type_probe a JOIN type_probe_copy b USING (r);
@@ -83,9 +84,9 @@ SELECT capa_state_send('closed'), capa_severity_send('critical'),
 -- a binary value that is not a valid code is refused (22P03)
 CREATE TABLE bad_bin (s int2);
 INSERT INTO bad_bin VALUES (9);
-COPY bad_bin TO '/tmp/capa_bad.bin' (FORMAT binary);
+COPY bad_bin TO PROGRAM 'cat > capa_bad.bin' (FORMAT binary);
 CREATE TABLE bad_state (s capa_state);
-COPY bad_state FROM '/tmp/capa_bad.bin' (FORMAT binary);
+COPY bad_state FROM PROGRAM 'cat capa_bad.bin; rm capa_bad.bin' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
 DROP TABLE type_probe, type_probe_copy, bad_bin, bad_state;
 RESET search_path;

@@ -35,6 +35,7 @@
 #include "actor.h"
 #include "audit.h"
 #include "chain.h"
+#include "pg_compat.h"
 #include "table_write.h"
 
 CapaAuditInserter capa_audit_inserter = NULL;
@@ -117,7 +118,7 @@ capa_bookkeeping_skip(TupleDesc tupdesc, AttrNumber chain_seq, AttrNumber chain_
  * key "previous", an object of its own.
  */
 static void
-push_changed(JsonbParseState **state, TupleDesc tupdesc, HeapTuple oldtup,
+push_changed(CapaJsonbState *state, TupleDesc tupdesc, HeapTuple oldtup,
 			 HeapTuple newtup, const bool *skip, bool previous)
 {
 	JsonbValue	key;
@@ -143,8 +144,8 @@ push_changed(JsonbParseState **state, TupleDesc tupdesc, HeapTuple oldtup,
 		if (pass == 1)
 		{
 			json_string(&key, "previous");
-			pushJsonbValue(state, WJB_KEY, &key);
-			pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+			capa_push_jsonb(state, WJB_KEY, &key);
+			capa_push_jsonb(state, WJB_BEGIN_OBJECT, NULL);
 		}
 		for (i = 0; i < tupdesc->natts; i++)
 		{
@@ -168,7 +169,7 @@ push_changed(JsonbParseState **state, TupleDesc tupdesc, HeapTuple oldtup,
 				continue;
 
 			json_string(&key, NameStr(att->attname));
-			pushJsonbValue(state, WJB_KEY, &key);
+			capa_push_jsonb(state, WJB_KEY, &key);
 			if (pass == 1)
 			{
 				newnull = oldnull;
@@ -178,10 +179,10 @@ push_changed(JsonbParseState **state, TupleDesc tupdesc, HeapTuple oldtup,
 				value.type = jbvNull;
 			else
 				json_scalar(&value, newval, att->atttypid);
-			pushJsonbValue(state, WJB_VALUE, &value);
+			capa_push_jsonb(state, WJB_VALUE, &value);
 		}
 		if (pass == 1)
-			pushJsonbValue(state, WJB_END_OBJECT, NULL);
+			capa_push_jsonb(state, WJB_END_OBJECT, NULL);
 	}
 }
 
@@ -190,21 +191,21 @@ capa_changed_columns_with(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 						  const bool *skip, const char *extra_key,
 						  const char *extra_value)
 {
-	JsonbParseState *state = NULL;
+	CapaJsonbState state = CAPA_JSONB_STATE_INIT;
 	JsonbValue	key;
 	JsonbValue	value;
 	JsonbValue *result;
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
 	push_changed(&state, tupdesc, oldtup, newtup, skip, false);
 	if (extra_key != NULL)
 	{
 		json_string(&key, extra_key);
 		json_string(&value, extra_value);
-		pushJsonbValue(&state, WJB_KEY, &key);
-		pushJsonbValue(&state, WJB_VALUE, &value);
+		capa_push_jsonb(&state, WJB_KEY, &key);
+		capa_push_jsonb(&state, WJB_VALUE, &value);
 	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	result = capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
 
@@ -212,21 +213,21 @@ Datum
 capa_changed_columns_reason(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 							const bool *skip, const char *reason)
 {
-	JsonbParseState *state = NULL;
+	CapaJsonbState state = CAPA_JSONB_STATE_INIT;
 	JsonbValue	key;
 	JsonbValue	value;
 	JsonbValue *result;
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
 	push_changed(&state, tupdesc, oldtup, newtup, skip, true);
 	if (reason != NULL)
 	{
 		json_string(&key, "reason");
 		json_string(&value, reason);
-		pushJsonbValue(&state, WJB_KEY, &key);
-		pushJsonbValue(&state, WJB_VALUE, &value);
+		capa_push_jsonb(&state, WJB_KEY, &key);
+		capa_push_jsonb(&state, WJB_VALUE, &value);
 	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	result = capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
 

@@ -59,6 +59,7 @@
 #include "catalog.h"
 #include "chain.h"
 #include "digest.h"
+#include "pg_compat.h"
 #include "ordered_scan.h"
 
 PG_FUNCTION_INFO_V1(capa_digest);
@@ -318,10 +319,10 @@ wait_for_audit_writers(Oid audit_relid)
 static void
 hold_audit_writers(Oid audit_relid)
 {
-	if (held_digests_lxid != MyProc->lxid)
+	if (held_digests_lxid != CAPA_MY_LXID)
 	{
 		held_digests = 0;
-		held_digests_lxid = MyProc->lxid;
+		held_digests_lxid = CAPA_MY_LXID;
 	}
 	LockRelationOid(audit_relid, ShareLock);
 	held_digests++;
@@ -342,7 +343,7 @@ capa_digest_release(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("capa_digest_release() is a trigger function")));
-	if (held_digests_lxid == MyProc->lxid)
+	if (held_digests_lxid == CAPA_MY_LXID)
 	{
 		/* (a hold a failed subtransaction took was released by its abort) */
 		for (; held_digests > 0; held_digests--)

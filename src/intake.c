@@ -70,6 +70,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "intake.h"
+#include "pg_compat.h"
 #include "subxact.h"
 
 PG_FUNCTION_INFO_V1(capa_intake);
@@ -98,7 +99,7 @@ check_source_privileges(Oid relid, const char *funcname)
 {
 	Oid			nsp = get_rel_namespace(relid);
 
-	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+	if (capa_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: permission denied for schema %s", funcname, get_namespace_name(nsp))));
@@ -113,7 +114,7 @@ check_source_privileges(Oid relid, const char *funcname)
 static AttrNumber
 source_key(Relation rel, bool required)
 {
-	Oid			pkey = RelationGetPrimaryKeyIndex(rel);
+	Oid			pkey = capa_primary_key_index(rel);
 	HeapTuple	indtup;
 	Form_pg_index index;
 	AttrNumber	attnum = 0;
@@ -223,7 +224,7 @@ capa_intake(PG_FUNCTION_ARGS)
 	int			saved_sec;
 	Oid			argtypes[6] = {REGCLASSOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, NAMEOID};
 	Datum		values[6];
-	char		nulls[6] = "      ";
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	int64		id;
 	bool		isnull;
 
@@ -617,7 +618,7 @@ intake_log_failure(IntakeRow *row, ErrorData *edata)
 	CapaCatalog *cat = capa_catalog();
 	Oid			argtypes[8] = {INT8OID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID};
 	Datum		values[8];
-	char		nulls[8] = "        ";
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Oid			saved_user;
 	int			saved_sec;
 

@@ -27,6 +27,7 @@
 #include "utils/numeric.h"
 
 #include "json_text.h"
+#include "pg_compat.h"
 
 /* appendBinaryStringInfo without a call when there is room */
 static inline void
@@ -128,7 +129,7 @@ put_json_string(StringInfo buf, const char *s, int len)
 	appendStringInfoCharMacro(buf, '"');
 }
 
-static void corrupted(void) pg_attribute_noreturn();
+pg_noreturn static void corrupted(void);
 
 static void
 corrupted(void)

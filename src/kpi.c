@@ -50,7 +50,6 @@
 #include "funcapi.h"
 #include "nodes/pg_list.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
@@ -67,6 +66,7 @@
 #include "actor.h"
 #include "catalog.h"
 #include "kpi.h"
+#include "pg_compat.h"
 #include "rules.h"
 
 /* The counters of a rollup row, in kpi_rollup's order (catalog.c's kpi_table_defs) */
@@ -697,7 +697,7 @@ kpi_xact_callback(XactEvent event, void *arg)
 	if (pending == NULL)
 		return;
 	if (event == XACT_EVENT_PRE_COMMIT)
-		pending_write((int32) MyBackendId);
+		pending_write(CAPA_BACKEND_SHARD);
 	else if (event == XACT_EVENT_PRE_PREPARE)
 	{
 		/*
@@ -799,7 +799,7 @@ pending_rows(FunctionCallInfo fcinfo, KpiTable table)
 			values[0] = DateADTGetDatum(p->pkey.key.bucket);
 			nulls[1] = p->pkey.key.org_unit == NULL;
 			values[1] = nulls[1] ? (Datum) 0 : CStringGetTextDatum(p->pkey.key.org_unit);
-			values[2] = Int32GetDatum((int32) MyBackendId);
+			values[2] = Int32GetDatum(CAPA_BACKEND_SHARD);
 			values[3] = Int64GetDatum(p->v[0]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			continue;
@@ -809,7 +809,7 @@ pending_rows(FunctionCallInfo fcinfo, KpiTable table)
 		values[1] = CStringGetTextDatum(p->pkey.key.kind);
 		nulls[2] = p->pkey.key.org_unit == NULL;
 		values[2] = nulls[2] ? (Datum) 0 : CStringGetTextDatum(p->pkey.key.org_unit);
-		values[3] = Int32GetDatum((int32) MyBackendId);
+		values[3] = Int32GetDatum(CAPA_BACKEND_SHARD);
 		for (i = 0; i < (table == KPI_CLOSE_DAYS ? 1 : KPI_METRIC_COUNT); i++)
 			values[4 + i] = Int64GetDatum(p->v[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -1030,7 +1030,7 @@ capa_kpi_rebuild(PG_FUNCTION_ARGS)
 	}
 
 	/* each record's contribution; all are written when the transaction commits */
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	scan = capa_table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();

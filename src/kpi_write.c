@@ -40,6 +40,7 @@
 
 #include "catalog.h"
 #include "kpi.h"
+#include "pg_compat.h"
 #include "table_write.h"
 
 /* a + b, or 22003 as bigint addition in SQL */
@@ -101,7 +102,7 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 		 * serializable transactions of different shards do not conflict here
 		 */
 		InitDirtySnapshot(dirty);
-		scan = index_beginscan(rel, index, &dirty, k->nkeys, 0);
+		scan = capa_index_beginscan(rel, index, &dirty, k->nkeys, 0);
 		index_rescan(scan, skey, k->nkeys, NULL, 0);
 		exists = index_getnext_slot(scan, ForwardScanDirection, found);
 		index_endscan(scan);
@@ -164,7 +165,7 @@ capa_kpi_add_row(CapaKpiTable table, const Datum *keys, const bool *keynulls,
 		{
 			EPQState	epqstate;
 
-			EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+			capa_EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
 			ExecSimpleRelationUpdate(rri, estate, &epqstate, found, slot);
 			EvalPlanQualEnd(&epqstate);
 		}

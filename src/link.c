@@ -51,6 +51,7 @@
 #include "catalog.h"
 #include "link.h"
 #include "org_unit.h"
+#include "pg_compat.h"
 
 PG_FUNCTION_INFO_V1(capa_link);
 PG_FUNCTION_INFO_V1(capa_unlink);
@@ -135,7 +136,7 @@ capa_link_primary_key(Relation rel, Oid *pkey, AttrNumber *attnum)
 	HeapTuple	indtup;
 	int			ncolumns;
 
-	*pkey = RelationGetPrimaryKeyIndex(rel);
+	*pkey = capa_primary_key_index(rel);
 	*attnum = InvalidAttrNumber;
 	if (!OidIsValid(*pkey))
 		return 0;

@@ -51,6 +51,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "link.h"
 #include "restricted.h"

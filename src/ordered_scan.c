@@ -30,6 +30,7 @@
 
 #include "ordered_scan.h"
 #include "org_unit.h"
+#include "pg_compat.h"
 
 void
 capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
@@ -81,7 +82,7 @@ capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
 							   os->index->rd_indcollation[0], get_opcode(eq), key);
 	}
 	os->snapshot = GetActiveSnapshot();
-	os->scan = index_beginscan(os->heap, os->index, os->snapshot, has_key ? 1 : 0, 0);
+	os->scan = capa_index_beginscan(os->heap, os->index, os->snapshot, has_key ? 1 : 0, 0);
 	index_rescan(os->scan, has_key ? &skey : NULL, has_key ? 1 : 0, NULL, 0);
 	os->slot = MakeSingleTupleTableSlot(RelationGetDescr(os->heap), &TTSOpsHeapTuple);
 	os->batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "capa ordered scan batch",

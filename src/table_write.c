@@ -15,6 +15,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/snapmgr.h"
 
+#include "pg_compat.h"
 #include "table_write.h"
 
 EState *
@@ -34,7 +35,7 @@ capa_table_write_begin(int nrels, Relation *rels, ResultRelInfo **rris)
 		rte->rellockmode = RowExclusiveLock;
 		rtable = lappend(rtable, rte);
 	}
-	ExecInitRangeTable(estate, rtable);
+	capa_exec_init_range_table(estate, rtable);
 	for (i = 0; i < nrels; i++)
 	{
 		rris[i] = makeNode(ResultRelInfo);

@@ -59,7 +59,8 @@ SEED=${SEED:-$(( $(date +%s) % 32768 ))}
 RANDOM=$SEED
 [ "$SLEEPERS" -gt "$CLIENTS" ] && SLEEPERS=$CLIENTS
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # PG_CONFIG, free_port
+PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
 for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do [ "$v" != PGBIN ] && unset "$v"; done
 export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=capa_crash PGCONNECT_TIMEOUT=10
 export PGAPPNAME=capa_crash
@@ -109,12 +110,12 @@ cleanup() {
         "${as_pg[@]}" "$PGBIN/pg_ctl" stop -D "$data" -m immediate -w -t 30 >/dev/null 2>&1 || kill -9 "$p" 2>/dev/null
     fi
     for t in $(seq 300); do { [ -n "$p" ] && alive "$p"; } || break; sleep 0.1; done
+    keep_logs crash "$server_log"
     if [ "${KEEP:-}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # free_port
 
 # the postmaster PID has written "ready" into postmaster.pid (line 8,
 # PM_STATUS_READY, as pg_ctl -w reads it): recovery is over and it

@@ -17,13 +17,14 @@
 # second schedules came with 1.5), so this takes about two minutes.
 # Self-contained like test/crash.sh: a temporary directory, a free
 # loopback port, the server run as postgres when this runs as root, all
-# removed on exit.  PGBIN (default /usr/lib/postgresql/15/bin) is the
+# removed on exit.  PGBIN (default: PG_CONFIG's, see lib.sh) is the
 # installation to use; capa and pg_cron must be installed in it
 # (make check-private and make sanitize pass their private copy).
 # KEEP=1 keeps the directory (server log, the listener's output).
 set -u
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # PG_CONFIG
+PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
 for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do [ "$v" != PGBIN ] && unset "$v"; done
 export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=capa_cron PGCONNECT_TIMEOUT=10
 PATH=$PGBIN:$PATH
@@ -51,6 +52,7 @@ cleanup() {
     [ -n "$listener" ] && kill "$listener" 2>/dev/null
     [ -f "$data/postmaster.pid" ] &&
         "${as_pg[@]}" "$PGBIN/pg_ctl" stop -D "$data" -m immediate -w -t 30 >/dev/null 2>&1
+    keep_logs escalation_cron "$work/server.log"
     if [ "${KEEP:-}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -60,7 +62,7 @@ q() { psql -XAtq -v ON_ERROR_STOP=1 -p "$port" "$@"; }
 bail() { echo "not ok $((n + 1)) - $1"; [ -f "$work/server.log" ] && tail -20 "$work/server.log" | sed 's/^/#   /'; echo "1..$((n + 1))"; exit 1; }
 
 [ -f "$("$PGBIN/pg_config" --pkglibdir)/pg_cron.so" ] ||
-    bail "pg_cron is installed in $PGBIN/.. (Debian: postgresql-15-cron)"
+    bail "pg_cron is installed in $PGBIN/.. (Debian: postgresql-NN-cron)"
 
 # a free loopback port: nothing answers on it
 port=$((20000 + RANDOM % 40000))

@@ -1,5 +1,15 @@
-# Shell helpers shared by the test scripts that start clusters of their own
-# (crash.sh, replica.sh).  Source it: . "$(dirname "$0")/lib.sh"
+# Shell helpers shared by the test scripts.  Source it:
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The PostgreSQL installation under test: PG_CONFIG (the Makefile exports
+# it: make test PG=NN), else the system's 15.  The one place the scripts
+# name a major.
+: "${PG_CONFIG:=/usr/lib/postgresql/15/bin/pg_config}"
+
+# Its major: 15, 17, 18, 19
+pg_major() {
+    "$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/'
+}
 
 # A loopback port nothing answers on (the caller retries if it is taken
 # before the server binds it)
@@ -12,4 +22,47 @@ free_port() {
         return 0
     done
     return 1
+}
+
+# A private copy of the installation PG_CONFIG names, below ROOT at the
+# same paths: a separate installation (PostgreSQL finds its share and lib
+# directories relative to its binaries), so capa can be installed into it
+# without touching the original.  Prints the copy's pg_config.
+copy_installation() {  # copy_installation PG_CONFIG ROOT
+    local bindir sharedir
+    bindir=$("$1" --bindir) && sharedir=$("$1" --sharedir) || return 1
+    mkdir -p "$2$(dirname "$bindir")" "$2$(dirname "$sharedir")" &&
+    cp -a "$(dirname "$bindir")/." "$2$(dirname "$bindir")/" &&
+    cp -a "$sharedir" "$2$(dirname "$sharedir")/" &&
+    echo "$2$bindir/pg_config"
+}
+
+# Build this working copy against PG_CONFIG in BUILD (a fresh copy of the
+# sources, with -Werror) and install it into the copy below ROOT.  Extra
+# arguments go to make (PG_CFLAGS=..., SHLIB_LINK=...).
+build_capa() {  # build_capa PG_CONFIG BUILD ROOT [MAKE ARGS...]
+    local pgc=$1 build=$2 root=$3 src
+    shift 3
+    src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    rm -rf "$build" && mkdir -p "$build/fuzz" &&
+    cp -a "$src/Makefile" "$src/capa.control" "$src/src" "$src/sql" "$build/" &&
+    cp "$src/fuzz/fuzz.mk" "$build/fuzz/" &&    # the Makefile includes it
+    rm -f "$build"/src/*.o "$build"/src/*.bc "$build"/*.so &&
+    make -s -C "$build" PG_CONFIG="$pgc" "$@" all >"$build/build.log" 2>&1 &&
+    make -s -C "$build" PG_CONFIG="$pgc" DESTDIR="$root" install >>"$build/build.log" 2>&1 ||
+        { tail -20 "$build/build.log" >&2; return 1; }
+}
+
+# The server logs of a script's own clusters, kept for the run's checks
+# (make test-assert, make sanitize: test/sanitize.sh reads them) when
+# CAPA_LOG_DIR names a directory.  Call it from the cleanup, before the
+# logs are removed.
+keep_logs() {  # keep_logs NAME LOG...
+    local name=$1 f
+    shift
+    [ -n "${CAPA_LOG_DIR:-}" ] && [ -d "$CAPA_LOG_DIR" ] || return 0
+    for f in "$@"; do
+        [ -f "$f" ] && cp "$f" "$CAPA_LOG_DIR/$name.$(basename "$f")"
+    done
+    return 0
 }
