@@ -399,7 +399,9 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
-SELECT public.u_record('corrective', 'planned', 'north') AS north_planned \gset
+SELECT capa.capa_open('U5 north', 'd', 'minor', 'incident', owner => 'tap_u_north', org_unit => 'north') AS north_planned \gset
+SELECT capa.capa_add_action(:'north_planned', 'fix', 'tap_u_north', current_date + 7) IS NOT NULL AS u5_action \gset
+SET capa.reason = 'U5: a correction by a granted role';
 SELECT (SELECT ref FROM public.u_south WHERE state = 'planned' LIMIT 1) AS south_planned \gset
 SELECT count(*) AS north_planned_items FROM capa.action WHERE capa_id OPERATOR(capa.=) :'north_planned' \gset
 SET ROLE tap_u_north;
@@ -422,6 +424,7 @@ SET ROLE capa_admin;
 SELECT is(pg_temp.u_rows(format($$UPDATE capa.register SET close_due = now() + interval '9 days' WHERE id OPERATOR(capa.=) %L$$, :'south_planned')),
           1::bigint, 'U5 capa_admin''s UPDATE of any unit''s record changes it');
 RESET ROLE;
+RESET capa.reason;
 
 -- ===================================================================
 -- U6. the intakes' configuration and failures name other units' rows
