@@ -960,24 +960,53 @@ CREATE FUNCTION @extschema@.capa_reanalyse(id @extschema@.capa_ref, reason text)
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_reanalyse(@extschema@.capa_ref, text) IS
     'planned -> analysed before implementation, with a reason, by the owner or capa_admin: the analysis is cleared for capa_analyse (counted in reanalyse_count)';
--- Owners bound to identities (issue 14, item 2, in part): with
--- free_text_owners = false, a new or changed owner of a record or an action
--- item must name an existing role or an application identity (user@domain,
--- as capa.app_user names the end user), 42704 otherwise.  NULL (the
--- built-in row) and true allow free text, as before; owners written before
--- stay as they are and are compared by segregation.c's rule.
+-- Owners bound to identities (issue 14, item 2).  An owner names an
+-- existing role (exactly) or an application identity (user@domain, as
+-- capa.app_user names the end user); anything else is refused (42704)
+-- unless the latest policy row that says so allows free text
+-- (free_text_owners; NULL in a row: as the row before it says).  A role
+-- named as owner is bound to the row by its OID in owner_role, which the
+-- triggers keep (whatever a statement writes there): a renamed role still
+-- owns its records and still may not verify them; a dropped role is acted
+-- for by nobody (capa_admin reassigns).  owner_role is not part of the
+-- row hash (src/chain.c) and is bound anew from the owner's name when a
+-- dump is restored into another cluster, where OIDs differ.
+ALTER TABLE @extschema@.register ADD COLUMN owner_role oid;
+ALTER TABLE @extschema@.action ADD COLUMN owner_role oid;
+COMMENT ON COLUMN @extschema@.register.owner_role IS
+    'the role owner named when it was written (kept by capa, not hashed): segregation of duties and acting for the owner follow the role under any later name; NULL: free text or an application identity';
+COMMENT ON COLUMN @extschema@.action.owner_role IS
+    'the role owner named when it was written (kept by capa, not hashed); NULL: free text or an application identity';
+-- the owners already written that name a role are bound now (no step: the
+-- triggers are off for this one statement, and the row hash leaves
+-- owner_role out, so every chain verifies as before)
+ALTER TABLE @extschema@.register DISABLE TRIGGER capa_lifecycle;
+ALTER TABLE @extschema@.action DISABLE TRIGGER capa_lifecycle;
+UPDATE @extschema@.register g SET owner_role = r.oid
+  FROM pg_catalog.pg_roles r WHERE r.rolname::text OPERATOR(pg_catalog.=) g.owner;
+UPDATE @extschema@.action g SET owner_role = r.oid
+  FROM pg_catalog.pg_roles r WHERE r.rolname::text OPERATOR(pg_catalog.=) g.owner;
+ALTER TABLE @extschema@.register ENABLE TRIGGER capa_lifecycle;
+ALTER TABLE @extschema@.action ENABLE TRIGGER capa_lifecycle;
+
 ALTER TABLE @extschema@.policy ADD COLUMN free_text_owners boolean;
 COMMENT ON COLUMN @extschema@.policy.free_text_owners IS
-    'false: owners must name a role or an application identity (user@domain); NULL or true: free text (before 0.3.0, and the default)';
+    'false: owners must name a role or an application identity (user@domain); true: free text; NULL: as the row before (the built-in row: false)';
 GRANT INSERT (free_text_owners) ON @extschema@.policy TO capa_admin;
+UPDATE @extschema@.policy SET free_text_owners = false WHERE builtin;
+-- A database that already holds records keeps the rule it was written
+-- under: a policy row of its own (dumped, unlike the built-in one) says
+-- free text, as before; a capa_admin inserts one with false to end it.
+INSERT INTO @extschema@.policy (segregation_of_duties, free_text_owners)
+SELECT p.segregation_of_duties, true FROM @extschema@.policy p
+ WHERE EXISTS (SELECT FROM @extschema@.register)
+ ORDER BY p.id DESC LIMIT 1;
 
 -- Effectiveness window (issue 14, item 5): the severity policy may give
 -- the action time to show its effect (effectiveness_after: at most its
 -- effectiveness_within, so the check is never due before the window ends);
 -- capa_verify(effective => true) before implemented_at + effectiveness_after
 -- is refused (55000); capa_admin may waive it for one record, with a reason.
--- The built-in rows have none (NULL): a deployment switches it on with a
--- policy row per severity (the column is added, no row is rewritten).
 ALTER TABLE @extschema@.severity_policy
     ADD COLUMN effectiveness_after interval,
     ADD CONSTRAINT severity_policy_window_check CHECK (
@@ -987,6 +1016,26 @@ ALTER TABLE @extschema@.severity_policy
 COMMENT ON COLUMN @extschema@.severity_policy.effectiveness_after IS
     'the earliest effectiveness check after implementation (NULL: none); at most effectiveness_within, so no due date falls before it';
 GRANT INSERT (effectiveness_after) ON @extschema@.severity_policy TO capa_admin;
+-- A database that already holds records keeps its due dates and no window:
+-- each severity whose policy is still the built-in one gets a row of its
+-- own (dumped) with the 0.2.0 values.  Then the built-in rows become 0.3.0's:
+-- a window per severity, and a close due date that leaves room for it (an
+-- on-time path: implement within close_within - effectiveness_after).
+INSERT INTO @extschema@.severity_policy (severity, contain_within, close_within, effectiveness_within)
+SELECT l.severity, l.contain_within, l.close_within, l.effectiveness_within
+  FROM @extschema@.severity_policy l
+ WHERE l.builtin AND EXISTS (SELECT FROM @extschema@.register)
+   AND NOT EXISTS (SELECT FROM @extschema@.severity_policy n
+                    WHERE n.severity OPERATOR(@extschema@.=) l.severity
+                      AND n.id OPERATOR(pg_catalog.>) l.id)
+ ORDER BY l.id;
+UPDATE @extschema@.severity_policy p
+   SET close_within = v.close_within, effectiveness_after = v.effectiveness_after
+  FROM (VALUES ('critical'::@extschema@.capa_severity, '45 days'::interval, '14 days'::interval),
+               ('major', '90 days', '30 days'),
+               ('minor', '120 days', '30 days'),
+               ('observation', '180 days', '30 days')) v (severity, close_within, effectiveness_after)
+ WHERE p.builtin AND p.severity OPERATOR(@extschema@.=) v.severity;
 CREATE FUNCTION @extschema@.capa_waive_window(id @extschema@.capa_ref, reason text)
     RETURNS void
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;

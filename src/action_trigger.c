@@ -124,7 +124,7 @@ record_missing(Datum capa_id)
 
 /* Lock the parent record and return its state (error if missing) */
 static CapaState
-lock_record(Datum capa_id, CapaKind *kind, char **org_unit, char **owner)
+lock_record(Datum capa_id, CapaKind *kind, char **org_unit, CapaOwner *owner)
 {
 	int			rc;
 	bool		isnull;
@@ -138,7 +138,16 @@ lock_record(Datum capa_id, CapaKind *kind, char **org_unit, char **owner)
 	kindname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	*kind = (CapaKind) capa_label_parse(&capa_kind_labels, kindname, strlen(kindname));
 	*org_unit = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	*owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+	owner->name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+	owner->bound = false;
+	owner->role = InvalidOid;
+	if (SPI_tuptable->tupdesc->natts >= 5)
+	{
+		Datum		role = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull);
+
+		owner->bound = !isnull;
+		owner->role = isnull ? InvalidOid : DatumGetObjectId(role);
+	}
 	return (CapaState) DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 2, &isnull));
 }
@@ -214,7 +223,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	bool	   *skip;
 	int			i;
 	int			change = -1;
-	char	   *record_owner = NULL;
+	CapaOwner	record_owner = {NULL, false, InvalidOid};
+	AttrNumber	owner_role_col = cat->governed ? cat->act_late[ACTL_OWNER_ROLE] : InvalidAttrNumber;
 	const char *reason = NULL;
 	bool		cancelling = false;
 
@@ -226,7 +236,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		oldtup = trigdata->tg_trigtuple;
-		newtup = trigdata->tg_newtuple;
+		newtup = capa_owner_bind(tupdesc, oldtup, trigdata->tg_newtuple, cat->act[ACT_OWNER],
+								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD]);
 
 		/*
 		 * Row-level security by org unit, before anything about the item
@@ -273,7 +284,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		newtup = trigdata->tg_trigtuple;
+		newtup = capa_owner_bind(tupdesc, NULL, trigdata->tg_trigtuple, cat->act[ACT_OWNER],
+								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD]);
 		if (capa_is_restored_row(rel, newtup, cat->act[ACT_CHAIN_SEQ],
 								 cat->act[ACT_CHAIN_HEAD]))
 			return PointerGetDatum(newtup);
@@ -376,32 +388,20 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	 */
 	if (cat->governed &&
 		(oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_OWNER])))
-	{
-		bool		free_text = true;
-		int			rc = SPI_execute_plan(capa_spi_plan(PLAN_OWNER_POLICY), NULL, NULL, true, 1);
-
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
-		if (SPI_processed == 1)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull)
-				free_text = DatumGetBool(d);
-		}
 		capa_sod_require_identity(TextDatumGetCString(heap_getattr(newtup, cat->act[ACT_OWNER], tupdesc, &isnull)),
-								  free_text, "an action item's");
-	}
+								  "an action item's");
 
 	/* a governed change: by whom rules.c says, with its reason */
 	if (change >= 0)
 	{
 		char		object[64];
+		CapaOwner	item_owner;
 
 		snprintf(object, sizeof(object), "action item %lld",
 				 (long long) DatumGetInt64(heap_getattr(oldtup, cat->act[ACT_ID], tupdesc, &isnull)));
-		capa_governed_permit(capa_changes[change].roles, actor, record_owner,
-							 TextDatumGetCString(heap_getattr(oldtup, cat->act[ACT_OWNER], tupdesc, &isnull)),
+
+		capa_owner_read(tupdesc, oldtup, cat->act[ACT_OWNER], owner_role_col, &item_owner);
+		capa_governed_permit(capa_changes[change].roles, actor, &record_owner, &item_owner,
 							 capa_changes[change].step, object);
 		/* a cancellation's reason is its cancel_reason */
 		reason = cancelling ?

@@ -105,10 +105,14 @@ capa_bookkeeping_skip(TupleDesc tupdesc, AttrNumber chain_seq, AttrNumber chain_
 					  AttrNumber updated_at)
 {
 	bool	   *skip = palloc0(sizeof(bool) * tupdesc->natts);
+	int			i;
 
 	skip[chain_seq - 1] = true;
 	skip[chain_head - 1] = true;
 	skip[updated_at - 1] = true;
+	/* owner_role follows owner, which "changed" shows */
+	for (i = chain_head; i < tupdesc->natts; i++)
+		skip[i] |= capa_row_derived_column(TupleDescAttr(tupdesc, i));
 	return skip;
 }
 

@@ -87,7 +87,10 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_ACTION_OWNERS] = {
 		"SELECT a.owner, a.done_by::text FROM capa.action a WHERE a.capa_id " REF_EQ " $1"
 		" ORDER BY a.id",
-	"r"},
+		"r",
+		/* and the role each owner was bound to (0.3.0) */
+		"SELECT a.owner, a.done_by::text, a.owner_role FROM capa.action a"
+	" WHERE a.capa_id " REF_EQ " $1 ORDER BY a.id"},
 	[PLAN_SEGREGATION_POLICY] = {
 		"SELECT p.segregation_of_duties FROM capa.policy p"
 		" ORDER BY p.id DESC LIMIT 1",
@@ -109,7 +112,9 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_LOCK_RECORD] = {
 		"SELECT r.kind, r.state, r.org_unit, r.owner FROM capa.register r WHERE r.id " REF_EQ " $1"
 		" FOR NO KEY UPDATE",
-	"r"},
+		"r",
+		"SELECT r.kind, r.state, r.org_unit, r.owner, r.owner_role FROM capa.register r"
+	" WHERE r.id " REF_EQ " $1 FOR NO KEY UPDATE"},
 	[PLAN_API_OPEN] = {
 		"INSERT INTO capa.register (title, description, severity, source, kind,"
 		" owner, priority, org_unit, contain_due, close_due)"
@@ -167,9 +172,10 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_RESCHEDULE_ACTION] = {
 		"UPDATE capa.action SET due = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
 	"ld"},
-	/* 0.3.0 only (called once the catalog is governed): NULL allows free text */
+	/* 0.3.0 only (called once the catalog is governed): the latest row that says */
 	[PLAN_OWNER_POLICY] = {
-		"SELECT p.free_text_owners FROM capa.policy p ORDER BY p.id DESC LIMIT 1",
+		"SELECT p.free_text_owners FROM capa.policy p"
+		" WHERE p.free_text_owners IS NOT NULL ORDER BY p.id DESC LIMIT 1",
 	""},
 	[PLAN_API_CANCEL_ACTION] = {
 		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
@@ -185,6 +191,7 @@ static const char *const register_late_names[REGL_COLUMN_COUNT] = {
 	[REGL_REANALYSE_COUNT] = "reanalyse_count",
 	[REGL_EXTENT_FOUND] = "extent_found",
 	[REGL_EFFECTIVENESS_FROM] = "effectiveness_from",
+	[REGL_OWNER_ROLE] = "owner_role",
 };
 
 static const char *const action_late_names[ACTL_COLUMN_COUNT] = {
@@ -192,6 +199,7 @@ static const char *const action_late_names[ACTL_COLUMN_COUNT] = {
 	[ACTL_CANCELLED_AT] = "cancelled_at",
 	[ACTL_CANCELLED_BY] = "cancelled_by",
 	[ACTL_CANCEL_REASON] = "cancel_reason",
+	[ACTL_OWNER_ROLE] = "owner_role",
 };
 
 static const char *const register_column_names[REG_COLUMN_COUNT] = {
@@ -576,6 +584,8 @@ read_catalog(CapaCatalog *c)
 		check_column_type(c->register_relid, c->reg_late[REGL_REANALYSE_COUNT], INT4OID);
 		check_column_type(c->action_relid, c->act_late[ACTL_CANCELLED_AT], TIMESTAMPTZOID);
 		check_column_type(c->register_relid, c->reg_late[REGL_EFFECTIVENESS_FROM], TIMESTAMPTZOID);
+		check_column_type(c->register_relid, c->reg_late[REGL_OWNER_ROLE], OIDOID);
+		check_column_type(c->action_relid, c->act_late[ACTL_OWNER_ROLE], OIDOID);
 	}
 }
 

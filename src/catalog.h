@@ -79,6 +79,7 @@ typedef enum CapaRegisterLateColumn
 	REGL_REANALYSE_COUNT,
 	REGL_EXTENT_FOUND,
 	REGL_EFFECTIVENESS_FROM,
+	REGL_OWNER_ROLE,			/* derived: not hashed, not in "changed" */
 	REGL_COLUMN_COUNT
 } CapaRegisterLateColumn;
 
@@ -88,6 +89,7 @@ typedef enum CapaActionLateColumn
 	ACTL_CANCELLED_AT,
 	ACTL_CANCELLED_BY,
 	ACTL_CANCEL_REASON,
+	ACTL_OWNER_ROLE,			/* derived: not hashed, not in "changed" */
 	ACTL_COLUMN_COUNT
 } CapaActionLateColumn;
 

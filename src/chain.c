@@ -541,12 +541,33 @@ put_value(StringInfo buf, Datum value, Oid typid)
  * encoded, and counted, only when it is not NULL: a row written before the
  * column existed has it NULL and so hashes exactly as it did, and the
  * chain of an updated database verifies unchanged.  Setting or clearing
- * such a column still changes the bytes.
+ * such a column still changes the bytes.  A derived column (owner_role) is
+ * left out.
  */
 static inline bool
 late_null(const bool *nulls, int i, AttrNumber skip)
 {
 	return skip != InvalidAttrNumber && i + 1 > skip && nulls[i];
+}
+
+/*
+ * owner_role (0.3.0) is not encoded: the triggers derive it from owner,
+ * which is, and bind it anew when a dump is restored into another cluster,
+ * where the same role has another OID (segregation.h, CapaOwner)
+ */
+bool
+capa_row_derived_column(Form_pg_attribute att)
+{
+	return strcmp(NameStr(att->attname), "owner_role") == 0;
+}
+
+static inline bool
+left_out(TupleDesc tupdesc, const bool *nulls, int i, AttrNumber skip)
+{
+	Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+	return att->attisdropped || i + 1 == skip || late_null(nulls, i, skip) ||
+		(skip != InvalidAttrNumber && i + 1 > skip && capa_row_derived_column(att));
 }
 
 void
@@ -558,8 +579,7 @@ capa_row_encode(StringInfo buf, TupleDesc tupdesc, const Datum *values,
 
 	for (i = 0; i < tupdesc->natts; i++)
 	{
-		if (!TupleDescAttr(tupdesc, i)->attisdropped && i + 1 != skip &&
-			!late_null(nulls, i, skip))
+		if (!left_out(tupdesc, nulls, i, skip))
 			ncols++;
 	}
 	put_u8(buf, CAPA_ROW_ENCODING);
@@ -568,7 +588,7 @@ capa_row_encode(StringInfo buf, TupleDesc tupdesc, const Datum *values,
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
-		if (att->attisdropped || i + 1 == skip || late_null(nulls, i, skip))
+		if (left_out(tupdesc, nulls, i, skip))
 			continue;
 		put_str(buf, NameStr(att->attname));
 		if (nulls[i])

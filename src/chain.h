@@ -102,6 +102,9 @@ extern void capa_sha256_end(struct pg_cryptohash_ctx *ctx);
 extern void capa_chain_reset_cache(void);
 
 /* SHA-256 of the canonical encoding of a row, leaving out column skip */
+/* a column the row encoding leaves out: derived by the triggers (chain.c) */
+extern bool capa_row_derived_column(Form_pg_attribute att);
+
 extern void capa_row_hash(TupleDesc tupdesc, HeapTuple tuple, AttrNumber skip,
 						  uint8 *out);
 

@@ -68,8 +68,8 @@ capa_governed_as_verifier(unsigned roles, Oid actor)
 }
 
 void
-capa_governed_permit(unsigned roles, Oid actor, const char *owner,
-					 const char *other_owner, const char *what,
+capa_governed_permit(unsigned roles, Oid actor, const CapaOwner *owner,
+					 const CapaOwner *other_owner, const char *what,
 					 const char *object)
 {
 	if (roles == 0)
@@ -85,9 +85,10 @@ capa_governed_permit(unsigned roles, Oid actor, const char *owner,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("\"%s\" may not %s %s", GetUserNameFromId(actor, false), what, object),
 			 (roles & CAPA_ROLE_OWNER) ?
-			 errdetail("%s is made by capa_admin, or by a capa_editor acting for the owner (\"%s\"%s%s%s).",
-					   what, owner ? owner : "", other_owner ? " or \"" : "",
-					   other_owner ? other_owner : "", other_owner ? "\"" : "") :
+			 errdetail("%s is made by capa_admin, or by a capa_editor acting for the owner (%s%s%s).",
+					   what, owner && owner->name ? capa_owner_text(owner) : "\"\"",
+					   other_owner && other_owner->name ? " or " : "",
+					   other_owner && other_owner->name ? capa_owner_text(other_owner) : "") :
 			 (roles & CAPA_ROLE_VERIFIER) ?
 			 errdetail("%s is made by capa_admin or a capa_verifier.", what) :
 			 errdetail("%s is made by capa_admin only.", what)));

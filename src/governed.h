@@ -14,6 +14,8 @@
 
 #include "postgres.h"
 
+#include "segregation.h"
+
 /*
  * The reason of the change being judged: the function's argument, or for a
  * plain UPDATE the setting capa.reason.  22023 if missing or blank.
@@ -26,8 +28,8 @@ extern const char *capa_governed_reason(const char *step);
  * (either may be NULL), or a capa_verifier (the caller then judges
  * segregation of duties).  what names the step for the message.
  */
-extern void capa_governed_permit(unsigned roles, Oid actor, const char *owner,
-								 const char *other_owner, const char *what,
+extern void capa_governed_permit(unsigned roles, Oid actor, const CapaOwner *owner,
+								 const CapaOwner *other_owner, const char *what,
 								 const char *object);
 
 /* actor is a member of capa_verifier and roles admit verifiers */

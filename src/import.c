@@ -565,13 +565,18 @@ judge_actions(CapaKind kind, CapaState state, const RulePath *path, Datum *value
 	}
 }
 
-/* 42501 if the verifier owns the record or one of its action items */
+/*
+ * 42501 if the verifier owns the record or one of its action items, or
+ * (0.3.0) completed one of them or implemented the record: the rule of a
+ * live verification, over the names the old register recorded
+ */
 static void
 judge_segregation(const RulePath *path, Datum *values, CapaCatalog *cat)
 {
 	CapaSodIdentities verifier;
 	int			i;
 	bool		verified = false;
+	AttrNumber	implemented_by = cat->stamp_by[CAPA_STAMP_IMPLEMENTED];
 
 	for (i = 0; i < path->len; i++)
 		verified |= (path->edges[i]->conditions & CAPA_COND_SEGREGATION) != 0;
@@ -581,21 +586,35 @@ judge_segregation(const RulePath *path, Datum *values, CapaCatalog *cat)
 	/*
 	 * The verification happened in the old register: judged is the verifier
 	 * it recorded (the importing session did not verify), by the same
-	 * comparison as a live verification (segregation.c)
+	 * comparison as a live verification (segregation.c).  Recorded names are
+	 * not bound to roles: a history's people need not be roles here.
 	 */
 	capa_sod_recorded_identity(NameStr(*DatumGetName(values[cat->stamp_by[CAPA_STAMP_VERIFIED] - 1])),
 							   &verifier);
-	if (capa_sod_match(&verifier, TextDatumGetCString(values[cat->reg[REG_OWNER] - 1])) >= 0)
+	if (capa_sod_match_name(&verifier, TextDatumGetCString(values[cat->reg[REG_OWNER] - 1])) >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: segregation of duties: \"%s\" verified the record and owns it",
 						row_label(), verifier.name[0])));
+	if (capa_sod_match_worker(&verifier, NameStr(*DatumGetName(values[implemented_by - 1]))) >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s: segregation of duties: \"%s\" verified the record and implemented it",
+						row_label(), verifier.name[0])));
 	for (i = 0; i < current->nactions; i++)
 	{
-		if (capa_sod_match(&verifier, TextDatumGetCString(current->actions[i].values[ACT_OWNER])) >= 0)
+		const ImportAction *a = &current->actions[i];
+
+		if (capa_sod_match_name(&verifier, TextDatumGetCString(a->values[ACT_OWNER])) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("%s: segregation of duties: \"%s\" verified the record and owns action %d",
+							row_label(), verifier.name[0], i + 1)));
+		if (!a->nulls[ACT_DONE_BY] &&
+			capa_sod_match_worker(&verifier, NameStr(*DatumGetName(a->values[ACT_DONE_BY]))) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("%s: segregation of duties: \"%s\" verified the record and completed action %d",
 							row_label(), verifier.name[0], i + 1)));
 	}
 }

@@ -104,6 +104,13 @@ deform_row(RegisterRow *row)
 	}
 }
 
+/* owner_role, once the database has 0.3.0's columns */
+static AttrNumber
+owner_role_col(CapaCatalog *cat)
+{
+	return cat->governed ? cat->reg_late[REGL_OWNER_ROLE] : InvalidAttrNumber;
+}
+
 static Datum
 get_col(RegisterRow *row, HeapTuple tup, AttrNumber attnum, bool *isnull)
 {
@@ -381,7 +388,8 @@ check_managed_columns(RegisterRow *row)
 		{
 			/* extent_found is the caller's, as evidence; effectiveness_from
 			 * is capa's, but a waiver moves it (a governed change) */
-			if (i != REGL_EXTENT_FOUND &&
+			/* owner_role: judged by capa_owner_bind, before it binds */
+			if (i != REGL_EXTENT_FOUND && i != REGL_OWNER_ROLE &&
 				!(i == REGL_EFFECTIVENESS_FROM && row->oldtup != NULL))
 				managed[n++] = cat->reg_late[i];
 		}
@@ -522,13 +530,20 @@ check_fresh_action(RegisterRow *row, const CapaEdge *edge)
  */
 static void
 segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const char *what,
-					const char *as)
+					const CapaOwner *as)
 {
 	const char *who = ids->name[i];
+	const char *spelled;
 
 	/* the spelling it was found under, when it is not the same */
-	const char *spelled = strcmp(who, as) == 0 ? "" :
-		psprintf(" (written \"%s\": names are compared without blanks at either end and without case)", as);
+	if (strcmp(who, as->name) == 0)
+		spelled = "";
+	else if (as->bound && OidIsValid(ids->role[i]) && ids->role[i] == as->role)
+		spelled = psprintf(" (written \"%s\": the same role, renamed since; an owner is bound to its role)",
+						   as->name);
+	else
+		spelled = psprintf(" (written \"%s\": names are compared without blanks at either end and without case)",
+						   as->name);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -539,6 +554,16 @@ segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const
 					   who, what, spelled) :
 			 errdetail("\"%s\" %s%s.", who, what, spelled),
 			 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+}
+
+/* A worker's recorded name as segregation_refused shows it */
+static const CapaOwner *
+worker_name(const char *name)
+{
+	CapaOwner  *w = palloc0(sizeof(CapaOwner));
+
+	w->name = name;
+	return w;
 }
 
 /*
@@ -554,7 +579,7 @@ check_segregation(RegisterRow *row)
 	int			i;
 	uint64		n;
 	bool		isnull;
-	Datum		owners[2];
+	CapaOwner	owners[2];
 
 	rc = execute_latest(PLAN_SEGREGATION_POLICY, NULL, 1);
 	if (rc != SPI_OK_SELECT)
@@ -566,15 +591,16 @@ check_segregation(RegisterRow *row)
 	capa_sod_session_identities(row->actor, &ids);
 
 	/* the owner before and after this statement: changing it is no escape */
-	owners[0] = get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull);
-	owners[1] = get_col(row, row->newtup, row->cat->reg[REG_OWNER], &isnull);
+	capa_owner_read(row->tupdesc, row->oldtup, row->cat->reg[REG_OWNER],
+					owner_role_col(row->cat), &owners[0]);
+	capa_owner_read(row->tupdesc, row->newtup, row->cat->reg[REG_OWNER],
+					owner_role_col(row->cat), &owners[1]);
 	for (i = 0; i < 2; i++)
 	{
-		char	   *owner = TextDatumGetCString(owners[i]);
-		int			match = capa_sod_match(&ids, owner);
+		int			match = capa_sod_match(&ids, &owners[i]);
 
 		if (match >= 0)
-			segregation_refused(row, &ids, match, "owns the record", owner);
+			segregation_refused(row, &ids, match, "owns the record", &owners[i]);
 	}
 
 	/* who implemented it (0.3.0): the work is not verified by who did it */
@@ -584,7 +610,7 @@ check_segregation(RegisterRow *row)
 		int			match = capa_sod_match_worker(&ids, name);
 
 		if (match >= 0)
-			segregation_refused(row, &ids, match, "implemented the record", name);
+			segregation_refused(row, &ids, match, "implemented the record", worker_name(name));
 	}
 
 	/* every action item's owner, compared here by the same rule */
@@ -599,47 +625,44 @@ check_segregation(RegisterRow *row)
 
 		if (!isnull)
 		{
-			char	   *name = TextDatumGetCString(owner);
+			CapaOwner	item_owner = {TextDatumGetCString(owner), false, InvalidOid};
 
-			match = capa_sod_match(&ids, name);
+			if (SPI_tuptable->tupdesc->natts >= 3)
+			{
+				Datum		role = SPI_getbinval(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 3,
+												 &item_owner.bound);
+
+				item_owner.bound = !item_owner.bound;
+				item_owner.role = item_owner.bound ? DatumGetObjectId(role) : InvalidOid;
+			}
+			match = capa_sod_match(&ids, &item_owner);
 			if (match >= 0)
-				segregation_refused(row, &ids, match, "owns an action item of the record", name);
+				segregation_refused(row, &ids, match, "owns an action item of the record",
+									&item_owner);
 		}
 		/* and who completed it (0.3.0) */
 		done_by = SPI_getvalue(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 2);
 		match = capa_sod_match_worker(&ids, done_by);
 		if (match >= 0)
-			segregation_refused(row, &ids, match, "completed an action item of the record", done_by);
+			segregation_refused(row, &ids, match, "completed an action item of the record",
+								worker_name(done_by));
 	}
 }
 
 /*
  * A new or changed owner names a role or an application identity, unless
- * the policy allows free text (0.3.0; free text by default, and an owner
- * written before stays as it is)
+ * the policy allows free text (0.3.0; an owner written before stays as it is)
  */
 static void
 check_owner_identity(RegisterRow *row)
 {
 	AttrNumber	attnum = row->cat->reg[REG_OWNER];
-	bool		free_text = true;
 	bool		isnull;
-	int			rc;
 
 	if (!row->cat->governed || (row->oldtup && !col_changed(row, attnum)))
 		return;
-	rc = execute_latest(PLAN_OWNER_POLICY, NULL, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
-	if (SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			free_text = DatumGetBool(d);
-	}
 	capa_sod_require_identity(TextDatumGetCString(get_col(row, row->newtup, attnum, &isnull)),
-							  free_text, "a capa record's");
+							  "a capa record's");
 }
 
 /* Every sibling named in "related" must exist */
@@ -1148,12 +1171,12 @@ permit_change(RegisterRow *row)
 	unsigned	roles = row->change == CAPA_CHANGE_AMEND ?
 		capa_rules_amend_roles(row->amended) : change->roles;
 	char		object[64];
-	bool		isnull;
+	CapaOwner	owner;
 
 	snprintf(object, sizeof(object), "record %s", capa_ref_cstring(row->id));
-	capa_governed_permit(roles, row->actor,
-						 TextDatumGetCString(get_col(row, row->oldtup, row->cat->reg[REG_OWNER], &isnull)),
-						 NULL, change->step, object);
+	capa_owner_read(row->tupdesc, row->oldtup, row->cat->reg[REG_OWNER], owner_role_col(row->cat),
+					&owner);
+	capa_governed_permit(roles, row->actor, &owner, NULL, change->step, object);
 	row->reason = change->needs_reason ? capa_governed_reason(change->step) : NULL;
 }
 
@@ -1324,12 +1347,12 @@ judge_update(RegisterRow *row)
 	else if (edge->roles)
 	{
 		char		object[64];
+		CapaOwner	owner;
 
 		snprintf(object, sizeof(object), "record %s from %s", capa_ref_cstring(row->id),
 				 capa_state_cstring(row->from));
-		capa_governed_permit(edge->roles, row->actor,
-							 TextDatumGetCString(get_col(row, row->oldtup, cat->reg[REG_OWNER], &isnull)),
-							 NULL, edge->step, object);
+		capa_owner_read(row->tupdesc, row->oldtup, cat->reg[REG_OWNER], owner_role_col(cat), &owner);
+		capa_governed_permit(edge->roles, row->actor, &owner, NULL, edge->step, object);
 	}
 	require_text(row, cat->reg[REG_TITLE], "a capa record");
 	require_text(row, cat->reg[REG_DESCRIPTION], "a capa record");
@@ -1399,7 +1422,9 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		row.newtup = trigdata->tg_trigtuple;
+		row.newtup = capa_owner_bind(row.tupdesc, NULL, trigdata->tg_trigtuple,
+									 cat->reg[REG_OWNER], owner_role_col(cat),
+									 row.rel, cat->reg[REG_CHAIN_HEAD]);
 		if (capa_is_restored_row(row.rel, row.newtup, cat->reg[REG_CHAIN_SEQ],
 								 cat->reg[REG_CHAIN_HEAD]))
 			return PointerGetDatum(row.newtup);
@@ -1418,7 +1443,9 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		row.oldtup = trigdata->tg_trigtuple;
-		row.newtup = trigdata->tg_newtuple;
+		row.newtup = capa_owner_bind(row.tupdesc, row.oldtup, trigdata->tg_newtuple,
+									 cat->reg[REG_OWNER], owner_role_col(cat),
+									 row.rel, cat->reg[REG_CHAIN_HEAD]);
 		deform_row(&row);
 
 		/*

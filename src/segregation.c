@@ -20,18 +20,25 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+
 #include "catalog/pg_collation.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/builtins.h"
 #include "utils/formatting.h"
+#include "utils/syscache.h"
 
 #include "actor.h"
+#include "catalog.h"
 #include "capa.h"
 #include "segregation.h"
 
 static void
-add_identity(CapaSodIdentities *ids, const char *name, CapaSodKind kind)
+add_identity(CapaSodIdentities *ids, const char *name, CapaSodKind kind, Oid role)
 {
 	int			i;
 
@@ -45,6 +52,7 @@ add_identity(CapaSodIdentities *ids, const char *name, CapaSodKind kind)
 	Assert(ids->n < CAPA_SOD_MAX_IDENTITIES);
 	ids->name[ids->n] = name;
 	ids->kind[ids->n] = kind;
+	ids->role[ids->n] = role;
 	ids->n++;
 }
 
@@ -52,16 +60,17 @@ void
 capa_sod_session_identities(Oid actor, CapaSodIdentities *ids)
 {
 	ids->n = 0;
-	add_identity(ids, GetUserNameFromId(actor, false), CAPA_SOD_ROLE);
-	add_identity(ids, GetUserNameFromId(GetSessionUserId(), false), CAPA_SOD_SESSION_USER);
-	add_identity(ids, capa_app_user(), CAPA_SOD_APP_USER);
+	add_identity(ids, GetUserNameFromId(actor, false), CAPA_SOD_ROLE, actor);
+	add_identity(ids, GetUserNameFromId(GetSessionUserId(), false), CAPA_SOD_SESSION_USER,
+				 GetSessionUserId());
+	add_identity(ids, capa_app_user(), CAPA_SOD_APP_USER, InvalidOid);
 }
 
 void
 capa_sod_recorded_identity(const char *name, CapaSodIdentities *ids)
 {
 	ids->n = 0;
-	add_identity(ids, name, CAPA_SOD_RECORDED);
+	add_identity(ids, name, CAPA_SOD_RECORDED, InvalidOid);
 }
 
 /*
@@ -125,13 +134,8 @@ capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
 		 * A superuser may do every step itself (out of scope: it could turn
 		 * the check off); the owner rule still holds for it
 		 */
-		if (ids->kind[i] != CAPA_SOD_APP_USER && ids->kind[i] != CAPA_SOD_RECORDED)
-		{
-			Oid			role = get_role_oid(ids->name[i], true);
-
-			if (OidIsValid(role) && superuser_arg(role))
-				continue;
-		}
+		if (OidIsValid(ids->role[i]) && superuser_arg(ids->role[i]))
+			continue;
 		if (capa_sod_same_name(ids->name[i], worker))
 			return i;
 	}
@@ -139,18 +143,114 @@ capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
 }
 
 int
-capa_sod_match(const CapaSodIdentities *ids, const char *owner)
+capa_sod_match_name(const CapaSodIdentities *ids, const char *name)
 {
 	int			i;
 
-	if (owner == NULL)
+	if (name == NULL)
 		return -1;
 	for (i = 0; i < ids->n; i++)
 	{
-		if (capa_sod_same_name(ids->name[i], owner))
+		if (capa_sod_same_name(ids->name[i], name))
 			return i;
 	}
 	return -1;
+}
+
+int
+capa_sod_match(const CapaSodIdentities *ids, const CapaOwner *owner)
+{
+	int			i;
+
+	if (owner == NULL || owner->name == NULL)
+		return -1;
+	/* the role it names, under whatever name it has now */
+	if (owner->bound)
+	{
+		for (i = 0; i < ids->n; i++)
+		{
+			if (OidIsValid(ids->role[i]) && ids->role[i] == owner->role)
+				return i;
+		}
+	}
+	/* and the name: a role dropped and made again is the same person */
+	return capa_sod_match_name(ids, owner->name);
+}
+
+Datum
+capa_owner_binding(const char *owner, bool *isnull)
+{
+	Oid			role = owner == NULL ? InvalidOid : get_role_oid(owner, true);
+
+	*isnull = !OidIsValid(role);
+	return ObjectIdGetDatum(role);
+}
+
+HeapTuple
+capa_owner_bind(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
+				AttrNumber owner_col, AttrNumber role_col, Relation rel,
+				AttrNumber head_col)
+{
+	bool		isnull;
+	Datum		role;
+	int			col = role_col;
+	bool		written;
+
+	if (role_col == InvalidAttrNumber)
+		return newtup;			/* a database not updated to 0.3.0 yet */
+	if (oldtup != NULL)
+		written = capa_column_changed(tupdesc, oldtup, newtup, role_col);
+	else
+		written = !heap_attisnull(newtup, role_col, tupdesc) &&
+			heap_attisnull(newtup, head_col, tupdesc);
+	if (written)
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("column \"%s\" is maintained by capa and cannot be written",
+						NameStr(TupleDescAttr(tupdesc, role_col - 1)->attname)),
+				 errtablecol(rel, role_col)));
+	if (oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, owner_col))
+	{
+		Datum		owner = heap_getattr(newtup, owner_col, tupdesc, &isnull);
+
+		role = capa_owner_binding(isnull ? NULL : TextDatumGetCString(owner), &isnull);
+	}
+	else
+		role = heap_getattr(oldtup, role_col, tupdesc, &isnull);
+	return heap_modify_tuple_by_cols(newtup, tupdesc, 1, &col, &role, &isnull);
+}
+
+void
+capa_owner_read(TupleDesc tupdesc, HeapTuple tuple, AttrNumber owner_col,
+				AttrNumber role_col, CapaOwner *owner)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, owner_col, tupdesc, &isnull);
+
+	owner->name = isnull ? NULL : TextDatumGetCString(d);
+	owner->bound = false;
+	owner->role = InvalidOid;
+	if (role_col != InvalidAttrNumber)
+	{
+		d = heap_getattr(tuple, role_col, tupdesc, &isnull);
+		owner->bound = !isnull;
+		owner->role = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
+}
+
+char *
+capa_owner_text(const CapaOwner *owner)
+{
+	char	   *now;
+
+	if (!owner->bound)
+		return pstrdup(owner->name);
+	now = GetUserNameFromId(owner->role, true);
+	if (now == NULL)
+		return psprintf("\"%s\" (a role dropped since)", owner->name);
+	if (strcmp(now, owner->name) != 0)
+		return psprintf("\"%s\" (now the role \"%s\")", owner->name, now);
+	return psprintf("\"%s\"", owner->name);
 }
 
 /*
@@ -175,12 +275,40 @@ app_identity(const char *name)
 	return true;
 }
 
-void
-capa_sod_require_identity(const char *owner, bool free_text, const char *what)
+/*
+ * The policy's latest word on free-text owners (rows with NULL say nothing);
+ * read with the latest snapshot, as the triggers judge what others
+ * committed; none at all (the built-in row removed): not allowed
+ */
+static bool
+free_text_owners_allowed(void)
 {
-	if (free_text || owner == NULL)
+	bool		allowed = false;
+	bool		isnull;
+	int			rc;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	rc = SPI_execute_plan(capa_spi_plan(PLAN_OWNER_POLICY), NULL, NULL, true, 1);
+	PopActiveSnapshot();
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: owner policy lookup returned %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		allowed = !isnull && DatumGetBool(d);
+	}
+	return allowed;
+}
+
+void
+capa_sod_require_identity(const char *owner, const char *what)
+{
+	if (owner == NULL)
 		return;
 	if (OidIsValid(get_role_oid(owner, true)) || app_identity(owner))
+		return;
+	if (free_text_owners_allowed())
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -190,16 +318,26 @@ capa_sod_require_identity(const char *owner, bool free_text, const char *what)
 }
 
 bool
-capa_sod_acts_for(Oid role, const char *owner)
+capa_sod_acts_for(Oid role, const CapaOwner *owner)
 {
 	Oid			owner_role;
 
-	if (owner == NULL)
+	if (owner == NULL || owner->name == NULL)
 		return false;
+
+	/*
+	 * Bound: the role, whatever it is called now; a dropped one is acted for
+	 * by nobody (a new role of the same name is not its successor: capa_admin
+	 * reassigns the record)
+	 */
+	if (owner->bound)
+		return role == owner->role ||
+			(SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner->role)) &&
+			 has_privs_of_role(role, owner->role));
 	/* exact: a right is granted to the name as written, not a look-alike */
-	if (strcmp(GetUserNameFromId(role, false), owner) == 0)
+	if (strcmp(GetUserNameFromId(role, false), owner->name) == 0)
 		return true;
-	owner_role = get_role_oid(owner, true);
+	owner_role = get_role_oid(owner->name, true);
 	return OidIsValid(owner_role) && has_privs_of_role(role, owner_role);
 }
 
