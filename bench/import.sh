@@ -22,7 +22,7 @@ fi
 q() { psql -qXAt -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa"
+q -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" -f test/policy_0_2.sql
 t0=$(now)
 q -v rows="$ROWS" -f bench/import_source.sql >/dev/null
 q -c "VACUUM ANALYZE bench_source" -c "CHECKPOINT"

@@ -11,7 +11,8 @@ if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
 fi
 lifecycles=${LIFECYCLES:-100000}
 psql -XAtq -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning; CREATE EXTENSION capa;
-    CREATE TABLE mem_sample (at timestamptz DEFAULT clock_timestamp(), lifecycles bigint, bytes bigint)" || exit 1
+    CREATE TABLE mem_sample (at timestamptz DEFAULT clock_timestamp(), lifecycles bigint, bytes bigint)" \
+    -f test/policy_0_2.sql || exit 1
 pgbench -n -c 1 -t "$lifecycles" -f bench/memory_lifecycle.pgbench >/dev/null || exit 1
 psql -XAt -F ' ' -c "SELECT lifecycles, bytes FROM mem_sample ORDER BY lifecycles" | awk -v n="$lifecycles" '
     { l[NR] = $1; b[NR] = $2 }

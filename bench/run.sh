@@ -21,7 +21,7 @@ if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
         pg_virtualenv -t -v 15 -o synchronous_commit=off -o shared_buffers=512MB "$0" "$@"
 fi
 
-psql -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" \
+psql -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" -f test/policy_0_2.sql \
      -f "$SHARED/peer_plpgsql.sql" >/dev/null
 
 # pgbench with these options; prints its throughput (tps) only

@@ -26,6 +26,7 @@ fi
 psql -qX -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\\i test/policy_0_2.sql
 CREATE TEMP TABLE ids (id capa.capa_ref PRIMARY KEY, aid bigint);
 INSERT INTO ids (id)
 SELECT capa.capa_open('Backups failed', 'Nightly ERP backup job failed three nights', 'major',

@@ -156,7 +156,7 @@ SELECT capa.capa_implement(:'ref') AS state;
 SELECT capa.capa_next_states(:'ref') AS next_states;
 
 \echo
-\echo '== 10. Two refused steps, on purpose'
+\echo '== 10. Three refused steps, on purpose'
 \set ON_ERROR_STOP 0
 \echo '-- the auditor tries to close before anyone has verified effectiveness:'
 SET ROLE demo_bob;
@@ -168,11 +168,21 @@ SET ROLE demo_ops;
 SET capa.app_user = 'ops.lead@example.com';
 SELECT capa.capa_verify(:'ref', effective => true, evidence => 'Looks fine to me.') AS state;
 \echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
+\echo '-- Bob verifies the same day: the fix has had no time to show its effect (a major'
+\echo '-- record'"'"'s effectiveness window is 30 days in the built-in policy):'
+SET ROLE demo_bob;
+SET capa.app_user = 'bob@example.com';
+SELECT capa.capa_verify(:'ref', effective => true, evidence => 'The job ran tonight.') AS state;
+\echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
 \set ON_ERROR_STOP 1
 
 \echo
 \echo '== 11. 10.2 d: Bob, who owns neither the record nor an action, verifies (capa_verify)'
-\echo '   (in practice weeks later, when the effectiveness check falls due)'
+\echo '   30 days later.  A demo cannot wait: the ISMS manager (capa_admin; here the'
+\echo '   superuser) waives the window for this one record, with a reason the trail keeps'
+\echo '   (capa_waive_window); a real deployment lets the window run.'
+RESET ROLE;
+SELECT capa.capa_waive_window(:'ref', 'Demo: the 30 days of backup reports are simulated.');
 SET ROLE demo_bob;
 SET capa.app_user = 'bob@example.com';
 SELECT capa.capa_verify(:'ref',

@@ -40,6 +40,7 @@
 #    sleepers, or a transaction cut before its COMMIT), or never sent.
 #    Must not be there.
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 
 # Become a child subreaper, so backends orphaned by the kill are reaped by
 # this script (PID 1 of a container may not reap them); best effort.
@@ -470,7 +471,7 @@ log_line_prefix = '%m [%p] '
 CONF
 if [ "$setup_ok" = t ] && start_server; then
     psql -XAtq -v ON_ERROR_STOP=1 -p "$port" -d postgres -c 'CREATE DATABASE capa_crash' >/dev/null &&
-    q -c 'SET client_min_messages = warning; CREATE EXTENSION capa; CREATE EXTENSION amcheck' >/dev/null || setup_ok=f
+    q -c 'SET client_min_messages = warning; CREATE EXTENSION capa; CREATE EXTENSION amcheck' -f test/policy_0_2.sql >/dev/null || setup_ok=f
 else
     setup_ok=f
 fi

@@ -22,6 +22,7 @@
 # (make check-private and make sanitize pass their private copy).
 # KEEP=1 keeps the directory (server log, the listener's output).
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # PG_CONFIG
 PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
@@ -91,6 +92,7 @@ q -d postgres -c "CREATE DATABASE capa_cron" || bail "CREATE DATABASE"
 q <<'SQL' >/dev/null || bail "set-up"
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\i test/policy_0_2.sql
 CREATE EXTENSION pg_cron;
 CREATE ROLE cron_admin LOGIN;
 GRANT capa_admin TO cron_admin;

@@ -32,6 +32,7 @@
 # on failure or interruption.  Every wait has a timeout (WAIT, seconds)
 # and fails its test with a clear message when it expires.
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # PG_CONFIG, free_port
 PGBIN=$("$PG_CONFIG" --bindir)
 WAIT=${WAIT:-60}
@@ -126,7 +127,7 @@ initcluster primary && start primary || setup=failed
 # launchers come first): the KPI shard it writes is above 0, since shard 0
 # holds what capa_kpi_compact() folded
 if [ "$setup" = ok ]; then
-    first_shard=$(q primary -d postgres -c "SET client_min_messages = warning" -c "BEGIN" -c "CREATE EXTENSION capa" \
+    first_shard=$(q primary -d postgres -c "SET client_min_messages = warning" -c "BEGIN" -c "CREATE EXTENSION capa" -f test/policy_0_2.sql \
         -c "SELECT capa.capa_open('First session', 'd', 'minor', 'incident') IS NOT NULL" \
         -c "SELECT CASE WHEN min(shard) > 0 THEN 'above 0' ELSE 'shard ' || min(shard) END FROM capa.capa_kpi_pending_rollup()" \
         -c "ROLLBACK" 2>&1 | tail -n 1)
@@ -136,6 +137,7 @@ if [ "$setup" = ok ]; then
     q primary -f - >"$work/fill.log" 2>&1 <<'SQL' || setup=failed
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\i test/policy_0_2.sql
 INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
 CREATE TABLE public.controls (code text PRIMARY KEY);
 INSERT INTO public.controls VALUES ('A.5.24'), ('A.8.13');
@@ -287,7 +289,7 @@ sub=ok
 { initcluster subscriber && start subscriber; } || sub=failed
 if [ "$sub" = ok ]; then
     q subscriber -d postgres -c "CREATE DATABASE capa_repl" >/dev/null &&
-    q subscriber -c "SET client_min_messages = warning; CREATE EXTENSION capa; SELECT capa.capa_rls_enable();
+    q subscriber -c "SET client_min_messages = warning; CREATE EXTENSION capa; SELECT capa.capa_rls_enable();" -f test/policy_0_2.sql -c "
                      CREATE TABLE public.controls (code text PRIMARY KEY)" >/dev/null || sub=failed
 fi
 ok "$sub" ok "a subscriber cluster on port ${port[subscriber]:-?}, capa installed and empty, row-level security on" \

@@ -10,6 +10,7 @@
 # Needs a running server (PG* variables, as pg_virtualenv sets them), capa
 # installed, chromium and python3.
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 n=0
 fail=0
 ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#  want: '$2'"; fail=1; fi; }
@@ -26,11 +27,12 @@ trap cleanup EXIT
 for db in capa_report capa_report_empty; do dropdb --if-exists "$db" >/dev/null 2>&1; done
 createdb capa_report
 createdb capa_report_empty
-psql -Xq -v ON_ERROR_STOP=1 -d capa_report_empty -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION capa' >/dev/null
+psql -Xq -v ON_ERROR_STOP=1 -d capa_report_empty -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION capa' -f test/policy_0_2.sql >/dev/null
 psql -Xq -v ON_ERROR_STOP=1 -d capa_report >/dev/null <<'SQL'
 SET client_min_messages = warning;
 SET search_path = public, capa;
 CREATE EXTENSION capa;
+\i test/policy_0_2.sql
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'capa_report_reader') THEN
         CREATE ROLE capa_report_reader IN ROLE capa_reader;

@@ -5,6 +5,7 @@
 # dump; restored records continue their lifecycle.  Needs a running server
 # (PG* variables, as pg_virtualenv sets them) and capa installed.
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 n=0
 fail=0
 ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#  want: '$2'"; fail=1; fi; }
@@ -17,6 +18,7 @@ createdb capa_src
 psql -Xq -v ON_ERROR_STOP=1 -d capa_src >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\i test/policy_0_2.sql
 INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
 INSERT INTO capa.policy (segregation_of_duties) VALUES (true);
 DO $$

@@ -13,6 +13,7 @@
 # Needs a running server (PG* variables, as pg_virtualenv sets them) and
 # capa installed.
 set -u
+cd "$(dirname "$0")/.."    # test/policy_0_2.sql
 n=0
 fail=0
 ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'" | head -20; echo "#  want: '$2'" | head -20; fail=1; fi; }
@@ -28,6 +29,7 @@ createdb "$db"
 psql -Xq -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\i test/policy_0_2.sql
 CREATE ROLE rlserr_north;
 CREATE ROLE rlserr_ops;
 GRANT capa_editor, capa_verifier TO rlserr_north;

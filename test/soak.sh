@@ -19,7 +19,7 @@ ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not 
 q() { PGOPTIONS="-c search_path=public,capa" psql -XAtq -v ON_ERROR_STOP=1 -d capa_soak -c "$1"; }
 
 createdb capa_soak
-q "SET client_min_messages = warning; CREATE EXTENSION capa; CREATE EXTENSION amcheck;" || exit 1
+q "SET client_min_messages = warning; CREATE EXTENSION capa; CREATE EXTENSION amcheck;" && q "\\i test/policy_0_2.sql" || exit 1
 
 echo "# soak: $clients clients for $minutes minutes"
 log=$(mktemp)

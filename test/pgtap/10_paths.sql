@@ -5,6 +5,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
 -- planned -> analysed (a re-analysis) needs a reason, as a governed change

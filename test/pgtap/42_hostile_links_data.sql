@@ -25,6 +25,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
+\ir ../policy_0_2.sql
 RESET client_min_messages;
 
 CREATE TEMP TABLE backend AS SELECT pg_backend_pid() AS pid;

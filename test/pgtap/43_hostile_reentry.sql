@@ -26,6 +26,7 @@ CREATE DATABASE capa_tap_reentry;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
 CREATE EXTENSION capa;
+\ir ../policy_0_2.sql
 SET search_path = public, capa;
 -- the intakes' WARNINGs (on_error 'log') are checked in capa.intake_failure
 SET client_min_messages = error;
