@@ -1,7 +1,7 @@
 -- Install capa and the roles the tests act as.
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
-\ir ../test/policy_0_2.sql
+\i test/policy_0_2.sql
 RESET client_min_messages;
 SELECT extname, extversion, extrelocatable, n.nspname AS schema
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace

@@ -10,7 +10,7 @@ CREATE DATABASE regress_capa_import;
 \c regress_capa_import
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
-\ir ../test/policy_0_2.sql
+\i test/policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
 CREATE FUNCTION public.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -309,6 +309,9 @@ SELECT imp_case('OLD-3', $$rca_method = 'guess'$$) AS unknown_method;
 SELECT imp_case('OLD-1', $$priority = 9$$) AS priority_out_of_range;
 SELECT imp_case('OLD-6', $$verified_by = owner$$) AS verifier_owns_record;
 SELECT imp_case('OLD-6', $$verified_by = 'regress_ops'$$) AS verifier_owns_action;
+-- 0.3.0: nor who did the work (a live verification's rule, README Steps)
+SELECT imp_case('OLD-6', $$implemented_by = 'regress_worker', verified_by = ' Regress_Worker'$$) AS verifier_implemented;
+SELECT imp_case('OLD-6', $$actions = jsonb_set(actions, '{0,done_by}', '"regress_worker"'), verified_by = 'regress_worker'$$) AS verifier_completed_action;
 RESET ROLE;
 -- the third row of a source (a view fixes the order) is bad: nothing of the
 -- first two stays

@@ -9,7 +9,7 @@ CREATE DATABASE regress_capa_kpi;
 \c regress_capa_kpi
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
-\ir ../test/policy_0_2.sql
+\i test/policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
 

@@ -8,7 +8,7 @@ CREATE DATABASE regress_capa_rls;
 \c regress_capa_rls
 SET client_min_messages = warning;
 CREATE EXTENSION capa;
-\ir ../test/policy_0_2.sql
+\i test/policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
 CREATE FUNCTION public.try(sql text) RETURNS text LANGUAGE plpgsql AS $$

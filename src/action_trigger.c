@@ -184,6 +184,13 @@ classify_action_change(Relation rel, HeapTuple oldtup, HeapTuple newtup, bool co
 		change = columns[i].kind;
 		n++;
 	}
+	/* the owner's name bound anew to another role (capa_reassign_action) */
+	if (n == 0 && cat->governed &&
+		capa_column_changed(tupdesc, oldtup, newtup, cat->act_late[ACTL_OWNER_ROLE]))
+	{
+		change = CAPA_CHANGE_REASSIGN_ACTION;
+		n++;
+	}
 	if (n > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -237,7 +244,8 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	{
 		oldtup = trigdata->tg_trigtuple;
 		newtup = capa_owner_bind(tupdesc, oldtup, trigdata->tg_newtuple, cat->act[ACT_OWNER],
-								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD]);
+								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD],
+								 capa_reassigning("reassign_action"));
 
 		/*
 		 * Row-level security by org unit, before anything about the item
@@ -285,7 +293,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	else
 	{
 		newtup = capa_owner_bind(tupdesc, NULL, trigdata->tg_trigtuple, cat->act[ACT_OWNER],
-								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD]);
+								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD], false);
 		if (capa_is_restored_row(rel, newtup, cat->act[ACT_CHAIN_SEQ],
 								 cat->act[ACT_CHAIN_HEAD]))
 			return PointerGetDatum(newtup);

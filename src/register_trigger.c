@@ -950,7 +950,10 @@ classify_change(RegisterRow *row)
 		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped || !col_changed(row, i))
 			continue;
 		f = attnum_field(row, i);
-		if (i == cat->reg[REG_OWNER])
+		/* the binding follows the owner: part of a reassignment */
+		if (cat->governed && i == cat->reg_late[REGL_OWNER_ROLE])
+			kind = CAPA_CHANGE_REASSIGN;
+		else if (i == cat->reg[REG_OWNER])
 			kind = CAPA_CHANGE_REASSIGN;
 		else if (cat->governed && i == cat->reg_late[REGL_EXTENT_FOUND])
 			kind = CAPA_CHANGE_EXTENT_FOUND;
@@ -1424,7 +1427,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	{
 		row.newtup = capa_owner_bind(row.tupdesc, NULL, trigdata->tg_trigtuple,
 									 cat->reg[REG_OWNER], owner_role_col(cat),
-									 row.rel, cat->reg[REG_CHAIN_HEAD]);
+									 row.rel, cat->reg[REG_CHAIN_HEAD], false);
 		if (capa_is_restored_row(row.rel, row.newtup, cat->reg[REG_CHAIN_SEQ],
 								 cat->reg[REG_CHAIN_HEAD]))
 			return PointerGetDatum(row.newtup);
@@ -1445,7 +1448,8 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		row.oldtup = trigdata->tg_trigtuple;
 		row.newtup = capa_owner_bind(row.tupdesc, row.oldtup, trigdata->tg_newtuple,
 									 cat->reg[REG_OWNER], owner_role_col(cat),
-									 row.rel, cat->reg[REG_CHAIN_HEAD]);
+									 row.rel, cat->reg[REG_CHAIN_HEAD],
+									 capa_reassigning("reassign"));
 		deform_row(&row);
 
 		/*

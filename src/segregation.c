@@ -142,6 +142,31 @@ capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
 	return -1;
 }
 
+/* A name as a message shows it: at most 64 bytes, cut at a character */
+static const char *
+shown_name(const char *name)
+{
+	int			len = strlen(name);
+	int			cut;
+
+	if (len <= 64)
+		return name;
+	cut = pg_mbcliplen(name, len, 64);
+	return psprintf("%.*s...", cut, name);
+}
+
+/*
+ * The role name names exactly, or InvalidOid: a name too long for a role
+ * (an owner may be any text) names none, and is not looked up
+ */
+static Oid
+role_named(const char *name)
+{
+	if (name == NULL || strlen(name) >= NAMEDATALEN)
+		return InvalidOid;
+	return get_role_oid(name, true);
+}
+
 int
 capa_sod_match_name(const CapaSodIdentities *ids, const char *name)
 {
@@ -180,16 +205,23 @@ capa_sod_match(const CapaSodIdentities *ids, const CapaOwner *owner)
 Datum
 capa_owner_binding(const char *owner, bool *isnull)
 {
-	Oid			role = owner == NULL ? InvalidOid : get_role_oid(owner, true);
+	Oid			role = role_named(owner);
 
 	*isnull = !OidIsValid(role);
 	return ObjectIdGetDatum(role);
 }
 
+bool
+capa_reassigning(const char *step)
+{
+	return capa_request.active && capa_request.step != NULL &&
+		strcmp(capa_request.step, step) == 0;
+}
+
 HeapTuple
 capa_owner_bind(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 				AttrNumber owner_col, AttrNumber role_col, Relation rel,
-				AttrNumber head_col)
+				AttrNumber head_col, bool rebind)
 {
 	bool		isnull;
 	Datum		role;
@@ -209,7 +241,7 @@ capa_owner_bind(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 				 errmsg("column \"%s\" is maintained by capa and cannot be written",
 						NameStr(TupleDescAttr(tupdesc, role_col - 1)->attname)),
 				 errtablecol(rel, role_col)));
-	if (oldtup == NULL || capa_column_changed(tupdesc, oldtup, newtup, owner_col))
+	if (oldtup == NULL || rebind || capa_column_changed(tupdesc, oldtup, newtup, owner_col))
 	{
 		Datum		owner = heap_getattr(newtup, owner_col, tupdesc, &isnull);
 
@@ -306,13 +338,14 @@ capa_sod_require_identity(const char *owner, const char *what)
 {
 	if (owner == NULL)
 		return;
-	if (OidIsValid(get_role_oid(owner, true)) || app_identity(owner))
+	if (OidIsValid(role_named(owner)) || app_identity(owner))
 		return;
 	if (free_text_owners_allowed())
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("%s owner \"%s\" names no role and no application identity", what, owner),
+			 errmsg("%s owner \"%s\" names no role and no application identity", what,
+					shown_name(owner)),
 			 errdetail("The policy does not allow free-text owners (capa.policy.free_text_owners)."),
 			 errhint("Name an existing role exactly, or an application user as user@domain.")));
 }
@@ -337,7 +370,7 @@ capa_sod_acts_for(Oid role, const CapaOwner *owner)
 	/* exact: a right is granted to the name as written, not a look-alike */
 	if (strcmp(GetUserNameFromId(role, false), owner->name) == 0)
 		return true;
-	owner_role = get_role_oid(owner->name, true);
+	owner_role = role_named(owner->name);
 	return OidIsValid(owner_role) && has_privs_of_role(role, owner_role);
 }
 

@@ -70,13 +70,20 @@ extern Datum capa_owner_binding(const char *owner, bool *isnull);
 /*
  * newtup with owner_role as the triggers keep it: bound anew from owner
  * when the row is new (restored rows too: OIDs differ between clusters) or
- * its owner changed, else OLD's.  A statement that writes owner_role
+ * its owner changed (or rebind), else OLD's.  A statement that writes owner_role
  * itself is refused (428C9, as for capa's other maintained columns), but
  * a restored row (it carries a chain head, head_col) brings its dump's.
  */
 extern HeapTuple capa_owner_bind(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 								 AttrNumber owner_col, AttrNumber role_col,
-								 Relation rel, AttrNumber head_col);
+								 Relation rel, AttrNumber head_col, bool rebind);
+
+/*
+ * capa_reassign (step "reassign") or capa_reassign_action is running: a
+ * reassignment to the name the row has binds it anew (rebind above), so
+ * capa_admin can hand a dropped role's records to a new role of its name
+ */
+extern bool capa_reassigning(const char *step);
 
 /* A row's owner as segregation.c judges it */
 extern void capa_owner_read(TupleDesc tupdesc, HeapTuple tuple, AttrNumber owner_col,

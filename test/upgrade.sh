@@ -172,18 +172,27 @@ done
 hashed="$hashed) t"
 other="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM ("
 sep=
-for t in link review_snapshot kpi_rollup kpi_close_days kpi_action_due source cause_category rca_method severity_policy policy; do
+for t in link review_snapshot kpi_rollup kpi_close_days kpi_action_due source cause_category rca_method; do
     other="$other $sep SELECT '$t ' || $(cols capa_up_old $t) AS x FROM capa.$t x"
     sep="UNION ALL"
 done
 other="$other) t"
 # where the rows are and which transaction wrote them: an UPDATE that
-# writes the same values still moves them
+# writes the same values still moves them.  Register and action rows whose
+# owner names a role are written once by 0.3.0's update (owner_role bound,
+# triggers off); the others stay where they are
 written="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
-           SELECT 'r' || ctid::text || xmin::text AS x FROM capa.register UNION ALL
-           SELECT 'a' || ctid::text || xmin::text FROM capa.action UNION ALL
-           SELECT 'u' || ctid::text || xmin::text FROM capa.audit UNION ALL
+           SELECT 'u' || ctid::text || xmin::text AS x FROM capa.audit UNION ALL
            SELECT 'd' || ctid::text || xmin::text FROM capa.digest) t"
+unbound="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+           SELECT 'r' || ctid::text || xmin::text AS x FROM capa.register g
+            WHERE NOT EXISTS (SELECT FROM pg_roles o WHERE o.rolname = g.owner) UNION ALL
+           SELECT 'a' || ctid::text || xmin::text FROM capa.action g
+            WHERE NOT EXISTS (SELECT FROM pg_roles o WHERE o.rolname = g.owner)) t"
+# the policy in force per severity, and for owners
+in_force="SELECT string_agg(format('%s %s %s %s', p.severity, p.contain_within, p.close_within, p.effectiveness_within), ', ' ORDER BY p.severity)
+            FROM capa.severity_policy p
+           WHERE p.id = (SELECT max(q.id) FROM capa.severity_policy q WHERE q.severity = p.severity)"
 # the KPI views' output (every kpi_ view of $prev, its $prev columns, as_of left out)
 kpis="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM ("
 sep=
@@ -197,6 +206,11 @@ kpis="$kpis) t"
 before_hashed=$(q capa_up_old "$hashed")
 before_other=$(q capa_up_old "$other")
 before_written=$(q capa_up_old "$written")
+before_unbound=$(q capa_up_old "$unbound")
+before_in_force=$(q capa_up_old "$in_force")
+before_max_policy=$(q capa_up_old "SELECT max(id) FROM capa.severity_policy")
+before_builtin_in_force=$(q capa_up_old "SELECT count(*) FROM capa.severity_policy p WHERE p.builtin
+                                          AND p.id = (SELECT max(q.id) FROM capa.severity_policy q WHERE q.severity = p.severity)")
 before_kpis=$(q capa_up_old "$kpis")
 before_kpi_summary=$(q capa_up_old "SELECT open_total || ' open, ' || closed_total || ' closed, ' || cancelled_total || ' cancelled, ' || reopened_total || ' reopened, ' || overdue_actions || ' overdue actions' FROM capa.kpi_summary")
 before_audit=$(q capa_up_old "SELECT count(*) FROM capa.audit")
@@ -219,8 +233,20 @@ ok "$(q capa_up_old "SELECT extversion FROM pg_extension WHERE extname = 'capa'"
 ok "$(q capa_up_old "SELECT default_version FROM pg_available_extensions WHERE name = 'capa'")" "$target" \
    "the installed control file is this checkout's (default_version $target)"
 ok "$(q capa_up_old "$hashed")" "$before_hashed" "the register, action, audit and digest rows are unchanged (their $prev columns)"
-ok "$(q capa_up_old "$written")" "$before_written" "the update wrote no register, action, audit or digest row (same ctid and xmin)"
-ok "$(q capa_up_old "$other")" "$before_other" "links, review snapshots, the KPI rollup and the lookup and policy tables are unchanged"
+ok "$(q capa_up_old "$written")" "$before_written" "the update wrote no audit or digest row (same ctid and xmin)"
+ok "$(q capa_up_old "$unbound")" "$before_unbound" "... nor a register or action row whose owner names no role"
+ok "$(q capa_up_old "SELECT count(*) FILTER (WHERE owner_role IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = owner)) || ' of ' || count(*) FROM (
+                      SELECT owner, owner_role FROM capa.register UNION ALL SELECT owner, owner_role FROM capa.action) o")" \
+   "0 of $(q capa_up_old "SELECT (SELECT count(*) FROM capa.register) + (SELECT count(*) FROM capa.action)")" \
+   "every owner that names a role is bound to it (owner_role), the others are not"
+ok "$(q capa_up_old "$other")" "$before_other" "links, review snapshots, the KPI rollup and the lookup tables are unchanged"
+ok "$(q capa_up_old "$in_force")" "$before_in_force" "the due dates in force per severity are the database's own, as before the update"
+ok "$(q capa_up_old "SELECT count(*) FILTER (WHERE NOT builtin AND effectiveness_after IS NULL) || ' of ' || count(*)
+                      FROM capa.severity_policy WHERE id > $before_max_policy")" \
+   "$before_builtin_in_force of $before_builtin_in_force" \
+   "... kept in rows of its own without a window, one per severity that was on the built-in row (README, Versioned policy)"
+ok "$(q capa_up_old "SELECT free_text_owners || ' ' || builtin FROM capa.policy WHERE free_text_owners IS NOT NULL ORDER BY id DESC LIMIT 1")" \
+   "true false" "... and a policy row of its own keeps free-text owners"
 ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
    "the trail verifies after the update, against the digest taken before it"
 ok "$(q capa_up_old "$kpis")" "$before_kpis" "the KPI views give the same figures"

@@ -19,7 +19,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(247);
+SELECT plan(277);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -654,7 +654,7 @@ SELECT ok((SELECT detail FROM capa.capa_conformance(:'w') WHERE item = 'd')
           'G8 conformance d names the identities compared');
 -- owners bound to identities, when the policy says so
 SELECT capa.capa_open('Free text', 'd', 'minor', 'other', owner => 'nobody_at_all') AS freetext \gset
-SELECT ok(:'freetext' IS NOT NULL, 'G8 by default an owner is free text, as before 0.3.0');
+SELECT ok(:'freetext' IS NOT NULL, 'G8 with free_text_owners = true (test/policy_0_2.sql) an owner is free text, as before 0.3.0');
 INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, false);
 SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'nobody_at_all')$$, '42704', NULL,
                  'G8 free_text_owners = false: an owner that names no role and no application identity: 42704');
@@ -668,11 +668,128 @@ SELECT throws_ok(format($$SELECT capa.capa_reassign(%L, 'TAP_G_OWNER', 'r')$$, :
                  'G8 ... a role name in another case is no role: 42704');
 SELECT is(capa.capa_contain(:'freetext', 'c', 'c')::text, 'contained',
           'G8 ... a record with a free-text owner written before keeps working');
-INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, NULL);
+INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (false, NULL);
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'nobody_at_all')$$, '42704', NULL,
+                 'G8 ... a later policy row that leaves free_text_owners NULL keeps the rule before it');
+INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, true);
 
 -- a superuser may take every step itself (out of scope: it could turn the check off)
 SELECT is(capa.capa_verify(public.g_impl('tap_g_owner', 'tap_g_ops'), true, 'fine')::text, 'verified',
           'G8 the superuser who implemented may verify (superusers are out of scope)');
+
+-- ===================================================================
+-- G10. owners bound to their roles, and 0.3.0's built-in policy (issue 14, items 2 and 5)
+-- ===================================================================
+-- the built-in policy: owners name someone, and every severity has a
+-- window with an on-time path (implement, wait the window, verify, close)
+SELECT is((SELECT free_text_owners FROM capa.policy WHERE builtin), false,
+          'G10 the built-in policy refuses free-text owners');
+SELECT results_eq($$SELECT severity::text, contain_within, close_within, effectiveness_within, effectiveness_after
+                      FROM capa.severity_policy WHERE builtin ORDER BY severity$$,
+                  $$VALUES ('critical', '1 day'::interval, '45 days'::interval, '30 days'::interval, '14 days'::interval),
+                           ('major', '7 days', '90 days', '60 days', '30 days'),
+                           ('minor', '30 days', '120 days', '90 days', '30 days'),
+                           ('observation', NULL, '180 days', '90 days', '30 days')$$,
+                  'G10 the built-in severity policy: a window per severity (README, Versioned policy)');
+SELECT is((SELECT count(*)::int FROM capa.severity_policy WHERE builtin
+            AND effectiveness_after <= effectiveness_within AND effectiveness_after < close_within
+            AND (contain_within IS NULL OR contain_within < close_within OPERATOR(pg_catalog.-) effectiveness_after)), 4,
+          'G10 ... no due date falls before its window ends, and each leaves time to implement');
+CREATE FUNCTION pg_temp.g_message(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE stmt;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLERRM;
+END $$;
+-- the built-in rules in force (as a database of its own would have them)
+INSERT INTO capa.policy (segregation_of_duties, free_text_owners) VALUES (true, false);
+INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within, effectiveness_after)
+SELECT severity, contain_within, close_within, effectiveness_within, effectiveness_after FROM capa.severity_policy WHERE builtin ORDER BY id;
+SELECT public.g_record('corrective', 'implemented') AS dflt \gset
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'works')$$, :'dflt')), '55000',
+          'G10 under the built-in policy a major record is not verified effective on the day it is implemented');
+SELECT ok((SELECT effectiveness_from <= close_due AND effectiveness_from < effectiveness_due FROM capa.register WHERE id = :'dflt'),
+          'G10 ... and its window ends before its close and effectiveness due dates');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'nobody_at_all')$$, '42704', NULL,
+                 'G10 ... an owner that names nobody: 42704');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'IA_Auditor')$$, '42704', NULL,
+                 'G10 ... nor a role spelled another way (the walk-around of issue 14): 42704');
+SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => 'tap_g_ia ')$$, '42704', NULL,
+                 'G10 ... nor with a trailing space: 42704');
+SELECT is(pg_temp.g_message($$SELECT capa.capa_open('t', 'd', 'minor', 'other', owner => repeat('é', 100000))$$),
+          'a capa record''s owner "' || repeat('é', 32) || '..." names no role and no application identity',
+          'G10 ... a 200 kB owner: its message shows the first 64 bytes');
+\ir ../policy_0_2.sql
+
+-- the binding: a role owner keeps its OID, an application identity none
+SELECT public.g_record('corrective', 'open', 'tap_g_owner') AS b1 \gset
+SELECT is((SELECT owner_role FROM capa.register WHERE id = :'b1'), 'tap_g_owner'::regrole::oid,
+          'G10 an owner that names a role is bound to its OID');
+SELECT public.g_item(public.g_record('corrective', 'planned')) AS b_item \gset
+SELECT is((SELECT owner_role FROM capa.action WHERE id = :b_item),
+          'tap_g_ops'::regrole::oid, 'G10 ... an action item''s too');
+SELECT is((SELECT owner_role FROM capa.register WHERE id = capa.capa_open('t', 'd', 'minor', 'other', owner => 'ann@example.com')),
+          NULL, 'G10 ... an application identity is not bound');
+SELECT throws_ok($$INSERT INTO capa.register (title, description, severity, source, owner, owner_role)
+                   VALUES ('t', 'd', 'minor', 'other', 'tap_g_owner', 10)$$, '428C9', NULL,
+                 'G10 owner_role is capa''s: an INSERT that writes it: 428C9');
+SELECT throws_ok(format($$SET LOCAL capa.reason = 'r'; UPDATE capa.register SET owner_role = 10 WHERE id = %L$$, :'b1'), '428C9', NULL,
+                 'G10 ... an UPDATE: 428C9');
+SELECT throws_ok(format($$SET LOCAL capa.reason = 'r'; UPDATE capa.action SET owner_role = 10 WHERE id = %s$$,
+                        :b_item), '428C9', NULL,
+                 'G10 ... of an action item: 428C9');
+SELECT lives_ok(format($$SELECT capa.capa_reassign(%L, 'tap_g_other', 'owner left')$$, :'b1'), 'G10 capa_reassign');
+SELECT is((SELECT owner_role FROM capa.register WHERE id = :'b1'), 'tap_g_other'::regrole::oid, 'G10 ... binds the new owner');
+SELECT is((SELECT count(*)::int FROM capa.audit WHERE changed ? 'owner_role' OR changed->'previous' ? 'owner_role'), 0,
+          'G10 the binding is not in the trail (it follows owner, which is)');
+
+-- a renamed role: still the owner, still not its own verifier
+CREATE ROLE tap_g_ren;
+GRANT capa_editor, capa_verifier TO tap_g_ren;
+SELECT public.g_impl('tap_g_ren', 'tap_g_ops') AS ren \gset
+SELECT public.g_record('corrective', 'open', 'tap_g_ren') AS ren_open \gset
+ALTER ROLE tap_g_ren RENAME TO tap_g_ren_new;
+SELECT is(public.g_try('tap_g_ren_new', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, :'ren')), '42501',
+          'G10 a renamed owner may not verify its record (0.3.0 before the binding: verified)');
+SELECT ok(pg_temp.g_hint(format($$SET LOCAL ROLE tap_g_ren_new; SELECT capa.capa_verify(%L, true, 'fine')$$, :'ren')) IS NOT NULL,
+          'G10 ... refused with its hint');
+CREATE FUNCTION pg_temp.g_detail(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+    EXECUTE stmt;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+    RETURN d;
+END $$;
+SELECT is(pg_temp.g_detail(format($$SET LOCAL ROLE tap_g_ren_new; SELECT capa.capa_verify(%L, true, 'fine')$$, :'ren')),
+          '"tap_g_ren_new" owns the record (written "tap_g_ren": the same role, renamed since; an owner is bound to its role).',
+          'G10 ... and the detail says why');
+SELECT is(public.g_try('tap_g_ren_new', format($$SELECT capa.capa_reschedule(%L, 'close', now() + interval '80 days', 'more time')$$, :'ren_open')),
+          'ok', 'G10 ... and still acts for its record as its owner');
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, :'ren')), 'ok',
+          'G10 ... which someone else verifies');
+
+-- a dropped role: a new role of the same name is not its successor
+CREATE ROLE tap_g_gone;
+SELECT public.g_impl('tap_g_gone', 'tap_g_ops') AS gone \gset
+SELECT public.g_record('corrective', 'open', 'tap_g_gone') AS gone_open \gset
+DROP ROLE tap_g_gone;
+CREATE ROLE tap_g_gone;
+GRANT capa_editor, capa_verifier TO tap_g_gone;
+SELECT is(public.g_try('tap_g_gone', format($$SELECT capa.capa_reschedule(%L, 'close', now() + interval '80 days', 'mine now')$$, :'gone_open')),
+          '42501', 'G10 a new role named as a dropped owner does not act for its records (0.3.0 before the binding: it did)');
+SELECT is(public.g_try('tap_g_gone', format($$SELECT capa.capa_verify(%L, true, 'fine')$$, :'gone')), '42501',
+          'G10 ... and may not verify them either (the name still counts)');
+SELECT is(public.g_try('tap_g_admin', format($$SELECT capa.capa_reassign(%L, 'tap_g_gone', 'the new colleague takes it over')$$, :'gone_open')),
+          'ok', 'G10 ... capa_admin reassigns the record to the new role: the same name, bound anew');
+SELECT results_eq(format($$SELECT step, changed->>'reason' FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'gone_open'),
+                  $$VALUES ('reassign', 'the new colleague takes it over')$$, 'G10 ... a reassign step of the trail, with its reason');
+SELECT throws_ok(format($$SELECT capa.capa_reassign(%L, 'tap_g_gone', 'again')$$, :'gone_open'), '55000', NULL,
+                 'G10 ... once bound, the same reassignment changes nothing: 55000');
+SELECT is(public.g_try('tap_g_gone', format($$SELECT capa.capa_reschedule(%L, 'close', now() + interval '80 days', 'mine now')$$, :'gone_open')),
+          'ok', 'G10 ... which then acts for it');
 
 -- ===================================================================
 -- G9. the lifecycle facts for SQL (issue 14, item 6, in part)

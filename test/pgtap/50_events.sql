@@ -5,6 +5,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS capa;
+\ir ../policy_0_2.sql
 RESET client_min_messages;
 SELECT plan(4);
 
