@@ -1,6 +1,7 @@
 #!/bin/bash
-# make bench: capa against the unchecked floor and the hand-written PL/pgSQL
-# peer (../shared/bench), on a throwaway cluster, alternating in rounds;
+# make bench: capa against the unchecked floor (bench/floor_lifecycle.pgbench)
+# and the hand-written PL/pgSQL peer (bench/peer_plpgsql.sql,
+# bench/peer_lifecycle.pgbench), on a throwaway cluster, alternating in rounds;
 # prints median throughput and the ratios.  Absolute figures vary from
 # machine to machine; the ratios are the result.
 # Then one transition by plain UPDATE through capa's trigger against the
@@ -14,7 +15,6 @@ ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${RUN_SECONDS:-10}
 CLIENTS=${CLIENTS:-4}
 TRANSITIONS=${TRANSITIONS:-5000}
-SHARED=${SHARED:-../shared/bench}
 
 if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
     exec env CAPA_IN_VIRTUALENV=1 ROUNDS="$ROUNDS" RUN_SECONDS="$SECONDS_PER_RUN" CLIENTS="$CLIENTS" TRANSITIONS="$TRANSITIONS" \
@@ -22,15 +22,15 @@ if [ "${CAPA_IN_VIRTUALENV:-}" != 1 ]; then
 fi
 
 psql -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION capa" -f test/policy_0_2.sql \
-     -f "$SHARED/peer_plpgsql.sql" >/dev/null
+     -f bench/peer_plpgsql.sql >/dev/null
 
 # pgbench with these options; prints its throughput (tps) only
 tps() { pgbench -n "$@" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
 
 declare -A scripts=(
     [capa]=bench/capa_lifecycle.pgbench
-    [floor]="$SHARED/bare_lifecycle.pgbench"
-    [peer]="$SHARED/peer_lifecycle.pgbench"
+    [floor]=bench/floor_lifecycle.pgbench
+    [peer]=bench/peer_lifecycle.pgbench
 )
 order=(capa floor peer)
 declare -A results

@@ -7,13 +7,13 @@
  *
  * Define before including: LABEL_SET (the CapaLabelSet), LABEL_IN,
  * LABEL_OUT, LABEL_RECV, LABEL_SEND (the V1 functions), and LABEL_NAMES,
- * the accepted labels in code order as the SPEC lists them (the oracle:
+ * the accepted labels in code order as README.md lists them (Types) (the oracle:
  * written out again here, not read from labels.c).
  *
  * Properties, for every input:
  *	  text (the bytes up to the first NUL, as a cstring):
- *		- in() accepts exactly the labels of the SPEC, spelled exactly, and
- *		  gives their code (1-based, in SPEC order); anything else fails
+ *		- in() accepts exactly the labels README.md lists, spelled exactly, and
+ *		  gives their code (1-based, in README.md's order); anything else fails
  *		  with 22P02 and a hint naming every accepted label;
  *		- accepted: out(in(s)) == s, and recv(send(in(s))) == in(s);
  *	  binary (all the bytes, as a receive buffer):
@@ -99,7 +99,7 @@ check_text(const uint8 *data, size_t size)
 		int			i;
 
 		if (expect != 0)
-			capa_fuzz_fail(data, size, "in(\"%s\") refused a label of the SPEC: %s",
+			capa_fuzz_fail(data, size, "in(\"%s\") refused a label README.md lists: %s",
 						   s, capa_fuzz_error.message);
 		if (capa_fuzz_error.sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION)
 			capa_fuzz_fail(data, size, "in() failed with %s, not 22P02",
@@ -114,7 +114,7 @@ check_text(const uint8 *data, size_t size)
 	}
 	code = DatumGetInt16(res);
 	if (code != expect)
-		capa_fuzz_fail(data, size, "in(\"%s\") = %d, the SPEC says %d", s, code, expect);
+		capa_fuzz_fail(data, size, "in(\"%s\") = %d, README.md says %d", s, code, expect);
 
 	arg = Int16GetDatum(code);
 	if (!capa_fuzz_call(LABEL_OUT, 1, &arg, &res))
@@ -206,7 +206,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 {
 	/* the label set and the oracle agree on the count */
 	if (LABEL_SET.count != ORACLE_COUNT)
-		capa_fuzz_fail(data, size, "%s has %d labels, the SPEC %d",
+		capa_fuzz_fail(data, size, "%s has %d labels, README.md %d",
 					   LABEL_SET.type_name, LABEL_SET.count, ORACLE_COUNT);
 	check_text(data, size);
 	check_binary(data, size);

@@ -5,8 +5,8 @@
  *	  capa_rules_next(), capa_rules_step_target(), capa_rules_frozen(),
  *	  capa_rules_actions_open(), capa_rules_step_fields().
  *
- * Pure C: no PostgreSQL at all.  The oracle is the SPEC's "Kinds and their
- * paths", written out again here as each kind's path plus the moves every
+ * Pure C: no PostgreSQL at all.  The oracle is README.md's Lifecycle (the
+ * kinds and their paths), written out again here as each kind's path plus the moves every
  * kind has, not read from the rule table.
  *
  * Input: kind (0 to 3: what capa_label_parse() can give the callers, 0
@@ -14,11 +14,11 @@
  * a buffer size for next(), a flag and a step name (the rest).
  *
  * Properties:
- *	  find(kind, from, to) returns an edge iff the SPEC allows the move, and
+ *	  find(kind, from, to) returns an edge iff README.md's paths allow the move, and
  *		that edge's from, to and kinds are the ones asked for;
  *	  next(kind, from) writes no more than it is given room for, lists
  *		states find() accepts from `from`, without repeats, and as many as
- *		the SPEC has (or the room);
+ *		README.md has (or the room);
  *	  step_target(step, effective) is a state some edge of that step leads
  *		to, or INVALID for a name that is no step; "verify" leads to
  *		verified when effective and back to planned when not;
@@ -45,7 +45,7 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NSTATES (CAPA_STATE_MAX + 1)
 
-/* The SPEC's paths, one per kind (0-terminated) */
+/* README.md's paths (Lifecycle), one per kind (0-terminated) */
 static const CapaState spec_paths[CAPA_KIND_MAX + 1][NSTATES] = {
 	[CAPA_KIND_CORRECTIVE] = {CAPA_STATE_OPEN, CAPA_STATE_CONTAINED, CAPA_STATE_ANALYSED,
 		CAPA_STATE_PLANNED, CAPA_STATE_IMPLEMENTED, CAPA_STATE_VERIFIED, CAPA_STATE_CLOSED},
@@ -55,7 +55,7 @@ static const CapaState spec_paths[CAPA_KIND_MAX + 1][NSTATES] = {
 		CAPA_STATE_VERIFIED, CAPA_STATE_CLOSED},
 };
 
-/* spec[kind][from][to]: the SPEC allows the move */
+/* spec[kind][from][to]: README.md allows the move */
 static bool spec[CAPA_KIND_MAX + 1][NSTATES][NSTATES];
 
 static const uint8_t *cur_data;
@@ -156,7 +156,7 @@ spec_next_count(int kind, int from)
 
 #define FIELD_MASK	((UINT32_C(1) << CAPA_FIELD_COUNT) - 1)
 
-/* The table, once: every edge well formed, and the table is the SPEC */
+/* The table, once: every edge well formed, and the table is README.md's paths */
 static void
 check_table(void)
 {
@@ -212,7 +212,7 @@ check_table(void)
 		for (from = 0; from < NSTATES; from++)
 			for (to = 0; to < NSTATES; to++)
 				if ((capa_rules_find(k, from, to) != NULL) != spec_allows(k, from, to))
-					fail("kind %d: %d -> %d: the table and the SPEC disagree", k, from, to);
+					fail("kind %d: %d -> %d: the table and README.md's paths disagree", k, from, to);
 }
 
 int
@@ -282,7 +282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	j = spec_next_count(kind, from);
 	if (n != (j < max ? j : max))
-		fail("next(%d, %d, max %d) = %d, the SPEC has %d", kind, from, max, n, j);
+		fail("next(%d, %d, max %d) = %d, README.md has %d", kind, from, max, n, j);
 	free(out);
 
 	/* step_target() */

@@ -29,7 +29,7 @@ plants=(
     'digest@digest.c@s/if (c >= .a. && c <= .f.)/if (c >= '"'a'"' \&\& c <= '"'g'"')/@hex digit g accepted'
     'digest@digest.c@s/++digits > 19/++digits > 18/@F2 back: 19-digit counts refused'
     'rules@rules.c@s/i < capa_edge_count && n < max/i < capa_edge_count \&\& n <= max/@next() writes one past its room'
-    'rules@rules.c@s/.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED/.kinds = ALL, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED/@an edge for a kind the SPEC does not give it'
+    'rules@rules.c@s/.kinds = C | P, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED/.kinds = ALL, .from = CAPA_STATE_ANALYSED, .to = CAPA_STATE_CANCELLED/@an edge for a kind README.md does not give it'
 )
 
 echo "1..${#plants[@]}"

@@ -1,6 +1,6 @@
 -- pgTAP: every edge of every kind's path, allowed or refused, by plain
 -- UPDATE through the trigger.  The expected paths are written out here
--- from SPEC section 2, independently of src/rules.c.
+-- from README.md (Lifecycle, Steps), independently of src/rules.c.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
@@ -132,7 +132,7 @@ SELECT is(pg_temp.try_edge(kind, f, t, allowed),
           format('%s: %s -> %s is %s', kind, f, t, CASE WHEN allowed THEN 'allowed' ELSE 'refused (55000)' END))
   FROM cases ORDER BY kind, f, t;
 
--- the counts the SPEC implies: 12 + 9 + 7 allowed edges, and since 0.3.0
+-- the counts README.md's paths imply: 12 + 9 + 7 allowed edges, and since 0.3.0
 -- planned and implemented -> cancelled for each kind, planned and
 -- implemented -> analysed for the kinds that analyse
 SELECT is((SELECT count(*)::int FROM cases WHERE allowed), 38, 'every expected edge was tried');
