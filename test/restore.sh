@@ -74,6 +74,20 @@ q capa_src "CREATE ROLE capa_restore_live; CREATE ROLE capa_restore_gone;
             INSERT INTO capa.org_unit_access (role_name, org_unit)
             VALUES ('capa_restore_live', 'north'), ('capa_restore_gone', 'south');
             DROP ROLE capa_restore_gone" >/dev/null
+# governed changes (0.3.0): a reassignment, a reschedule, an amendment, a
+# cancelled action item, an ineffective verification sent back to analysis;
+# restored with their audit rows
+q capa_src "SELECT capa.capa_reassign(id, 'owner_new', 'owner left') FROM capa.register WHERE title = 'Finding 3';
+            SELECT capa.capa_reschedule(id, 'close', now() + interval '100 days', 'waiting for a vendor') FROM capa.register WHERE title = 'Finding 3';
+            SELECT capa.capa_amend(id, 'root_cause', 'the real cause', 'typo') FROM capa.register WHERE title = 'Finding 6';
+            SELECT capa.capa_cancel_action(capa.capa_add_action(id, 'not needed', 'ops', current_date + 3), 'duplicate item')
+              FROM capa.register WHERE title = 'Finding 4';
+            SELECT capa.capa_verify(id, false, 'failed again', reanalyse => true) FROM capa.register WHERE title = 'Finding 9'" >/dev/null
+ok "$(q capa_src "SELECT string_agg(step, ',' ORDER BY seq) FROM capa.audit
+                   WHERE step IN ('reassign', 'reschedule', 'amend', 'cancel_action')")
+    $(q capa_src "SELECT state || ' ' || reanalyse_count FROM capa.register WHERE title = 'Finding 9'")" \
+   "reassign,reschedule,amend,cancel_action
+    analysed 1" "the source has governed changes and a re-analysis in its trail"
 # an owner bound to its role (0.3.0, owner_role): bound again by name when
 # restored, since the role has another OID in another cluster (here: the
 # role is dropped and made again between the dump and the restore)
