@@ -116,8 +116,8 @@ SELECT capa.capa_analyse(:'ref',
            root_cause          => 'The backup procedure BK-01 names no role responsible for '
                                   'checking backup results, so failure alerts went unread.',
            method              => '5whys',
-           extent_of_condition => 'All 15 backup jobs (ERP, CRM, HR, file servers) alert to the '
-                                  'same unread mailbox; two other jobs failed once in 90 days.',
+           extent_of_condition => 'Check all 15 backup jobs (ERP, CRM, HR, file servers): where '
+                                  'their alerts go, and whether they failed in the last 90 days.',
            cause_category      => 'governance',
            why_chain           => ARRAY[
                'Why did the backups fail? The backup target disk was full.',
@@ -137,6 +137,10 @@ SELECT capa.capa_add_action(:'ref',
 \gset
 \echo 'action item' :action_id 'added, owned by demo_ops'
 SELECT capa.capa_plan(:'ref') AS state;
+\echo '-- what the extent check found, once it is done (10.2 b: other places with the same condition):'
+SELECT capa.capa_extent_found(:'ref',
+           'All 15 jobs alerted to the same unread mailbox; the CRM and HR jobs failed once '
+           'each in 90 days, unnoticed. All 15 are covered by the new action item.');
 
 \echo
 \echo '== 9. Ops completes the new action item, Alice marks the record implemented'
@@ -169,7 +173,7 @@ SET capa.app_user = 'ops.lead@example.com';
 SELECT capa.capa_verify(:'ref', effective => true, evidence => 'Looks fine to me.') AS state;
 \echo '=> refused with SQLSTATE' :LAST_ERROR_SQLSTATE
 \echo '-- Bob verifies the same day: the fix has had no time to show its effect (a major'
-\echo '-- record'"'"'s effectiveness window is 30 days in the built-in policy):'
+\echo '-- record''s effectiveness window is 30 days in the built-in policy):'
 SET ROLE demo_bob;
 SET capa.app_user = 'bob@example.com';
 SELECT capa.capa_verify(:'ref', effective => true, evidence => 'The job ran tonight.') AS state;
@@ -182,6 +186,7 @@ SELECT capa.capa_verify(:'ref', effective => true, evidence => 'The job ran toni
 \echo '   superuser) waives the window for this one record, with a reason the trail keeps'
 \echo '   (capa_waive_window); a real deployment lets the window run.'
 RESET ROLE;
+RESET capa.app_user;
 SELECT capa.capa_waive_window(:'ref', 'Demo: the 30 days of backup reports are simulated.');
 SET ROLE demo_bob;
 SET capa.app_user = 'bob@example.com';
@@ -200,6 +205,10 @@ SELECT capa.capa_close(:'ref',
 
 RESET capa.app_user;
 RESET ROLE;
+
+\echo
+\echo '== 13. What the certification auditor checks: 10.2 a-g for this record (capa_conformance)'
+SELECT item, status FROM capa.capa_conformance(:'ref');
 
 -- ---------------------------------------------------------------------
 -- capa's = operator for capa_ref lives in schema capa: name it with

@@ -993,7 +993,8 @@ ALTER TABLE @extschema@.policy ADD COLUMN free_text_owners boolean;
 COMMENT ON COLUMN @extschema@.policy.free_text_owners IS
     'false: owners must name a role or an application identity (user@domain); true: free text; NULL: as the row before (the built-in row: false)';
 GRANT INSERT (free_text_owners) ON @extschema@.policy TO capa_admin;
-UPDATE @extschema@.policy SET free_text_owners = false WHERE builtin;
+-- (set_at: a built-in row says when its values were set, this update)
+UPDATE @extschema@.policy SET free_text_owners = false, set_at = pg_catalog.now() WHERE builtin;
 -- A database that already holds records keeps the rule it was written
 -- under: a policy row of its own (dumped, unlike the built-in one) says
 -- free text, as before; a capa_admin inserts one with false to end it.
@@ -1030,7 +1031,8 @@ SELECT l.severity, l.contain_within, l.close_within, l.effectiveness_within
                       AND n.id OPERATOR(pg_catalog.>) l.id)
  ORDER BY l.id;
 UPDATE @extschema@.severity_policy p
-   SET close_within = v.close_within, effectiveness_after = v.effectiveness_after
+   SET close_within = v.close_within, effectiveness_after = v.effectiveness_after,
+       set_at = pg_catalog.now()
   FROM (VALUES ('critical'::@extschema@.capa_severity, '45 days'::interval, '14 days'::interval),
                ('major', '90 days', '30 days'),
                ('minor', '120 days', '30 days'),

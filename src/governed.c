@@ -67,13 +67,28 @@ capa_governed_as_verifier(unsigned roles, Oid actor)
 	return (roles & CAPA_ROLE_VERIFIER) && member_of(actor, "capa_verifier");
 }
 
+/* owner is bound to a role, or names one now */
+static bool
+names_a_role(const CapaOwner *owner)
+{
+	if (owner == NULL || owner->name == NULL)
+		return false;
+	return owner->bound || (strlen(owner->name) < NAMEDATALEN &&
+							OidIsValid(get_role_oid(owner->name, true)));
+}
+
 void
 capa_governed_permit(unsigned roles, Oid actor, const CapaOwner *owner,
 					 const CapaOwner *other_owner, const char *what,
 					 const char *object)
 {
+	const char *verb;
+
 	if (roles == 0)
 		return;
+	/* "reschedule action item 3", not "reschedule_action action item 3" */
+	verb = (strlen(what) > 7 && strcmp(what + strlen(what) - 7, "_action") == 0) ?
+		pnstrdup(what, strlen(what) - 7) : what;
 	if ((roles & CAPA_ROLE_ADMIN) && member_of(actor, "capa_admin"))
 		return;
 	if ((roles & CAPA_ROLE_OWNER) && member_of(actor, "capa_editor") &&
@@ -83,7 +98,13 @@ capa_governed_permit(unsigned roles, Oid actor, const CapaOwner *owner,
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("\"%s\" may not %s %s", GetUserNameFromId(actor, false), what, object),
+			 errmsg("\"%s\" may not %s %s", GetUserNameFromId(actor, false), verb, object),
+			 ((roles & CAPA_ROLE_OWNER) && !names_a_role(owner) && !names_a_role(other_owner)) ?
+			 errdetail("%s is made by capa_admin, or by a capa_editor acting for the owner (%s%s%s); "
+					   "no role acts for an owner that names no role (an application identity, a name): capa_admin makes the change, or reassigns it to a role.",
+					   what, owner && owner->name ? capa_owner_text(owner) : "\"\"",
+					   other_owner && other_owner->name ? " or " : "",
+					   other_owner && other_owner->name ? capa_owner_text(other_owner) : "") :
 			 (roles & CAPA_ROLE_OWNER) ?
 			 errdetail("%s is made by capa_admin, or by a capa_editor acting for the owner (%s%s%s).",
 					   what, owner && owner->name ? capa_owner_text(owner) : "\"\"",

@@ -148,6 +148,29 @@ col_changed(RegisterRow *row, AttrNumber attnum)
 						   att->attbyval, att->attlen);
 }
 
+/* "open, contained or analysed": the states of a CAPA_STATE_BIT set */
+static char *
+states_text(unsigned states)
+{
+	StringInfoData buf;
+	int			s;
+	int			n = 0;
+	int			total = 0;
+
+	for (s = 1; s <= CAPA_STATE_MAX; s++)
+		total += (states & CAPA_STATE_BIT(s)) ? 1 : 0;
+	initStringInfo(&buf);
+	for (s = 1; s <= CAPA_STATE_MAX; s++)
+	{
+		if (!(states & CAPA_STATE_BIT(s)))
+			continue;
+		n++;
+		appendStringInfo(&buf, "%s%s", n == 1 ? "" : n == total ? " or " : ", ",
+						 capa_state_cstring(s));
+	}
+	return buf.data;
+}
+
 /* "contained (capa_contain), cancelled (capa_cancel)" or "none" */
 static char *
 next_steps_text(CapaKind kind, CapaState from)
@@ -553,7 +576,7 @@ segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const
 			 errdetail("\"%s\" %s%s; it is the session's login role (session_user), which SET ROLE does not change.",
 					   who, what, spelled) :
 			 errdetail("\"%s\" %s%s.", who, what, spelled),
-			 errhint("The effectiveness of an action is verified by someone who neither owns the record nor any of its actions.")));
+			 errhint("The effectiveness of an action is verified by someone who neither owns the record or one of its action items, nor completed an item or implemented the record.")));
 }
 
 /* A worker's recorded name as segregation_refused shows it */
@@ -1101,7 +1124,11 @@ judge_change(RegisterRow *row)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("record %s is %s: no %s", capa_ref_cstring(row->id),
 						capa_state_cstring(row->from), change->step),
-				 errdetail("The record is %s.", capa_state_cstring(row->from))));
+				 errdetail("The record is %s; %s is made while it is %s.",
+						   capa_state_cstring(row->from), change->step,
+						   states_text(change->states)),
+				 (row->from == CAPA_STATE_CLOSED) ?
+				 errhint("A closed record changes only through capa_reopen().") : 0));
 	if (row->change == CAPA_CHANGE_EXTENT_FOUND)
 		require_text(row, cat->reg_late[REGL_EXTENT_FOUND], "capa_extent_found");
 	if (row->change == CAPA_CHANGE_WAIVE_WINDOW)
