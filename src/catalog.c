@@ -177,6 +177,21 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"SELECT p.free_text_owners FROM capa.policy p"
 		" WHERE p.free_text_owners IS NOT NULL ORDER BY p.id DESC LIMIT 1",
 	""},
+	/*
+	 * segregation of duties from the trail (register_trigger.c): every owner
+	 * an audit row of the record wrote or replaced, and the acting and login
+	 * roles of its completions and implementations
+	 */
+	[PLAN_SOD_HISTORY] = {
+		"SELECT DISTINCT x.kind, x.name FROM capa.audit a,"
+		" LATERAL (VALUES ('owner', a.changed OPERATOR(pg_catalog.->>) 'owner'),"
+		"  ('owner', (a.changed OPERATOR(pg_catalog.->) 'previous') OPERATOR(pg_catalog.->>) 'owner'),"
+		"  ('worker', CASE WHEN a.step OPERATOR(pg_catalog.=) ANY ('{complete_action,implement}'::text[])"
+		"   THEN a.actor::text END),"
+		"  ('worker', CASE WHEN a.step OPERATOR(pg_catalog.=) ANY ('{complete_action,implement}'::text[])"
+		"   THEN a.session_actor::text END)) x (kind, name)"
+		" WHERE a.record_id " REF_EQ " $1 AND x.name IS NOT NULL",
+	"r"},
 	[PLAN_API_CANCEL_ACTION] = {
 		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
 	"lt"},

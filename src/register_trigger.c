@@ -33,6 +33,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -384,6 +385,38 @@ check_foreign_evidence(RegisterRow *row, const CapaEdge *edge)
 	}
 }
 
+/*
+ * A step's UPDATE changes the state and what the step records (its fields,
+ * checked by check_foreign_evidence), nothing else: a new owner, due date,
+ * title, severity or unit is a governed change of its own, with its reason
+ * and its rule of who may make it (55000, as for two kinds of change in one
+ * statement)
+ */
+static int	attnum_field(RegisterRow *row, AttrNumber attnum);
+
+static void
+check_step_only(RegisterRow *row, const CapaEdge *edge)
+{
+	CapaCatalog *cat = row->cat;
+	int			i;
+
+	for (i = 1; i <= row->tupdesc->natts; i++)
+	{
+		if (TupleDescAttr(row->tupdesc, i - 1)->attisdropped || !col_changed(row, i))
+			continue;
+		if (i == cat->reg[REG_STATE] || attnum_field(row, i) >= 0)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %s of record %s makes no other change",
+						edge->step, capa_ref_cstring(row->id)),
+				 errdetail("The statement also changes \"%s\", which is not recorded by step %s.",
+						   NameStr(TupleDescAttr(row->tupdesc, i - 1)->attname), edge->step),
+				 errhint("Make the change with its own statement and reason (README, Governed change)."),
+				 errtablecol(row->rel, i)));
+	}
+}
+
 /* Columns capa maintains: the caller may not write them */
 static void
 check_managed_columns(RegisterRow *row)
@@ -558,12 +591,18 @@ segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const
 	const char *who = ids->name[i];
 	const char *spelled;
 
+	Oid			role = capa_owner_role(as);
+
 	/* the spelling it was found under, when it is not the same */
 	if (strcmp(who, as->name) == 0)
 		spelled = "";
 	else if (as->bound && OidIsValid(ids->role[i]) && ids->role[i] == as->role)
 		spelled = psprintf(" (written \"%s\": the same role, renamed since; an owner is bound to its role)",
 						   as->name);
+	else if (OidIsValid(role) && OidIsValid(ids->role[i]) && ids->role[i] != role &&
+			 has_privs_of_role(ids->role[i], role))
+		spelled = psprintf(" (\"%s\", a role whose privileges \"%s\" has: its members act for it)",
+						   as->name, who);
 	else
 		spelled = psprintf(" (written \"%s\": names are compared without blanks at either end and without case)",
 						   as->name);
@@ -669,6 +708,41 @@ check_segregation(RegisterRow *row)
 		if (match >= 0)
 			segregation_refused(row, &ids, match, "completed an action item of the record",
 								worker_name(done_by));
+	}
+
+	/*
+	 * And the trail (0.3.0): every owner the record or an item has had (a
+	 * reassignment just before the verification is no escape), and the
+	 * login role as well as the acting role of every completion and
+	 * implementation (work done under SET ROLE is still the login's)
+	 */
+	rc = execute_latest(PLAN_SOD_HISTORY, &row->id, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "capa: segregation history lookup returned %s", SPI_result_code_string(rc));
+	for (n = 0; n < SPI_processed; n++)
+	{
+		char	   *kind = SPI_getvalue(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 1);
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[n], SPI_tuptable->tupdesc, 2);
+		int			match;
+
+		if (kind[0] == 'o')
+		{
+			CapaOwner	past = {name, false, InvalidOid};
+
+			match = capa_sod_match(&ids, &past);
+			if (match >= 0)
+				segregation_refused(row, &ids, match,
+									"owned the record or one of its action items (its trail says so)",
+									&past);
+		}
+		else
+		{
+			match = capa_sod_match_worker(&ids, name);
+			if (match >= 0)
+				segregation_refused(row, &ids, match,
+									"did work of the record: completed an action item or implemented it (its trail says so)",
+									worker_name(name));
+		}
 	}
 }
 
@@ -1374,7 +1448,9 @@ judge_update(RegisterRow *row)
 		if (row->change >= 0)
 			judge_change(row);
 	}
-	else if (edge->roles)
+	else
+		check_step_only(row, edge);
+	if (edge != NULL && edge->roles)
 	{
 		char		object[64];
 		CapaOwner	owner;

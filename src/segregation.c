@@ -37,6 +37,8 @@
 #include "capa.h"
 #include "segregation.h"
 
+static Oid	role_named(const char *name);
+
 static void
 add_identity(CapaSodIdentities *ids, const char *name, CapaSodKind kind, Oid role)
 {
@@ -186,20 +188,39 @@ int
 capa_sod_match(const CapaSodIdentities *ids, const CapaOwner *owner)
 {
 	int			i;
+	Oid			role;
 
 	if (owner == NULL || owner->name == NULL)
 		return -1;
-	/* the role it names, under whatever name it has now */
-	if (owner->bound)
+
+	/*
+	 * The role it names, under whatever name it has now, and its members:
+	 * who may act for the owner (capa_sod_acts_for) is the owner here too.
+	 * A superuser has the privileges of every role; it is judged by the
+	 * role itself only.
+	 */
+	role = owner->bound ? owner->role : role_named(owner->name);
+	if (OidIsValid(role))
 	{
 		for (i = 0; i < ids->n; i++)
 		{
-			if (OidIsValid(ids->role[i]) && ids->role[i] == owner->role)
+			if (!OidIsValid(ids->role[i]))
+				continue;
+			if (ids->role[i] == role ||
+				(!superuser_arg(ids->role[i]) && has_privs_of_role(ids->role[i], role)))
 				return i;
 		}
 	}
 	/* and the name: a role dropped and made again is the same person */
 	return capa_sod_match_name(ids, owner->name);
+}
+
+Oid
+capa_owner_role(const CapaOwner *owner)
+{
+	if (owner == NULL || owner->name == NULL)
+		return InvalidOid;
+	return owner->bound ? owner->role : role_named(owner->name);
 }
 
 Datum

@@ -64,6 +64,9 @@ typedef struct CapaOwner
 	Oid			role;			/* when bound: may no longer exist */
 } CapaOwner;
 
+/* The role owner is bound to, or names now; InvalidOid if none */
+extern Oid	capa_owner_role(const CapaOwner *owner);
+
 /* owner_role for an owner written now: the role it names exactly, or NULL */
 extern Datum capa_owner_binding(const char *owner, bool *isnull);
 
