@@ -19,7 +19,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(277);
+SELECT plan(292);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -150,19 +150,19 @@ SELECT is(public.g_try('tap_g_owner', format($$SELECT capa.capa_cancel(%L, 'with
                                               public.g_record('improvement', 'open'))),
           'ok', 'G1 ... while capa_cancel (open) by the same role is as before: ok');
 REVOKE EXECUTE ON FUNCTION capa.capa_cancel(capa.capa_ref, text) FROM tap_g_owner;
-SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'cancelled', cancel_reason = 'dup' WHERE id = %L$$,
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'cancelled', cancel_reason = 'dup' WHERE id::text = %L$$,
                                                  public.g_record('corrective', 'planned'))),
           '42501', 'G1 UPDATE to cancelled from planned by a role a DBA granted UPDATE: 42501');
 
 -- plain UPDATE by a role a DBA granted UPDATE to: the same rules
-SELECT is(public.g_try('tap_g_dba_user', format($$SET LOCAL capa.reason = 'left'; UPDATE capa.register SET owner = 'x' WHERE id = %L$$,
+SELECT is(public.g_try('tap_g_dba_user', format($$SET LOCAL capa.reason = 'left'; UPDATE capa.register SET owner = 'x' WHERE id::text = %L$$,
                                                  public.g_record('corrective', 'open'))),
           '42501', 'G1 UPDATE of the owner by a role with UPDATE and no capa role: 42501');
 GRANT capa_admin TO tap_g_dba_user;
-SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET owner = 'x' WHERE id = %L$$,
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET owner = 'x' WHERE id::text = %L$$,
                                                  public.g_record('corrective', 'open'))),
           '22023', 'G1 the same role, also capa_admin, without capa.reason: 22023');
-SELECT is(public.g_try('tap_g_dba_user', format($$SET LOCAL capa.reason = 'owner left'; UPDATE capa.register SET owner = 'x' WHERE id = %L$$,
+SELECT is(public.g_try('tap_g_dba_user', format($$SET LOCAL capa.reason = 'owner left'; UPDATE capa.register SET owner = 'x' WHERE id::text = %L$$,
                                                  public.g_record('corrective', 'open'))),
           'ok', 'G1 ... and with SET LOCAL capa.reason: ok');
 REVOKE capa_admin FROM tap_g_dba_user;
@@ -790,6 +790,72 @@ SELECT throws_ok(format($$SELECT capa.capa_reassign(%L, 'tap_g_gone', 'again')$$
                  'G10 ... once bound, the same reassignment changes nothing: 55000');
 SELECT is(public.g_try('tap_g_gone', format($$SELECT capa.capa_reschedule(%L, 'close', now() + interval '80 days', 'mine now')$$, :'gone_open')),
           'ok', 'G10 ... which then acts for it');
+
+-- ===================================================================
+-- G11. walk-arounds a hostile role holder tried (issue 14's black-box attack)
+-- ===================================================================
+-- a step's UPDATE carries no governed change (by a role a DBA granted
+-- UPDATE to; id compared as text: capa's = is for capa's roles)
+GRANT capa_editor TO tap_g_dba_user;
+SELECT public.g_record('corrective', 'open') AS st \gset
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'contained', containment = 'c', consequences = 'c',
+                                                   owner = 'tap_g_dba_user' WHERE id::text = %L$$, :'st')), '55000',
+          'G11 a step (contain) that also reassigns: 55000 (before: accepted, no reason, no owner check)');
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'contained', containment = 'c', consequences = 'c',
+                                                   close_due = now() + interval '5 years' WHERE id::text = %L$$, :'st')), '55000',
+          'G11 ... that also moves a due date: 55000');
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'contained', containment = 'c', consequences = 'c',
+                                                   title = 'mine now' WHERE id::text = %L$$, :'st')), '55000',
+          'G11 ... that also changes the title: 55000');
+SELECT public.g_record('corrective', 'planned') AS st2 \gset
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'implemented', severity = 'critical' WHERE id::text = %L$$, :'st2')),
+          '55000', 'G11 ... implement that also changes the severity (the window follows it): 55000');
+SELECT is((SELECT state::text || ' ' || owner || ' ' || severity::text FROM capa.register WHERE id = :'st2'), 'planned tap_g_owner major',
+          'G11 ... and the record is unchanged');
+SELECT is(public.g_try('tap_g_dba_user', format($$UPDATE capa.register SET state = 'contained', containment = 'c', consequences = 'c' WHERE id::text = %L$$, :'st')),
+          'ok', 'G11 ... the step alone is taken');
+REVOKE capa_editor FROM tap_g_dba_user;
+
+-- work done under SET ROLE is still the login's
+CREATE ROLE tap_g_sr;
+GRANT capa_editor, capa_verifier TO tap_g_sr;
+SELECT public.g_record('corrective', 'planned') AS sr \gset
+SET SESSION AUTHORIZATION tap_g_sr;
+SET ROLE capa_editor;
+SELECT capa.capa_complete_action(public.g_item(:'sr'), 'I did it') IS NULL AS ignored \gset
+SELECT capa.capa_implement(:'sr') IS NOT NULL AS ignored \gset
+RESET ROLE;
+SELECT throws_ok(format($$SELECT capa.capa_verify(%L, true, 'verified my own work')$$, :'sr'), '42501', NULL,
+                 'G11 who completed and implemented under SET ROLE capa_editor may not verify as itself (before: verified)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT implemented_by::text FROM capa.register WHERE id = :'sr'), 'capa_editor', 'G11 ... (the stamp names the role set)');
+
+-- a member of the owning group is the owner
+GRANT capa_verifier TO tap_g_member;
+SELECT public.g_impl('tap_g_team', 'tap_g_ops') AS grp \gset
+SELECT is(public.g_try('tap_g_member', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp')), '42501',
+          'G11 a member of the owning group role may not verify (before: verified)');
+SELECT ok(pg_temp.g_detail(format($$SET LOCAL ROLE tap_g_member; SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp'))
+          LIKE '%a role whose privileges "tap_g_member" has%', 'G11 ... the detail says why');
+SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp')), 'ok',
+          'G11 ... someone outside the group verifies');
+
+-- an owner who reassigns just before verifying
+SELECT public.g_impl('tap_g_ia', 'tap_g_ops') AS hand \gset
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_reassign(%L, 'tap_g_other', 'handing over')$$, :'hand')), 'ok',
+          'G11 the owner hands the record over');
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'hand')), '42501',
+          'G11 ... and may not verify it then (before: verified)');
+SELECT ok(pg_temp.g_detail(format($$SET LOCAL ROLE tap_g_ia; SELECT capa.capa_verify(%L, true, 'looks good')$$, :'hand'))
+          LIKE '%owned the record or one of its action items (its trail says so)%', 'G11 ... the detail says why');
+-- an item's owner who hands the item over before it is completed
+SELECT public.g_record('corrective', 'planned', 'tap_g_owner') AS ih \gset
+SELECT capa.capa_reassign_action(public.g_item(:'ih'), 'tap_g_ia', 'ia takes it') IS NULL AS ignored \gset
+SELECT capa.capa_reassign_action(public.g_item(:'ih'), 'tap_g_ops', 'back to ops') IS NULL AS ignored \gset
+SELECT capa.capa_complete_action(public.g_item(:'ih'), 'done') IS NULL AS ignored \gset
+SELECT capa.capa_implement(:'ih') IS NOT NULL AS ignored \gset
+SELECT is(public.g_try('tap_g_ia', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'ih')), '42501',
+          'G11 a former owner of an action item may not verify (before: verified)');
 
 -- ===================================================================
 -- G9. the lifecycle facts for SQL (issue 14, item 6, in part)
