@@ -9,7 +9,19 @@
  *	  capa_changes()        one row per governed change: its step, states,
  *	                        kinds, roles, whether it needs a reason
  *	  capa_state_ended(s)   closed or cancelled (rules.c: frozen)
+ *	  capa_state_open(s)    being worked: not ended (what the KPIs count as
+ *	                        open, escalation and the snapshots list)
  *	  capa_state_actions_open(s)  action items may change in this state
+ *	  capa_due_applies(d, s)  due date d (contain, close, effectiveness) is
+ *	                        due in state s: past it, the record is overdue
+ *	  capa_kind_has_step(k, step)  kind k's path has the step (contain:
+ *	                        whether the kind is contained at all)
+ *	  capa_step_requires(k, step)  the evidence every such step of k's path
+ *	                        requires
+ *
+ * The views, reports and partial indexes of the SQL scripts call these
+ * rather than spelling the states out, so the rule is written once; a
+ * partial index predicate and the queries that use it write the same call.
  *
  * IMMUTABLE: they depend on the library's tables only, which change with a
  * new version of capa (an ALTER EXTENSION UPDATE, which replaces them).
@@ -34,6 +46,10 @@ PG_FUNCTION_INFO_V1(capa_lifecycle);
 PG_FUNCTION_INFO_V1(capa_governed_changes);
 PG_FUNCTION_INFO_V1(capa_state_ended);
 PG_FUNCTION_INFO_V1(capa_state_actions_open);
+PG_FUNCTION_INFO_V1(capa_state_open);
+PG_FUNCTION_INFO_V1(capa_due_applies);
+PG_FUNCTION_INFO_V1(capa_kind_has_step);
+PG_FUNCTION_INFO_V1(capa_step_requires);
 
 /* The column names of the fields in mask, as text[] */
 static Datum
@@ -195,4 +211,88 @@ capa_state_actions_open(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	PG_RETURN_BOOL(capa_rules_actions_open((CapaState) PG_GETARG_INT16(0)));
+}
+
+/* capa_state_open(state capa_state) RETURNS boolean */
+Datum
+capa_state_open(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(capa_rules_open((CapaState) PG_GETARG_INT16(0)));
+}
+
+/* The kind named by a text argument, or an error naming the accepted ones */
+static CapaKind
+kind_arg(const char *fn, text *arg)
+{
+	int			kind = capa_label_parse(&capa_kind_labels, VARDATA_ANY(arg),
+										VARSIZE_ANY_EXHDR(arg));
+
+	if (kind == CAPA_KIND_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: invalid capa kind: \"%s\"", fn, text_to_cstring(arg)),
+				 errhint("Accepted kinds: %s.", capa_kind_labels.accepted)));
+	return (CapaKind) kind;
+}
+
+/*
+ * The step named by a text argument: one of the API steps of the edges (a
+ * misspelt step would otherwise read as "no kind has it")
+ */
+static char *
+step_arg(const char *fn, text *arg)
+{
+	char	   *step = text_to_cstring(arg);
+
+	if (!capa_rules_step_known(step))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: no lifecycle step is called \"%s\"", fn, step),
+				 errhint("The steps are those of capa.capa_lifecycle().")));
+	return step;
+}
+
+/* capa_due_applies(due text, state capa_state) RETURNS boolean (STRICT) */
+Datum
+capa_due_applies(PG_FUNCTION_ARGS)
+{
+	char	   *due = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int			d = capa_rules_due_kind(due);
+
+	if (d < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_due_applies: no due date is called \"%s\"", due),
+				 errhint("The due dates are contain, close and effectiveness.")));
+	PG_RETURN_BOOL(capa_rules_due_watched((CapaDue) d, (CapaState) PG_GETARG_INT16(1)));
+}
+
+/* capa_kind_has_step(kind text, step text) RETURNS boolean (STRICT) */
+Datum
+capa_kind_has_step(PG_FUNCTION_ARGS)
+{
+	CapaKind	kind = kind_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(0));
+	char	   *step = step_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_BOOL(capa_rules_kind_has_step(kind, step));
+}
+
+/*
+ * capa_step_requires(kind text, step text) RETURNS text[] (STRICT): the
+ * evidence columns, in the register's order of capa_fields; NULL when the
+ * kind's path has no such step
+ */
+Datum
+capa_step_requires(PG_FUNCTION_ARGS)
+{
+	CapaKind	kind = kind_arg("capa_step_requires", PG_GETARG_TEXT_PP(0));
+	char	   *step = step_arg("capa_step_requires", PG_GETARG_TEXT_PP(1));
+	bool		found;
+	uint32_t	required = capa_rules_step_requires(kind, step, &found);
+
+	if (!found)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(field_array(required));
 }
