@@ -1192,21 +1192,21 @@ COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
 -- No SET search_path on these, unlike capa_lifecycle(): they look no name
 -- up, and they run once per row in partial index predicates and the KPI
 -- views, where a SET clause would cost a GUC save and restore per call.
--- STRICT: a NULL state or kind has no answer.
+-- NULL in, NULL out (not declared STRICT: no lifecycle function is).
 CREATE FUNCTION @extschema@.capa_state_open(state @extschema@.capa_state) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state) IS
     'the record is being worked: not closed or cancelled (src/rules.c); what the KPIs count as open';
 CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_state) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_due_applies(text, @extschema@.capa_state) IS
     'due date due (contain, close, effectiveness) is due in this state (src/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
 CREATE FUNCTION @extschema@.capa_kind_has_step(kind text, step text) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_kind_has_step(text, text) IS
     'the path of this kind has this step (src/rules.c): contain for corrective records only, analyse for corrective and preventive ones';
 CREATE FUNCTION @extschema@.capa_step_requires(kind text, step text) RETURNS text[]
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_step_requires(text, text) IS
     'the evidence columns every such step of this kind''s path requires, whichever state it starts from (src/rules.c); NULL when the kind has no such step';
 REVOKE ALL ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),

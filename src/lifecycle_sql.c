@@ -254,12 +254,34 @@ step_arg(const char *fn, text *arg)
 	return step;
 }
 
-/* capa_due_applies(due text, state capa_state) RETURNS boolean (STRICT) */
+/*
+ * The facts are not STRICT (no lifecycle function is, test/pgtap/40_hostile):
+ * NULL in, NULL out, said here
+ */
+static bool
+any_null(FunctionCallInfo fcinfo, int nargs)
+{
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		if (PG_ARGISNULL(i))
+			return true;
+	}
+	return false;
+}
+
+/* capa_due_applies(due text, state capa_state) RETURNS boolean */
 Datum
 capa_due_applies(PG_FUNCTION_ARGS)
 {
-	char	   *due = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	int			d = capa_rules_due_kind(due);
+	char	   *due;
+	int			d;
+
+	if (any_null(fcinfo, 2))
+		PG_RETURN_NULL();
+	due = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	d = capa_rules_due_kind(due);
 
 	if (d < 0)
 		ereport(ERROR,
@@ -269,28 +291,39 @@ capa_due_applies(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(capa_rules_due_watched((CapaDue) d, (CapaState) PG_GETARG_INT16(1)));
 }
 
-/* capa_kind_has_step(kind text, step text) RETURNS boolean (STRICT) */
+/* capa_kind_has_step(kind text, step text) RETURNS boolean */
 Datum
 capa_kind_has_step(PG_FUNCTION_ARGS)
 {
-	CapaKind	kind = kind_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(0));
-	char	   *step = step_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(1));
+	CapaKind	kind;
+	char	   *step;
+
+	if (any_null(fcinfo, 2))
+		PG_RETURN_NULL();
+	kind = kind_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(0));
+	step = step_arg("capa_kind_has_step", PG_GETARG_TEXT_PP(1));
 
 	PG_RETURN_BOOL(capa_rules_kind_has_step(kind, step));
 }
 
 /*
- * capa_step_requires(kind text, step text) RETURNS text[] (STRICT): the
- * evidence columns, in the register's order of capa_fields; NULL when the
- * kind's path has no such step
+ * capa_step_requires(kind text, step text) RETURNS text[]: the evidence
+ * columns, in the register's order of capa_fields; NULL when the kind's
+ * path has no such step
  */
 Datum
 capa_step_requires(PG_FUNCTION_ARGS)
 {
-	CapaKind	kind = kind_arg("capa_step_requires", PG_GETARG_TEXT_PP(0));
-	char	   *step = step_arg("capa_step_requires", PG_GETARG_TEXT_PP(1));
+	CapaKind	kind;
+	char	   *step;
 	bool		found;
-	uint32_t	required = capa_rules_step_requires(kind, step, &found);
+	uint32_t	required;
+
+	if (any_null(fcinfo, 2))
+		PG_RETURN_NULL();
+	kind = kind_arg("capa_step_requires", PG_GETARG_TEXT_PP(0));
+	step = step_arg("capa_step_requires", PG_GETARG_TEXT_PP(1));
+	required = capa_rules_step_requires(kind, step, &found);
 
 	if (!found)
 		PG_RETURN_NULL();
