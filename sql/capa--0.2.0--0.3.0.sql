@@ -1193,8 +1193,12 @@ COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
 -- up, and they run once per row in partial index predicates and the KPI
 -- views, where a SET clause would cost a GUC save and restore per call.
 -- NULL in, NULL out (not declared STRICT: no lifecycle function is).
+-- capa_state_open is LEAKPROOF, as capa_state_lt, which it replaces in
+-- the open records' predicates, is: it raises no error for any state, so
+-- under row-level security the planner may still use it early.  The
+-- others refuse an unknown name with an error that shows their argument.
 CREATE FUNCTION @extschema@.capa_state_open(state @extschema@.capa_state) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state) IS
     'the record is being worked: not closed or cancelled (src/rules.c); what the KPIs count as open';
 CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_state) RETURNS boolean
