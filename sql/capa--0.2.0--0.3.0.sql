@@ -1205,6 +1205,12 @@ CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_st
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_due_applies(text, @extschema@.capa_state) IS
     'due date due (contain, close, effectiveness) is due in this state (src/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
+CREATE FUNCTION @extschema@.capa_overdue(state @extschema@.capa_state, contain_due timestamptz,
+                                        close_due timestamptz, effectiveness_due timestamptz,
+                                        "at" timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'a record in this state with these due dates is overdue at "at": past one of the due dates that is due in its state (capa_due_applies); a NULL due date is never past';
 CREATE FUNCTION @extschema@.capa_kind_has_step(kind text, step text) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_kind_has_step(text, text) IS
@@ -1215,12 +1221,14 @@ COMMENT ON FUNCTION @extschema@.capa_step_requires(text, text) IS
     'the evidence columns every such step of this kind''s path requires, whichever state it starts from (src/rules.c); NULL when the kind has no such step';
 REVOKE ALL ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
     @extschema@.capa_due_applies(text, @extschema@.capa_state),
+    @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz),
     @extschema@.capa_kind_has_step(text, text), @extschema@.capa_step_requires(text, text) FROM PUBLIC;
 -- capa_reader holds EXECUTE on capa_state_lt, which the predicates below
 -- replace: whoever could write the register (every writer is a reader) can
 -- still evaluate the partial indexes' predicates
 GRANT EXECUTE ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
     @extschema@.capa_due_applies(text, @extschema@.capa_state),
+    @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz),
     @extschema@.capa_kind_has_step(text, text), @extschema@.capa_step_requires(text, text) TO capa_reader;
 
 -- The partial indexes, with their predicates read from the rules.  The
@@ -1247,12 +1255,8 @@ CREATE INDEX register_effectiveness_due_idx ON @extschema@.register (effectivene
 CREATE OR REPLACE VIEW @extschema@.kpi_record WITH (security_invoker = true) AS
 SELECT r.id, r.kind, r.severity, r.source, r.cause_category, r.owner, r.org_unit, r.state,
        @extschema@.capa_state_open(r.state) AS is_open,
-       ((@extschema@.capa_due_applies('close'::text, r.state)
-         AND r.close_due OPERATOR(pg_catalog.<) pg_catalog.now())
-        OR (@extschema@.capa_due_applies('contain'::text, r.state)
-            AND r.contain_due OPERATOR(pg_catalog.<) pg_catalog.now())
-        OR (@extschema@.capa_due_applies('effectiveness'::text, r.state)
-            AND r.effectiveness_due OPERATOR(pg_catalog.<) pg_catalog.now())) IS TRUE AS is_overdue,
+       @extschema@.capa_overdue(r.state, r.contain_due, r.close_due, r.effectiveness_due,
+                                pg_catalog.now()) IS TRUE AS is_overdue,
        r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AS is_closed,
        r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state AS is_cancelled,
        CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
@@ -1283,19 +1287,16 @@ WITH now_marks AS MATERIALIZED (
            pg_catalog.count(*) AS n,
            -- each due date counts only in the states where it is due
            -- (src/rules.c, capa_dues: containment while a record is open,
-           -- the effectiveness check while it is implemented)
-           pg_catalog.count(*) FILTER (WHERE @extschema@.capa_due_applies('contain'::text, r.state)
-                                         AND r.contain_due OPERATOR(pg_catalog.<) t.now) AS overdue_contain,
-           pg_catalog.count(*) FILTER (WHERE @extschema@.capa_due_applies('close'::text, r.state)
-                                         AND r.close_due OPERATOR(pg_catalog.<) t.now) AS overdue_close,
-           pg_catalog.count(*) FILTER (WHERE @extschema@.capa_due_applies('effectiveness'::text, r.state)
-                                         AND r.effectiveness_due OPERATOR(pg_catalog.<) t.now) AS overdue_effectiveness,
-           pg_catalog.count(*) FILTER (WHERE (@extschema@.capa_due_applies('close'::text, r.state)
-                                              AND r.close_due OPERATOR(pg_catalog.<) t.now)
-                                         OR (@extschema@.capa_due_applies('contain'::text, r.state)
-                                             AND r.contain_due OPERATOR(pg_catalog.<) t.now)
-                                         OR (@extschema@.capa_due_applies('effectiveness'::text, r.state)
-                                             AND r.effectiveness_due OPERATOR(pg_catalog.<) t.now)) AS overdue_total,
+           -- the effectiveness check while it is implemented); the date
+           -- is compared first, so a record not past it asks no rule
+           pg_catalog.count(*) FILTER (WHERE r.contain_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('contain'::text, r.state)) AS overdue_contain,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('close'::text, r.state)) AS overdue_close,
+           pg_catalog.count(*) FILTER (WHERE r.effectiveness_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('effectiveness'::text, r.state)) AS overdue_effectiveness,
+           pg_catalog.count(*) FILTER (WHERE @extschema@.capa_overdue(r.state, r.contain_due, r.close_due,
+                                                                      r.effectiveness_due, t.now)) AS overdue_total,
            pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_open
     FROM now_marks t, @extschema@.register r
     -- as register_open_kpi_idx's predicate is written: read by index only

@@ -14,6 +14,9 @@
  *	  capa_state_actions_open(s)  action items may change in this state
  *	  capa_due_applies(d, s)  due date d (contain, close, effectiveness) is
  *	                        due in state s: past it, the record is overdue
+ *	  capa_overdue(s, contain_due, close_due, effectiveness_due, at)
+ *	                        a record in state s with these due dates is
+ *	                        overdue at `at`: past a due date due in s
  *	  capa_kind_has_step(k, step)  kind k's path has the step (contain:
  *	                        whether the kind is contained at all)
  *	  capa_step_requires(k, step)  the evidence every such step of k's path
@@ -37,6 +40,7 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "capa.h"
@@ -48,6 +52,7 @@ PG_FUNCTION_INFO_V1(capa_state_ended);
 PG_FUNCTION_INFO_V1(capa_state_actions_open);
 PG_FUNCTION_INFO_V1(capa_state_open);
 PG_FUNCTION_INFO_V1(capa_due_applies);
+PG_FUNCTION_INFO_V1(capa_overdue);
 PG_FUNCTION_INFO_V1(capa_kind_has_step);
 PG_FUNCTION_INFO_V1(capa_step_requires);
 
@@ -271,24 +276,65 @@ any_null(FunctionCallInfo fcinfo, int nargs)
 	return false;
 }
 
-/* capa_due_applies(due text, state capa_state) RETURNS boolean */
+/*
+ * capa_due_applies(due text, state capa_state) RETURNS boolean.  Called
+ * per row by the KPI views and partial index predicates: the name is
+ * compared in place, without a copy.
+ */
 Datum
 capa_due_applies(PG_FUNCTION_ARGS)
 {
-	char	   *due;
+	text	   *due;
+	size_t		len;
 	int			d;
 
 	if (any_null(fcinfo, 2))
 		PG_RETURN_NULL();
-	due = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	d = capa_rules_due_kind(due);
+	due = PG_GETARG_TEXT_PP(0);
+	len = VARSIZE_ANY_EXHDR(due);
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		if (strlen(capa_dues[d].name) == len &&
+			memcmp(capa_dues[d].name, VARDATA_ANY(due), len) == 0)
+			PG_RETURN_BOOL(capa_rules_due_watched((CapaDue) d, (CapaState) PG_GETARG_INT16(1)));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("capa_due_applies: no due date is called \"%s\"", text_to_cstring(due)),
+			 errhint("The due dates are contain, close and effectiveness.")));
+	PG_RETURN_NULL();			/* not reached */
+}
 
-	if (d < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("capa_due_applies: no due date is called \"%s\"", due),
-				 errhint("The due dates are contain, close and effectiveness.")));
-	PG_RETURN_BOOL(capa_rules_due_watched((CapaDue) d, (CapaState) PG_GETARG_INT16(1)));
+/*
+ * capa_overdue(state capa_state, contain_due timestamptz, close_due
+ * timestamptz, effectiveness_due timestamptz, at timestamptz) RETURNS
+ * boolean: past one of the due dates that is due in state (a NULL due date
+ * is never past; NULL only for a NULL state or at).  The arguments are the
+ * due dates in capa_dues' order.  One call per row where the KPI views
+ * would otherwise ask capa_due_applies three times.
+ */
+Datum
+capa_overdue(PG_FUNCTION_ARGS)
+{
+	CapaState	state;
+	TimestampTz at;
+	int			d;
+
+	StaticAssertStmt(CAPA_DUE_CONTAIN == 0 && CAPA_DUE_CLOSE == 1 &&
+					 CAPA_DUE_EFFECTIVENESS == 2 && CAPA_DUE_COUNT == 3,
+					 "capa_overdue's arguments follow capa_dues");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(4))
+		PG_RETURN_NULL();
+	state = (CapaState) PG_GETARG_INT16(0);
+	at = PG_GETARG_TIMESTAMPTZ(4);
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		/* timestamptz_lt: the int64 order, infinities included */
+		if (!PG_ARGISNULL(1 + d) && PG_GETARG_TIMESTAMPTZ(1 + d) < at &&
+			capa_rules_due_watched((CapaDue) d, state))
+			PG_RETURN_BOOL(true);
+	}
+	PG_RETURN_BOOL(false);
 }
 
 /* capa_kind_has_step(kind text, step text) RETURNS boolean */

@@ -1,8 +1,9 @@
 -- pgTAP: the lifecycle facts in one place (issue 14, item 6; 0.3.0, [facts]).
 --
 -- F1 the SQL facts agree with the lifecycle capa enforces: for every state,
---    kind and step, capa_state_open, capa_due_applies, capa_kind_has_step
---    and capa_step_requires against capa_lifecycle() and capa_changes().
+--    kind and step, capa_state_open, capa_due_applies, capa_overdue,
+--    capa_kind_has_step and capa_step_requires against capa_lifecycle() and
+--    capa_changes().
 -- F2 their refusals: an unknown due date, kind or step is 22023 (a typo
 --    must not read as "no"); NULL gives NULL; PUBLIC may not run them.
 -- F3 the readers follow the rule's inputs: a record's open and overdue
@@ -21,7 +22,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(42);
+SELECT plan(45);
 
 CREATE TEMP VIEW states AS
     SELECT s::capa.capa_state AS s
@@ -56,6 +57,20 @@ SELECT is((SELECT count(*) FROM states WHERE capa.capa_due_applies('close', s) I
 SELECT is((SELECT count(*) FROM states, unnest(ARRAY['contain', 'close', 'effectiveness']) d
             WHERE capa.capa_due_applies(d, s) AND NOT capa.capa_state_open(s)),
           0::bigint, 'F1 no due date is due once a record has ended');
+-- capa_overdue: past exactly one due date, overdue exactly where it is due
+SELECT is((SELECT count(*) FROM states, unnest(ARRAY['contain', 'close', 'effectiveness']) d
+            WHERE capa.capa_overdue(s, CASE WHEN d = 'contain' THEN now() - interval '1 day' END,
+                                       CASE WHEN d = 'close' THEN now() - interval '1 day' END,
+                                       CASE WHEN d = 'effectiveness' THEN now() - interval '1 day' END, now())
+                  IS DISTINCT FROM capa.capa_due_applies(d, s)),
+          0::bigint, 'F1 capa_overdue agrees with capa_due_applies for every state and due date');
+SELECT is((SELECT count(*) FROM states
+            WHERE capa.capa_overdue(s, now() + interval '1 day', now() + interval '1 day', NULL, now())
+               OR capa.capa_overdue(s, NULL, NULL, NULL, now())),
+          0::bigint, 'F1 capa_overdue: no state is overdue before its due dates or without any');
+SELECT ok(capa.capa_overdue(NULL, now() - interval '1 day', NULL, NULL, now()) IS NULL
+          AND capa.capa_overdue('open', now() - interval '1 day', NULL, NULL, NULL) IS NULL,
+          'F1 capa_overdue of no state, or at no moment, is NULL');
 SELECT is((SELECT count(*) FROM kinds, steps
             WHERE capa.capa_kind_has_step(k, step)
                   IS DISTINCT FROM EXISTS (SELECT FROM capa.capa_lifecycle() l WHERE l.kind = k AND l.step = steps.step)),
@@ -98,16 +113,16 @@ SELECT ok(capa.capa_state_open(NULL) IS NULL AND capa.capa_due_applies('close', 
           AND capa.capa_due_applies(NULL, 'open') IS NULL AND capa.capa_step_requires(NULL, 'close') IS NULL,
           'F2 NULL in, NULL out');
 SELECT is((SELECT count(*) FROM pg_proc p
-            WHERE p.proname IN ('capa_state_open', 'capa_due_applies', 'capa_kind_has_step', 'capa_step_requires')
+            WHERE p.proname IN ('capa_state_open', 'capa_due_applies', 'capa_overdue', 'capa_kind_has_step', 'capa_step_requires')
               AND p.pronamespace = 'capa'::regnamespace
               AND has_function_privilege('public', p.oid, 'EXECUTE')),
           0::bigint, 'F2 PUBLIC may not run the facts');
 SELECT is((SELECT count(*) FROM pg_proc p
-            WHERE p.proname IN ('capa_state_open', 'capa_due_applies', 'capa_kind_has_step', 'capa_step_requires')
+            WHERE p.proname IN ('capa_state_open', 'capa_due_applies', 'capa_overdue', 'capa_kind_has_step', 'capa_step_requires')
               AND p.pronamespace = 'capa'::regnamespace
               AND has_function_privilege('capa_reader', p.oid, 'EXECUTE')
               AND p.provolatile = 'i'),
-          4::bigint, 'F2 capa_reader may: four IMMUTABLE functions');
+          5::bigint, 'F2 capa_reader may: five IMMUTABLE functions');
 
 -- F3 ---------------------------------------------------------------------
 -- c: corrective, containment and close overdue; p: preventive, close only
