@@ -1197,12 +1197,22 @@ COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
 -- the open records' predicates, is: it raises no error for any state, so
 -- under row-level security the planner may still use it early.  The
 -- others refuse an unknown name with an error that shows their argument.
+-- The planner's estimate of how many rows capa_state_open and
+-- capa_due_applies keep, from the statistics of the state column (without
+-- it, a third of the register: src/lifecycle_sql.c says why that matters)
+CREATE FUNCTION @extschema@.capa_facts_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_facts_support(internal) IS
+    'planner support of capa_state_open and capa_due_applies: their selectivity from the statistics of the state column';
+REVOKE ALL ON FUNCTION @extschema@.capa_facts_support(internal) FROM PUBLIC;
 CREATE FUNCTION @extschema@.capa_state_open(state @extschema@.capa_state) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE LEAKPROOF
+    SUPPORT @extschema@.capa_facts_support;
 COMMENT ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state) IS
     'the record is being worked: not closed or cancelled (src/rules.c); what the KPIs count as open';
 CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_state) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SUPPORT @extschema@.capa_facts_support;
 COMMENT ON FUNCTION @extschema@.capa_due_applies(text, @extschema@.capa_state) IS
     'due date due (contain, close, effectiveness) is due in this state (src/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
 CREATE FUNCTION @extschema@.capa_overdue(state @extschema@.capa_state, contain_due timestamptz,

@@ -74,6 +74,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_due_applies(text,capa.capa_state)', true, true, true, true),
   ('capa.capa_overdue(capa.capa_state,timestamptz,timestamptz,timestamptz,timestamptz)', true, true, true, true),
   ('capa.capa_kind_has_step(text,text)', true, true, true, true),
+  ('capa.capa_facts_support(internal)', false, false, false, false),
   ('capa.capa_step_requires(text,text)', true, true, true, true),
   ('capa.capa_verify(capa.capa_ref,boolean,text,boolean)', false, false, true, true);
 
