@@ -224,12 +224,14 @@ BEGIN
              CROSS JOIN LATERAL (SELECT y.contain, y.close, y.effectiveness,
                                         LEAST(y.contain, y.close, y.effectiveness) AS first
                                    FROM (SELECT
-                       CASE WHEN r.state OPERATOR(@extschema@.=) 'open'::@extschema@.capa_state
+                       -- each due date in the states where it is due (src/rules.c, [facts])
+                       CASE WHEN @extschema@.capa_due_applies('contain'::text, r.state)
                                  AND r.contain_due < pg_catalog.now() THEN r.contain_due END AS contain,
-                       CASE WHEN r.close_due < pg_catalog.now() THEN r.close_due END AS close,
-                       CASE WHEN r.state OPERATOR(@extschema@.=) 'implemented'::@extschema@.capa_state
+                       CASE WHEN @extschema@.capa_due_applies('close'::text, r.state)
+                                 AND r.close_due < pg_catalog.now() THEN r.close_due END AS close,
+                       CASE WHEN @extschema@.capa_due_applies('effectiveness'::text, r.state)
                                  AND r.effectiveness_due < pg_catalog.now() THEN r.effectiveness_due END AS effectiveness) y) x
-             WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state AND x.first IS NOT NULL
+             WHERE @extschema@.capa_state_open(r.state) AND x.first IS NOT NULL
              ORDER BY due, sev DESC, ref
              LIMIT 50) o;
 
@@ -373,318 +375,9 @@ COMMENT ON FUNCTION @extschema@.capa_report_html(date, date, text) IS
     'the management-review report: one self-contained HTML page (inline SVG charts, no external resources) of the KPIs now and per month of the period; read-only, with the caller''s privileges';
 
 
--- blank evidence judged by capa_blank
-CREATE OR REPLACE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
-    RETURNS TABLE (item text, requirement text, status text, evidence text, fields text[],
-                   action_ids bigint[], audit_seq bigint[], recorded_by name,
-                   recorded_at timestamptz, detail text)
-    LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
-AS $conformance$
-DECLARE
-    r           @extschema@.register;
-    src         jsonb;      -- field -> {seq, by, at} of the latest audit row that wrote it (not NULL)
-    cancelled   boolean;
-    why_cancel  text;
-    no_action   boolean;
-    n_actions   integer;
-    n_done      integer;
-    act_ids     bigint[];
-    act_text    text;
-    act_seqs    bigint[];
-    verify_seqs bigint[];
-    all_seqs    bigint[];
-    n_chains    integer;
-    first_by    name;
-    first_at    timestamptz;
-    problems    text;
-    n_problems  integer;
-    verifier_owns boolean;
-    f           text[];
-BEGIN
-    IF capa_conformance.id IS NULL THEN
-        RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT g.* INTO r FROM @extschema@.register g
-     WHERE g.id OPERATOR(@extschema@.=) capa_conformance.id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'capa record % does not exist', capa_conformance.id USING ERRCODE = 'undefined_object';
-    END IF;
-
-    SELECT pg_catalog.jsonb_object_agg(x.key, pg_catalog.jsonb_build_object('seq', x.seq, 'by', x.actor, 'at', x.at))
-      INTO src
-      FROM (SELECT DISTINCT ON (e.key) e.key, a.seq, a.actor, a.at
-              FROM @extschema@.audit a, pg_catalog.jsonb_each(a.changed) e
-             WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
-               AND e.value OPERATOR(pg_catalog.<>) 'null'::jsonb
-             ORDER BY e.key, a.seq DESC) x;
-    src := COALESCE(src, '{}'::jsonb);
-
-    cancelled := r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state;
-    why_cancel := 'the record was cancelled before this step: ' OPERATOR(pg_catalog.||)
-                  COALESCE(pg_catalog.left(r.cancel_reason, 200), '');
-    no_action := r.action_required IS FALSE;
-
-    SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE a.done),
-           pg_catalog.array_agg(a.id ORDER BY a.id),
-           pg_catalog.string_agg(pg_catalog.format('#%s (%s): %s', a.id, a.owner,
-                                 COALESCE(pg_catalog.left(a.evidence, 200), 'not done')), '; ' ORDER BY a.id)
-      INTO n_actions, n_done, act_ids, act_text
-      FROM @extschema@.action a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
-    -- each action item's completion (done is final: one row per item)
-    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO act_seqs
-      FROM @extschema@.audit a
-     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
-       AND (a.changed OPERATOR(pg_catalog.->) 'done') OPERATOR(pg_catalog.=) 'true'::jsonb;
-    -- every effectiveness review, ineffective ones included
-    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO verify_seqs
-      FROM @extschema@.audit a
-     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
-       AND (a.changed OPERATOR(pg_catalog.->) 'effective') OPERATOR(pg_catalog.<>) 'null'::jsonb;
-    SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq),
-           pg_catalog.count(DISTINCT COALESCE(a.action_id, 0)),
-           (pg_catalog.array_agg(a.actor ORDER BY a.seq))[1],
-           (pg_catalog.array_agg(a.at ORDER BY a.seq))[1]
-      INTO all_seqs, n_chains, first_by, first_at
-      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
-    SELECT pg_catalog.count(*), pg_catalog.string_agg(DISTINCT v.problem, ', ')
-      INTO n_problems, problems
-      FROM @extschema@.capa_audit_verify(record => r.id) v;
-
-    -- a) react: control and correct it, deal with the consequences
-    item := 'a';
-    requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
-    fields := ARRAY['containment', 'consequences'];
-    action_ids := NULL;
-    IF r.kind OPERATOR(pg_catalog.<>) 'corrective' THEN
-        status := 'not_applicable';
-        evidence := NULL; fields := NULL; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
-        detail := CASE r.kind WHEN 'preventive' THEN 'a preventive record: no nonconformity has occurred'
-                  ELSE 'an improvement (10.1): no nonconformity has occurred' END;
-    ELSIF NOT @extschema@.capa_blank(r.containment) AND NOT @extschema@.capa_blank(r.consequences) THEN
-        status := 'met';
-        evidence := pg_catalog.format('containment: %s; consequences: %s',
-                                      pg_catalog.left(r.containment, 200), pg_catalog.left(r.consequences, 200));
-        detail := 'contained by ' OPERATOR(pg_catalog.||) r.contained_by::text;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_contain' END;
-    END IF;
-    IF status OPERATOR(pg_catalog.=) 'met' THEN
-        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
-          INTO audit_seq FROM pg_catalog.unnest(fields) x;
-    ELSE
-        audit_seq := NULL;
-    END IF;
-    recorded_by := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'by')::name;
-    recorded_at := (src OPERATOR(pg_catalog.->) 'contained_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
-    IF status OPERATOR(pg_catalog.<>) 'met' THEN recorded_by := NULL; recorded_at := NULL; END IF;
-    RETURN NEXT;
-
-    -- b) evaluate the need for action: review, causes, similar nonconformities
-    item := 'b';
-    requirement := 'evaluate the need for action to eliminate the causes: review the nonconformity, determine its causes, and whether similar nonconformities exist or could occur';
-    action_ids := NULL;
-    f := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'cause_category', 'why_chain',
-               'related', 'action_required', 'no_action_justification'];
-    -- the columns that hold the analysis (once recorded), else those it needs
-    fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
-                     WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
-    IF fields OPERATOR(pg_catalog.=) '{}'::text[] THEN
-        fields := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'action_required'];
-    END IF;
-    IF r.kind OPERATOR(pg_catalog.=) 'improvement' THEN
-        status := 'not_applicable';
-        evidence := NULL; fields := NULL;
-        detail := 'an improvement (10.1): no nonconformity whose causes need evaluating';
-    ELSIF NOT @extschema@.capa_blank(r.root_cause) AND r.rca_method IS NOT NULL
-          AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR NOT @extschema@.capa_blank(r.extent_of_condition))
-          AND r.action_required IS NOT NULL
-          AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification)) THEN
-        status := 'met';
-        evidence := pg_catalog.concat_ws('; ',
-            'root cause: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.root_cause, 200),
-            'method: ' OPERATOR(pg_catalog.||) r.rca_method,
-            'extent of condition: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.extent_of_condition, 200),
-            'related: ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(r.related::text[], ', '),
-            CASE WHEN r.action_required THEN 'action required'
-                 ELSE 'no action required: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.no_action_justification, 200) END);
-        detail := 'analysed by ' OPERATOR(pg_catalog.||) r.analysed_by::text;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel
-                       WHEN no_action THEN 'no action required, but the justification is not recorded yet (capa_close records it)'
-                       ELSE 'awaiting capa_analyse' END;
-    END IF;
-    IF status OPERATOR(pg_catalog.=) 'met' THEN
-        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
-          INTO audit_seq FROM pg_catalog.unnest(fields) x;
-        SELECT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'by')::name,
-               (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'at')::timestamptz
-          INTO recorded_by, recorded_at
-          FROM pg_catalog.unnest(fields) x
-         ORDER BY (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint DESC LIMIT 1;
-    ELSE
-        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
-    END IF;
-    RETURN NEXT;
-
-    -- c) implement any action needed
-    item := 'c';
-    requirement := 'implement any action needed';
-    IF no_action THEN
-        status := 'not_applicable';
-        evidence := pg_catalog.left(r.no_action_justification, 200);
-        fields := ARRAY['action_required', 'no_action_justification'];
-        action_ids := NULL;
-        detail := 'the analysis decided that no action is required' OPERATOR(pg_catalog.||)
-                  CASE WHEN r.no_action_justification IS NULL THEN ' (justification not recorded yet)' ELSE '' END;
-        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
-          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
-        recorded_by := NULL; recorded_at := NULL;
-    ELSIF r.state OPERATOR(@extschema@.=) ANY (ARRAY['implemented', 'verified', 'closed']::@extschema@.capa_state[])
-          AND n_actions OPERATOR(pg_catalog.>) 0 AND n_done OPERATOR(pg_catalog.=) n_actions THEN
-        status := 'met';
-        evidence := pg_catalog.format('%s action item(s), all done: %s', n_actions, act_text);
-        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence', 'implemented_at'];
-        action_ids := act_ids;
-        audit_seq := act_seqs OPERATOR(pg_catalog.||) (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'seq')::bigint;
-        recorded_by := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'by')::name;
-        recorded_at := (src OPERATOR(pg_catalog.->) 'implemented_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
-        detail := 'implemented by ' OPERATOR(pg_catalog.||) r.implemented_by::text;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := CASE WHEN n_actions OPERATOR(pg_catalog.>) 0 THEN act_text END;
-        fields := ARRAY['action.description', 'action.owner', 'action.due', 'action.evidence'];
-        action_ids := act_ids; audit_seq := act_seqs; recorded_by := NULL; recorded_at := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel
-                       WHEN n_actions OPERATOR(pg_catalog.=) 0 THEN 'no action items yet: awaiting capa_add_action'
-                       ELSE pg_catalog.format('%s of %s action item(s) done; awaiting capa_implement', n_done, n_actions) END;
-    END IF;
-    RETURN NEXT;
-
-    -- d) review the effectiveness of any action taken
-    item := 'd';
-    requirement := 'review the effectiveness of any corrective action taken';
-    action_ids := NULL;
-    IF no_action THEN
-        status := 'not_applicable';
-        evidence := pg_catalog.left(r.no_action_justification, 200);
-        fields := ARRAY['action_required', 'no_action_justification'];
-        detail := 'no action was taken, so there is no effectiveness to review';
-        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
-          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
-        recorded_by := NULL; recorded_at := NULL;
-    ELSIF r.effective IS TRUE AND NOT @extschema@.capa_blank(r.verification_evidence) THEN
-        status := 'met';
-        evidence := 'effective: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.verification_evidence, 200);
-        fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
-        audit_seq := verify_seqs;
-        recorded_by := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'by')::name;
-        recorded_at := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
-        verifier_owns := r.verified_by::text OPERATOR(pg_catalog.=) r.owner
-            OR EXISTS (SELECT FROM @extschema@.action a
-                        WHERE a.capa_id OPERATOR(@extschema@.=) r.id
-                          AND a.owner OPERATOR(pg_catalog.=) r.verified_by::text);
-        detail := pg_catalog.format('verified by %s, who %s', r.verified_by,
-                  CASE WHEN verifier_owns THEN 'owns the record or one of its action items (segregation of duties was off)'
-                       ELSE 'owns neither the record nor its action items' END)
-                  OPERATOR(pg_catalog.||)
-                  CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
-                       THEN pg_catalog.format('; found ineffective %s time(s) before', r.ineffective_count) ELSE '' END;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
-        audit_seq := verify_seqs; recorded_by := NULL; recorded_at := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel
-                       WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0 AND r.effective IS FALSE
-                       THEN pg_catalog.format('the last review found the action ineffective (%s time(s)): new action, then capa_verify', r.ineffective_count)
-                       ELSE 'awaiting capa_verify' END;
-    END IF;
-    RETURN NEXT;
-
-    -- e) make changes to the ISMS, if necessary
-    item := 'e';
-    requirement := 'make changes to the information security management system, if necessary';
-    action_ids := NULL;
-    IF NOT @extschema@.capa_blank(r.isms_changes) THEN
-        status := 'met';
-        evidence := pg_catalog.left(r.isms_changes, 200);
-        fields := ARRAY['isms_changes'];
-        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'seq')::bigint];
-        recorded_by := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'by')::name;
-        recorded_at := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
-        detail := CASE WHEN @extschema@.capa_no_isms_change(r.isms_changes)
-                       THEN 'no ISMS change made (listed in capa.closed_without_isms_change)'
-                       ELSE 'ISMS changes recorded' END;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL; fields := ARRAY['isms_changes']; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_close' END;
-    END IF;
-    RETURN NEXT;
-
-    -- f) documented information: the nature of the nonconformity and the actions taken
-    item := 'f';
-    requirement := 'retain documented information as evidence of the nature of the nonconformities and any subsequent actions taken';
-    action_ids := act_ids;
-    fields := ARRAY['title', 'description', 'source', 'severity', 'audit'];
-    evidence := pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
-                                  n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]);
-    audit_seq := all_seqs;
-    recorded_by := first_by;
-    recorded_at := first_at;
-    IF n_problems OPERATOR(pg_catalog.=) 0 THEN
-        status := 'met';
-        detail := 'capa_audit_verify finds the record''s chains intact';
-    ELSE
-        status := 'not_met';
-        detail := pg_catalog.format('capa_audit_verify finds %s problem(s): %s', n_problems, problems);
-    END IF;
-    RETURN NEXT;
-
-    -- g) documented information: the results of any corrective action
-    item := 'g';
-    requirement := 'retain documented information as evidence of the results of any corrective action';
-    action_ids := NULL;
-    IF no_action THEN
-        status := CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state OR cancelled
-                       THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := pg_catalog.left(r.no_action_justification, 200);
-        fields := ARRAY['action_required', 'no_action_justification', 'closed_at'];
-        SELECT pg_catalog.array_agg(DISTINCT (src OPERATOR(pg_catalog.->) x OPERATOR(pg_catalog.->>) 'seq')::bigint)
-          INTO audit_seq FROM pg_catalog.unnest(fields) x WHERE src OPERATOR(pg_catalog.?) x;
-        recorded_by := NULL; recorded_at := NULL;
-        detail := CASE WHEN status OPERATOR(pg_catalog.=) 'not_yet'
-                       THEN 'no action required; awaiting capa_close with the justification'
-                       ELSE 'no corrective action was taken: closed with the justification' END;
-    ELSIF r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AND r.effective IS TRUE THEN
-        status := 'met';
-        evidence := pg_catalog.format('closed; effective at the review%s: %s',
-                    CASE WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0
-                         THEN pg_catalog.format(' after %s ineffective one(s)', r.ineffective_count) ELSE '' END,
-                    pg_catalog.left(r.verification_evidence, 200));
-        fields := ARRAY['effective', 'verification_evidence', 'ineffective_count', 'closed_at'];
-        audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'verification_evidence' OPERATOR(pg_catalog.->>) 'seq')::bigint,
-                           (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'seq')::bigint];
-        recorded_by := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'by')::name;
-        recorded_at := (src OPERATOR(pg_catalog.->) 'closed_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
-        detail := 'closed by ' OPERATOR(pg_catalog.||) r.closed_by::text
-                  OPERATOR(pg_catalog.||) CASE WHEN r.reopen_count OPERATOR(pg_catalog.>) 0
-                       THEN pg_catalog.format('; reopened %s time(s) before', r.reopen_count) ELSE '' END;
-    ELSE
-        status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'closed_at'];
-        audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
-        detail := CASE WHEN cancelled THEN why_cancel
-                       ELSE 'awaiting the effectiveness review and capa_close' END;
-    END IF;
-    RETURN NEXT;
-END
-$conformance$;
-COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
-    'the clause 10.2 a-g checklist of one record: for each item its status (met, not_yet, not_applicable; f: not_met when the trail does not verify), the evidence, the columns, action items and audit rows that hold it, who recorded it and when';
+-- capa_conformance judges blank evidence with capa_blank: its one
+-- definition is in [governed] below, which rewrote it again (this section
+-- had a full copy, which the later one replaced)
 
 -- a blank label judged by capa_blank
 -- Fills a new snapshot: everything but the label is computed here, as the
@@ -747,7 +440,8 @@ BEGIN
       INTO NEW.open_items
       FROM @extschema@.register r
       JOIN @extschema@.kpi_record k ON k.id OPERATOR(@extschema@.=) r.id
-     WHERE r.state OPERATOR(@extschema@.<) 'closed'::@extschema@.capa_state;
+     -- open by the rules (src/rules.c, [facts]), as kpi_record''s is_open
+     WHERE @extschema@.capa_state_open(r.state);
     SELECT s.content_hash INTO NEW.prev_hash FROM @extschema@.review_snapshot s ORDER BY s.id DESC LIMIT 1;
     NEW.content_hash := @extschema@.capa_review_snapshot_hash(NEW);
     RETURN NEW;
@@ -1196,6 +890,9 @@ DECLARE
     act_owners  text;
     act_done    text;
     f           text[];
+    rj          jsonb;      -- the record as jsonb: its evidence by column name
+    needs       text[];     -- the columns a step requires (src/rules.c)
+    missing     text[];     -- those of them not recorded
 BEGIN
     IF capa_conformance.id IS NULL THEN
         RAISE EXCEPTION 'capa record reference must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -1215,6 +912,7 @@ BEGIN
              ORDER BY e.key, a.seq DESC) x;
     src := COALESCE(src, '{}'::jsonb);
 
+    rj := pg_catalog.to_jsonb(r);
     cancelled := r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state;
     why_cancel := 'the record was cancelled before this step: ' OPERATOR(pg_catalog.||)
                   COALESCE(pg_catalog.left(r.cancel_reason, 200), '');
@@ -1252,14 +950,20 @@ BEGIN
     -- a) react: control and correct it, deal with the consequences
     item := 'a';
     requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
-    fields := ARRAY['containment', 'consequences'];
+    -- what capa_contain requires (src/rules.c, [facts]); only a
+    -- corrective record is contained
+    fields := @extschema@.capa_step_requires(r.kind, 'contain');
+    missing := ARRAY(SELECT x FROM pg_catalog.unnest(fields) x
+                      WHERE COALESCE(pg_catalog.jsonb_typeof(rj OPERATOR(pg_catalog.->) x), 'null') OPERATOR(pg_catalog.=) 'null'
+                         OR (pg_catalog.jsonb_typeof(rj OPERATOR(pg_catalog.->) x) OPERATOR(pg_catalog.=) 'string'
+                             AND @extschema@.capa_blank(rj OPERATOR(pg_catalog.->>) x)));
     action_ids := NULL;
-    IF r.kind OPERATOR(pg_catalog.<>) 'corrective' THEN
+    IF NOT @extschema@.capa_kind_has_step(r.kind, 'contain') THEN
         status := 'not_applicable';
         evidence := NULL; fields := NULL; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
         detail := CASE r.kind WHEN 'preventive' THEN 'a preventive record: no nonconformity has occurred'
                   ELSE 'an improvement (10.1): no nonconformity has occurred' END;
-    ELSIF NOT @extschema@.capa_blank(r.containment) AND NOT @extschema@.capa_blank(r.consequences) THEN
+    ELSIF missing OPERATOR(pg_catalog.=) '{}'::text[] THEN
         status := 'met';
         evidence := pg_catalog.format('containment: %s; consequences: %s',
                                       pg_catalog.left(r.containment, 200), pg_catalog.left(r.consequences, 200));
@@ -1289,16 +993,22 @@ BEGIN
     -- the columns that hold the analysis (once recorded), else those it needs
     fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
                      WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
+    -- what capa_analyse requires of this kind (src/rules.c, [facts]):
+    -- the extent of condition of a corrective record only; an improvement
+    -- is not analysed
+    needs := @extschema@.capa_step_requires(r.kind, 'analyse');
     IF fields OPERATOR(pg_catalog.=) '{}'::text[] THEN
-        fields := ARRAY['root_cause', 'rca_method', 'extent_of_condition', 'action_required'];
+        fields := needs;
     END IF;
-    IF r.kind OPERATOR(pg_catalog.=) 'improvement' THEN
+    missing := ARRAY(SELECT x FROM pg_catalog.unnest(needs) x
+                      WHERE COALESCE(pg_catalog.jsonb_typeof(rj OPERATOR(pg_catalog.->) x), 'null') OPERATOR(pg_catalog.=) 'null'
+                         OR (pg_catalog.jsonb_typeof(rj OPERATOR(pg_catalog.->) x) OPERATOR(pg_catalog.=) 'string'
+                             AND @extschema@.capa_blank(rj OPERATOR(pg_catalog.->>) x)));
+    IF NOT @extschema@.capa_kind_has_step(r.kind, 'analyse') THEN
         status := 'not_applicable';
         evidence := NULL; fields := NULL;
         detail := 'an improvement (10.1): no nonconformity whose causes need evaluating';
-    ELSIF NOT @extschema@.capa_blank(r.root_cause) AND r.rca_method IS NOT NULL
-          AND (r.kind OPERATOR(pg_catalog.=) 'preventive' OR NOT @extschema@.capa_blank(r.extent_of_condition))
-          AND r.action_required IS NOT NULL
+    ELSIF missing OPERATOR(pg_catalog.=) '{}'::text[]
           AND (r.action_required OR NOT @extschema@.capa_blank(r.no_action_justification))
           -- a corrective record that acts: what the extent check found, by its verification
           AND NOT (r.kind OPERATOR(pg_catalog.=) 'corrective' AND r.action_required
@@ -1392,7 +1102,7 @@ BEGIN
     ELSIF r.effective IS TRUE AND NOT @extschema@.capa_blank(r.verification_evidence) THEN
         status := 'met';
         evidence := 'effective: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.verification_evidence, 200);
-        fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        fields := @extschema@.capa_step_requires(r.kind, 'verify') OPERATOR(pg_catalog.||) 'verified_by'::text;
         audit_seq := verify_seqs;
         recorded_by := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'by')::name;
         recorded_at := (src OPERATOR(pg_catalog.->) 'verified_at' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
@@ -1425,7 +1135,7 @@ BEGIN
                                     COALESCE(act_done, '-'), COALESCE(r.implemented_by::text, '-'));
     ELSE
         status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL; fields := ARRAY['effective', 'verification_evidence', 'verified_by'];
+        evidence := NULL; fields := @extschema@.capa_step_requires(r.kind, 'verify') OPERATOR(pg_catalog.||) 'verified_by'::text;
         audit_seq := verify_seqs; recorded_by := NULL; recorded_at := NULL;
         detail := CASE WHEN cancelled THEN why_cancel
                        WHEN r.ineffective_count OPERATOR(pg_catalog.>) 0 AND r.effective IS FALSE
@@ -1441,7 +1151,7 @@ BEGIN
     IF NOT @extschema@.capa_blank(r.isms_changes) THEN
         status := 'met';
         evidence := pg_catalog.left(r.isms_changes, 200);
-        fields := ARRAY['isms_changes'];
+        fields := @extschema@.capa_step_requires(r.kind, 'close');
         audit_seq := ARRAY[(src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'seq')::bigint];
         recorded_by := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'by')::name;
         recorded_at := (src OPERATOR(pg_catalog.->) 'isms_changes' OPERATOR(pg_catalog.->>) 'at')::timestamptz;
@@ -1450,7 +1160,7 @@ BEGIN
                        ELSE 'ISMS changes recorded' END;
     ELSE
         status := CASE WHEN cancelled THEN 'not_applicable' ELSE 'not_yet' END;
-        evidence := NULL; fields := ARRAY['isms_changes']; audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
+        evidence := NULL; fields := @extschema@.capa_step_requires(r.kind, 'close'); audit_seq := NULL; recorded_by := NULL; recorded_at := NULL;
         detail := CASE WHEN cancelled THEN why_cancel ELSE 'awaiting capa_close' END;
     END IF;
     RETURN NEXT;
@@ -1517,3 +1227,206 @@ COMMENT ON FUNCTION @extschema@.capa_conformance(@extschema@.capa_ref) IS
     'the clause 10.2 a-g checklist of one record: for each item its status (met, not_yet, not_applicable; f: not_met when the trail does not verify), the evidence, the columns, action items and audit rows that hold it, who recorded it and when';
 
 -- end of [governed]
+
+--
+--
+-- [facts] the lifecycle facts in one place (issue 14, item 6)
+--
+-- Every lifecycle rule is in src/rules.c.  The views, reports, partial
+-- indexes and escalation read the facts they need from it through the small
+-- functions below instead of spelling states out: whether a record is open
+-- (being worked), which due dates are due in which state (the overdue
+-- rule), whether a kind's path has a step (containment for corrective
+-- records only), what a step requires.  test/pgtap/46_facts.sql checks them
+-- against capa_lifecycle() and capa_changes().
+--
+-- No SET search_path on these, unlike capa_lifecycle(): they look no name
+-- up, and they run once per row in partial index predicates and the KPI
+-- views, where a SET clause would cost a GUC save and restore per call.
+-- NULL in, NULL out (not declared STRICT: no lifecycle function is).
+-- capa_state_open is LEAKPROOF, as capa_state_lt, which it replaces in
+-- the open records' predicates, is: it raises no error for any state, so
+-- under row-level security the planner may still use it early.  The
+-- others refuse an unknown name with an error that shows their argument.
+-- The planner's estimate of how many rows capa_state_open and
+-- capa_due_applies keep, from the statistics of the state column (without
+-- it, a third of the register: src/lifecycle_sql.c says why that matters)
+CREATE FUNCTION @extschema@.capa_facts_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_facts_support(internal) IS
+    'planner support of capa_state_open and capa_due_applies: their selectivity from the statistics of the state column';
+REVOKE ALL ON FUNCTION @extschema@.capa_facts_support(internal) FROM PUBLIC;
+CREATE FUNCTION @extschema@.capa_state_open(state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE LEAKPROOF
+    SUPPORT @extschema@.capa_facts_support;
+COMMENT ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state) IS
+    'the record is being worked: not closed or cancelled (src/rules.c); what the KPIs count as open';
+CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_state) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SUPPORT @extschema@.capa_facts_support;
+COMMENT ON FUNCTION @extschema@.capa_due_applies(text, @extschema@.capa_state) IS
+    'due date due (contain, close, effectiveness) is due in this state (src/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
+CREATE FUNCTION @extschema@.capa_overdue(state @extschema@.capa_state, contain_due timestamptz,
+                                        close_due timestamptz, effectiveness_due timestamptz,
+                                        "at" timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'a record in this state with these due dates is overdue at "at": past one of the due dates that is due in its state (capa_due_applies); a NULL due date is never past';
+CREATE FUNCTION @extschema@.capa_kind_has_step(kind text, step text) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_kind_has_step(text, text) IS
+    'the path of this kind has this step (src/rules.c): contain for corrective records only, analyse for corrective and preventive ones';
+CREATE FUNCTION @extschema@.capa_step_requires(kind text, step text) RETURNS text[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.capa_step_requires(text, text) IS
+    'the evidence columns every such step of this kind''s path requires, whichever state it starts from (src/rules.c); NULL when the kind has no such step';
+REVOKE ALL ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
+    @extschema@.capa_due_applies(text, @extschema@.capa_state),
+    @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz),
+    @extschema@.capa_kind_has_step(text, text), @extschema@.capa_step_requires(text, text) FROM PUBLIC;
+-- capa_reader holds EXECUTE on capa_state_lt, which the predicates below
+-- replace: whoever could write the register (every writer is a reader) can
+-- still evaluate the partial indexes' predicates
+GRANT EXECUTE ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
+    @extschema@.capa_due_applies(text, @extschema@.capa_state),
+    @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz),
+    @extschema@.capa_kind_has_step(text, text), @extschema@.capa_step_requires(text, text) TO capa_reader;
+
+-- The partial indexes, with their predicates read from the rules.  The
+-- planner uses a partial index only for a query whose WHERE clause
+-- contains the predicate as written: kpi_summary and the report write
+-- capa_state_open(r.state), src/escalate.c writes
+-- capa_due_applies('<due>'::text, r.state), exactly so.
+DROP INDEX @extschema@.register_open_kpi_idx;
+CREATE INDEX register_open_kpi_idx ON @extschema@.register (state)
+    INCLUDE (severity, kind, opened_at, contain_due, close_due, effectiveness_due)
+    WHERE @extschema@.capa_state_open(state);
+DROP INDEX @extschema@.register_contain_due_idx;
+CREATE INDEX register_contain_due_idx ON @extschema@.register (contain_due)
+    WHERE @extschema@.capa_due_applies('contain'::text, state);
+DROP INDEX @extschema@.register_close_due_idx;
+CREATE INDEX register_close_due_idx ON @extschema@.register (close_due)
+    WHERE @extschema@.capa_due_applies('close'::text, state);
+DROP INDEX @extschema@.register_effectiveness_due_idx;
+CREATE INDEX register_effectiveness_due_idx ON @extschema@.register (effectiveness_due)
+    WHERE @extschema@.capa_due_applies('effectiveness'::text, state);
+
+-- kpi_record: open and overdue by the rules (closed and cancelled name
+-- one state each, and stay comparisons with it)
+CREATE OR REPLACE VIEW @extschema@.kpi_record WITH (security_invoker = true) AS
+SELECT r.id, r.kind, r.severity, r.source, r.cause_category, r.owner, r.org_unit, r.state,
+       @extschema@.capa_state_open(r.state) AS is_open,
+       @extschema@.capa_overdue(r.state, r.contain_due, r.close_due, r.effectiveness_due,
+                                pg_catalog.now()) IS TRUE AS is_overdue,
+       r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state AS is_closed,
+       r.state OPERATOR(@extschema@.=) 'cancelled'::@extschema@.capa_state AS is_cancelled,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN pg_catalog.round(EXTRACT(epoch FROM r.closed_at OPERATOR(pg_catalog.-) r.opened_at)
+                                  OPERATOR(pg_catalog./) 86400, 1) END AS days_to_close,
+       CASE WHEN r.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
+            THEN r.closed_at OPERATOR(pg_catalog.<=) r.close_due END AS closed_on_time,
+       r.reopen_count, r.ineffective_count
+FROM @extschema@.register r;
+
+-- kpi_summary: the open records' figures by the rules (the rest as 0.1.0
+-- wrote it)
+CREATE OR REPLACE VIEW @extschema@.kpi_summary WITH (security_invoker = true) AS
+WITH now_marks AS MATERIALIZED (
+    -- the moments the open records are compared with, computed once
+    SELECT pg_catalog.now() AS now,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '31 days'::interval AS age_31,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '91 days'::interval AS age_91,
+           pg_catalog.now() OPERATOR(pg_catalog.-) '181 days'::interval AS age_181
+), open_groups AS (
+    -- the open records by index only, grouped by severity and age bucket:
+    -- each row is compared a few times only (this is most of the view's time)
+    SELECT r.severity,
+           CASE WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_31 THEN 0
+                WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_91 THEN 1
+                WHEN r.opened_at OPERATOR(pg_catalog.>) t.age_181 THEN 2
+                ELSE 3 END AS age,
+           pg_catalog.count(*) AS n,
+           -- each due date counts only in the states where it is due
+           -- (src/rules.c, capa_dues: containment while a record is open,
+           -- the effectiveness check while it is implemented); the date
+           -- is compared first, so a record not past it asks no rule
+           pg_catalog.count(*) FILTER (WHERE r.contain_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('contain'::text, r.state)) AS overdue_contain,
+           pg_catalog.count(*) FILTER (WHERE r.close_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('close'::text, r.state)) AS overdue_close,
+           pg_catalog.count(*) FILTER (WHERE r.effectiveness_due OPERATOR(pg_catalog.<) t.now
+                                         AND @extschema@.capa_due_applies('effectiveness'::text, r.state)) AS overdue_effectiveness,
+           pg_catalog.count(*) FILTER (WHERE @extschema@.capa_overdue(r.state, r.contain_due, r.close_due,
+                                                                      r.effectiveness_due, t.now)) AS overdue_total,
+           pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'improvement') AS improvements_open
+    FROM now_marks t, @extschema@.register r
+    -- as register_open_kpi_idx's predicate is written: read by index only
+    WHERE @extschema@.capa_state_open(r.state)
+    GROUP BY 1, 2
+), open_now AS (
+    SELECT COALESCE(pg_catalog.sum(g.n), 0)::bigint AS open_total,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'critical'::@extschema@.capa_severity), 0)::bigint AS open_critical,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'major'::@extschema@.capa_severity), 0)::bigint AS open_major,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'minor'::@extschema@.capa_severity), 0)::bigint AS open_minor,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.severity OPERATOR(@extschema@.=) 'observation'::@extschema@.capa_severity), 0)::bigint AS open_observation,
+           COALESCE(pg_catalog.sum(g.overdue_contain), 0)::bigint AS overdue_contain,
+           COALESCE(pg_catalog.sum(g.overdue_close), 0)::bigint AS overdue_close,
+           COALESCE(pg_catalog.sum(g.overdue_effectiveness), 0)::bigint AS overdue_effectiveness,
+           COALESCE(pg_catalog.sum(g.overdue_total), 0)::bigint AS overdue_total,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 0), 0)::bigint AS aging_0_30,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 1), 0)::bigint AS aging_31_90,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 2), 0)::bigint AS aging_91_180,
+           COALESCE(pg_catalog.sum(g.n) FILTER (WHERE g.age OPERATOR(pg_catalog.=) 3), 0)::bigint AS aging_over_180,
+           COALESCE(pg_catalog.sum(g.improvements_open), 0)::bigint AS improvements_open
+    FROM open_groups g
+), pending_actions AS (
+    -- items of a closed record are all done; a cancelled record's do not count
+    SELECT COALESCE(pg_catalog.sum(d.pending), 0)::bigint AS overdue_actions
+    FROM @extschema@.kpi_action_due_now d
+    WHERE d.due OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
+), history AS (
+    SELECT pg_catalog.sum(k.contained) AS contained, pg_catalog.sum(k.contain_seconds) AS contain_seconds,
+           pg_catalog.sum(k.analysed) AS analysed, pg_catalog.sum(k.analysed_related) AS analysed_related,
+           pg_catalog.sum(k.closed) AS closed, pg_catalog.sum(k.close_seconds) AS close_seconds,
+           pg_catalog.sum(k.closed_with_due) AS closed_with_due, pg_catalog.sum(k.closed_on_time) AS closed_on_time,
+           pg_catalog.sum(k.closed_verified) AS closed_verified, pg_catalog.sum(k.closed_first_time) AS closed_first_time,
+           pg_catalog.sum(k.cancelled) AS cancelled, pg_catalog.sum(k.reopened) AS reopened,
+           pg_catalog.sum(k.closed) FILTER (
+               WHERE k.kind OPERATOR(pg_catalog.=) 'improvement'
+                 AND k.month OPERATOR(pg_catalog.>=) (pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now()))
+                                                      OPERATOR(pg_catalog.-) '11 months'::interval)::date
+                 AND k.month OPERATOR(pg_catalog.<=) pg_catalog.timezone('UTC', pg_catalog.now())::date) AS improvements_closed_12m
+    FROM @extschema@.kpi_rollup_now k
+), close_days AS (
+    SELECT d.days, pg_catalog.sum(d.closed) AS closed
+    FROM @extschema@.kpi_close_days_now d
+    GROUP BY d.days
+), median AS (
+    -- the lower median: the first whole-day value reaching half the closures
+    SELECT pg_catalog.min(c.days) AS median_days_to_close
+    FROM (SELECT cd.days,
+                 pg_catalog.sum(cd.closed) OVER (ORDER BY cd.days) AS running,
+                 pg_catalog.sum(cd.closed) OVER () AS total
+          FROM close_days cd) c
+    WHERE c.running OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.>=) c.total
+)
+SELECT pg_catalog.now() AS as_of,
+       o.open_total, o.open_critical, o.open_major, o.open_minor, o.open_observation,
+       o.overdue_total, o.overdue_contain, o.overdue_close, o.overdue_effectiveness,
+       p.overdue_actions,
+       o.aging_0_30, o.aging_31_90, o.aging_91_180, o.aging_over_180,
+       COALESCE(h.closed, 0)::bigint AS closed_total,
+       COALESCE(h.cancelled, 0)::bigint AS cancelled_total,
+       COALESCE(h.reopened, 0)::bigint AS reopened_total,
+       pg_catalog.round(h.contain_seconds OPERATOR(pg_catalog./) NULLIF(h.contained, 0) OPERATOR(pg_catalog./) 86400, 1) AS mean_days_to_contain,
+       pg_catalog.round(h.close_seconds OPERATOR(pg_catalog./) NULLIF(h.closed, 0) OPERATOR(pg_catalog./) 86400, 1) AS mean_days_to_close,
+       m.median_days_to_close,
+       pg_catalog.round(h.closed_on_time OPERATOR(pg_catalog./) NULLIF(h.closed_with_due, 0), 4) AS on_time_closure_rate,
+       pg_catalog.round(h.closed_first_time OPERATOR(pg_catalog./) NULLIF(h.closed_verified, 0), 4) AS first_time_effective_rate,
+       pg_catalog.round(h.reopened OPERATOR(pg_catalog./) NULLIF(h.closed, 0), 4) AS reopen_rate,
+       pg_catalog.round(h.analysed_related OPERATOR(pg_catalog./) NULLIF(h.analysed, 0), 4) AS recurrence_rate,
+       o.improvements_open,
+       COALESCE(h.improvements_closed_12m, 0)::bigint AS improvements_closed_12m
+FROM open_now o, pending_actions p, history h, median m;
+
+-- end of [facts]

@@ -5,11 +5,11 @@
  *	  action item once, in capa.escalation, and announces it on
  *	  capa_events.
  *
- * What is overdue at `at` is what the KPIs count as overdue: a record still
- * open past its contain_due, open (not closed or cancelled) past its
- * close_due, implemented past its effectiveness_due; an action item not
- * done whose due date is before at's UTC date, of a record not closed or
- * cancelled.
+ * What is overdue at `at` is what the KPIs count as overdue, by the rule
+ * of src/rules.c (capa_dues): a record still open past its contain_due,
+ * open (not closed or cancelled) past its close_due, implemented past its
+ * effectiveness_due; an action item not done whose due date is before at's
+ * UTC date, of a record not closed or cancelled.
  *
  * Levels.  An episode is the escalations of one due date of one item (a
  * record's contain, close or effectiveness due date, or an action item's
@@ -63,6 +63,7 @@
 #include "capa.h"
 #include "catalog.h"
 #include "events.h"
+#include "rules.h"
 
 PG_FUNCTION_INFO_V1(capa_escalate);
 
@@ -70,43 +71,14 @@ PG_FUNCTION_INFO_V1(capa_escalate);
 #define OWNER_MAX 200
 
 /*
- * $1 = at, $2 = the caller.  "due" lists what is overdue at $1 (infinite
- * due dates never are), "latest" each item's latest escalation, and the
- * rest decides episode and level.  Level n+1 is due n whole days (of
- * 86400 s, whatever the time zone) after the episode's first escalation;
- * the WHERE clause says so without the numeric arithmetic of the level,
- * which is computed for the new rows only.  Every operator is
- * schema-qualified.
+ * After the due items: $2 = the caller.  "latest" is each item's latest
+ * escalation, and the rest decides episode and level.  Level n+1 is due n
+ * whole days (of 86400 s, whatever the time zone) after the episode's
+ * first escalation; the WHERE clause says so without the numeric
+ * arithmetic of the level, which is computed for the new rows only.
+ * Every operator is schema-qualified.
  */
 static const char *const escalate_sql =
-"WITH due AS ("
-"  SELECT r.id AS record_id, NULL::bigint AS action_id, 'contain'::text AS due_kind, 1 AS ord,"
-"         r.contain_due AS due, r.owner, r.severity"
-"    FROM capa.register r"
-"   WHERE r.state OPERATOR(capa.=) 'open'::capa.capa_state"
-"     AND r.contain_due OPERATOR(pg_catalog.<) $1"
-"     AND r.contain_due OPERATOR(pg_catalog.>) '-infinity'::timestamptz"
-"  UNION ALL"
-"  SELECT r.id, NULL, 'close', 2, r.close_due, r.owner, r.severity"
-"    FROM capa.register r"
-"   WHERE r.state OPERATOR(capa.<) 'closed'::capa.capa_state"
-"     AND r.close_due OPERATOR(pg_catalog.<) $1"
-"     AND r.close_due OPERATOR(pg_catalog.>) '-infinity'::timestamptz"
-"  UNION ALL"
-"  SELECT r.id, NULL, 'effectiveness', 3, r.effectiveness_due, r.owner, r.severity"
-"    FROM capa.register r"
-"   WHERE r.state OPERATOR(capa.=) 'implemented'::capa.capa_state"
-"     AND r.effectiveness_due OPERATOR(pg_catalog.<) $1"
-"     AND r.effectiveness_due OPERATOR(pg_catalog.>) '-infinity'::timestamptz"
-"  UNION ALL"
-"  SELECT a.capa_id, a.id, 'action', 4,"
-"         pg_catalog.timezone('UTC', (a.due OPERATOR(pg_catalog.+) 1)::timestamp), a.owner, r.severity"
-"    FROM capa.action a"
-"    JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
-"   WHERE NOT a.done%s"
-"     AND a.due OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', $1)::date"
-"     AND a.due OPERATOR(pg_catalog.>) '-infinity'::date"
-"     AND r.state OPERATOR(capa.<) 'closed'::capa.capa_state"
 "), latest AS ("
 "  SELECT d.*, l.episode AS l_episode, l.level AS l_level, l.since AS l_since,"
 "         (l.due OPERATOR(pg_catalog.=) d.due AND l.owner OPERATOR(pg_catalog.=) d.owner) IS TRUE AS same"
@@ -146,6 +118,90 @@ static const char *const escalate_sql =
 "  ORDER BY v.record_id, v.ord, v.action_id"
 " ON CONFLICT DO NOTHING"
 " RETURNING e.*";
+
+/*
+ * What is overdue: one branch per due date of rules.c's capa_dues, in its
+ * order (ord), for the records in the states where that date is due; then
+ * the pending action items of records still open.  The state test is the
+ * SQL fact capa_due_applies(<due>, state) (capa_state_open for the action
+ * items), written exactly as the partial indexes register_<due>_idx write
+ * their predicates, so a run range-scans those indexes.  A database not
+ * yet updated to 0.3.0 has neither the facts nor those indexes: the states
+ * are then listed from the same table.  $1 = at; infinite due dates are
+ * never overdue.
+ */
+static void
+append_state_test(StringInfo sql, bool facts, const char *due_name, unsigned states)
+{
+	int			s;
+	bool		first = true;
+
+	if (facts)
+	{
+		if (due_name)
+			appendStringInfo(sql, "capa.capa_due_applies('%s'::text, r.state)", due_name);
+		else
+			appendStringInfoString(sql, "capa.capa_state_open(r.state)");
+		return;
+	}
+	appendStringInfoString(sql, "r.state OPERATOR(capa.=) ANY ('{");
+	for (s = 1; s <= CAPA_STATE_MAX; s++)
+	{
+		if (!(states & CAPA_STATE_BIT(s)))
+			continue;
+		appendStringInfo(sql, "%s%s", first ? "" : ",", capa_state_cstring((CapaState) s));
+		first = false;
+	}
+	appendStringInfoString(sql, "}'::capa.capa_state[])");
+}
+
+static char *
+escalate_due_sql(bool governed)
+{
+	StringInfoData sql;
+	unsigned	open_states = 0;
+	int			d;
+	int			s;
+
+	for (s = 1; s <= CAPA_STATE_MAX; s++)
+	{
+		if (capa_rules_open((CapaState) s))
+			open_states |= CAPA_STATE_BIT(s);
+	}
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "WITH due AS (");
+	for (d = 0; d < CAPA_DUE_COUNT; d++)
+	{
+		const CapaDueInfo *due = &capa_dues[d];
+
+		appendStringInfo(&sql,
+						 "  SELECT r.id AS record_id, NULL::bigint AS action_id, '%s'::text AS due_kind,"
+						 " %d AS ord, r.%s AS due, r.owner, r.severity"
+						 "    FROM capa.register r"
+						 "   WHERE ",
+						 due->name, d + 1, due->column);
+		append_state_test(&sql, governed, due->name, due->states);
+		appendStringInfo(&sql,
+						 "     AND r.%s OPERATOR(pg_catalog.<) $1"
+						 "     AND r.%s OPERATOR(pg_catalog.>) '-infinity'::timestamptz"
+						 "  UNION ALL",
+						 due->column, due->column);
+	}
+	/* a cancelled action item (0.3.0) is not overdue */
+	appendStringInfo(&sql,
+					 "  SELECT a.capa_id, a.id, 'action', %d,"
+					 "         pg_catalog.timezone('UTC', (a.due OPERATOR(pg_catalog.+) 1)::timestamp), a.owner, r.severity"
+					 "    FROM capa.action a"
+					 "    JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id"
+					 "   WHERE NOT a.done%s"
+					 "     AND a.due OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', $1)::date"
+					 "     AND a.due OPERATOR(pg_catalog.>) '-infinity'::date"
+					 "     AND ",
+					 CAPA_DUE_COUNT + 1, governed ? " AND a.cancelled_at IS NULL" : "");
+	append_state_test(&sql, governed, NULL, open_states);
+	appendStringInfoString(&sql, escalate_sql);
+	return sql.data;
+}
 
 /* A timestamptz as ISO 8601 in UTC, as the audit trail writes it */
 static char *
@@ -261,9 +317,7 @@ capa_escalate(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(cat->owner, &saved_user, &saved_sec);
-	/* a cancelled action item (0.3.0) is not overdue */
-	rc = SPI_execute_with_args(psprintf(escalate_sql,
-										cat->governed ? " AND a.cancelled_at IS NULL" : ""),
+	rc = SPI_execute_with_args(escalate_due_sql(cat->governed),
 							   2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "capa: escalation insert returned %s", SPI_result_code_string(rc));

@@ -327,15 +327,18 @@ add_events(KpiChange *change, const KpiRecord *old, const KpiRecord *rec)
 		change_entry(change, KPI_MONTH, month_of(rec->at[CAPA_STAMP_REOPENED]), rec)[KPI_REOPENED]++;
 }
 
+/*
+ * The record has ended (rules.c: closed or cancelled), at *end: the stamp
+ * of the step that ended it
+ */
 static bool
 has_ended(const KpiRecord *rec, TimestampTz *end)
 {
-	if (rec->state == CAPA_STATE_CLOSED && rec->has[CAPA_STAMP_CLOSED])
-		*end = rec->at[CAPA_STAMP_CLOSED];
-	else if (rec->state == CAPA_STATE_CANCELLED && rec->has[CAPA_STAMP_CANCELLED])
-		*end = rec->at[CAPA_STAMP_CANCELLED];
-	else
+	CapaStamp	stamp = capa_rules_end_stamp(rec->state);
+
+	if (stamp == CAPA_STAMP_NONE || !rec->has[stamp])
 		return false;
+	*end = rec->at[stamp];
 	return true;
 }
 

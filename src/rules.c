@@ -366,6 +366,78 @@ capa_rules_actions_open(CapaState state)
 		state == CAPA_STATE_ANALYSED || state == CAPA_STATE_PLANNED;
 }
 
+bool
+capa_rules_open(CapaState state)
+{
+	return state >= CAPA_STATE_OPEN && state <= CAPA_STATE_MAX && !capa_rules_frozen(state);
+}
+
+CapaStamp
+capa_rules_end_stamp(CapaState state)
+{
+	int			i;
+
+	if (!capa_rules_frozen(state))
+		return CAPA_STAMP_NONE;
+	/* the stamp of the steps that lead into the ended state */
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		if (capa_edges[i].to == state && capa_edges[i].stamp != CAPA_STAMP_NONE)
+			return capa_edges[i].stamp;
+	}
+	return CAPA_STAMP_NONE;
+}
+
+bool
+capa_rules_due_watched(CapaDue due, CapaState state)
+{
+	if ((unsigned) due >= CAPA_DUE_COUNT || (unsigned) state > CAPA_STATE_MAX)
+		return false;
+	return (capa_dues[due].states & CAPA_STATE_BIT(state)) != 0;
+}
+
+bool
+capa_rules_kind_has_step(CapaKind kind, const char *step)
+{
+	bool		found;
+
+	(void) capa_rules_step_requires(kind, step, &found);
+	return found;
+}
+
+uint32_t
+capa_rules_step_requires(CapaKind kind, const char *step, bool *found)
+{
+	uint32_t	required = ~UINT32_C(0);
+	int			i;
+
+	*found = false;
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		const CapaEdge *e = &capa_edges[i];
+
+		if ((e->kinds & CAPA_KIND_BIT(kind)) && strcmp(e->step, step) == 0)
+		{
+			required &= e->required;
+			*found = true;
+		}
+	}
+	return *found ? required : 0;
+}
+
+bool
+capa_rules_step_known(const char *step)
+{
+	int			i;
+
+	for (i = 0; i < capa_edge_count; i++)
+	{
+		if (strcmp(capa_edges[i].step, step) == 0)
+			return true;
+	}
+	return false;
+}
+
 uint32_t
 capa_rules_step_fields(const CapaEdge *edge)
 {

@@ -190,7 +190,9 @@ typedef struct CapaDueInfo
 	const char *column;			/* <name>_due */
 	const char *original;		/* original_<name>_due: the first one */
 	unsigned	kinds;			/* CAPA_KIND_BIT set that have it */
-	unsigned	states;			/* CAPA_STATE_BIT set where it may move */
+	unsigned	states;			/* CAPA_STATE_BIT set where it is due: it
+								 * may be overdue (the KPIs, escalation)
+								 * and may be moved */
 } CapaDueInfo;
 
 extern const CapaDueInfo capa_dues[CAPA_DUE_COUNT];
@@ -239,6 +241,37 @@ extern bool capa_rules_frozen(CapaState state);
 
 /* Action items may be added, edited or completed in this state */
 extern bool capa_rules_actions_open(CapaState state);
+
+/*
+ * The record is being worked: not ended (closed or cancelled).  What the
+ * KPIs count as open, and what escalation and the review snapshot list.
+ */
+extern bool capa_rules_open(CapaState state);
+
+/*
+ * The stamp of the step that ended a record in state (its <stamp>_at is
+ * when it ended), or CAPA_STAMP_NONE while it has not ended
+ */
+extern CapaStamp capa_rules_end_stamp(CapaState state);
+
+/*
+ * Due date due is watched in state: a record in state is overdue when it
+ * is past it (capa_dues[due].states)
+ */
+extern bool capa_rules_due_watched(CapaDue due, CapaState state);
+
+/* Some edge of kind's path is the API step `step` */
+extern bool capa_rules_kind_has_step(CapaKind kind, const char *step);
+
+/*
+ * The evidence fields every edge of kind's path with API step `step`
+ * requires (what the step always needs, whichever state it starts from);
+ * *found false (and 0) when kind's path has no such step
+ */
+extern uint32_t capa_rules_step_requires(CapaKind kind, const char *step, bool *found);
+
+/* Some edge of any kind's path is the API step `step` */
+extern bool capa_rules_step_known(const char *step);
 
 /* Evidence fields a statement may change: those of its step (none if NULL) */
 extern uint32_t capa_rules_step_fields(const CapaEdge *edge);

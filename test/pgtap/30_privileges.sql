@@ -71,6 +71,12 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_changes()', true, true, true, true),
   ('capa.capa_state_ended(capa.capa_state)', true, true, true, true),
   ('capa.capa_state_actions_open(capa.capa_state)', true, true, true, true),
+  ('capa.capa_state_open(capa.capa_state)', true, true, true, true),
+  ('capa.capa_due_applies(text,capa.capa_state)', true, true, true, true),
+  ('capa.capa_overdue(capa.capa_state,timestamptz,timestamptz,timestamptz,timestamptz)', true, true, true, true),
+  ('capa.capa_kind_has_step(text,text)', true, true, true, true),
+  ('capa.capa_facts_support(internal)', false, false, false, false),
+  ('capa.capa_step_requires(text,text)', true, true, true, true),
   ('capa.capa_verify(capa.capa_ref,boolean,text,boolean)', false, false, true, true);
 
 CREATE TEMP TABLE tbl_matrix (tbl text, priv text, reader bool, editor bool, verifier bool, admin bool);
