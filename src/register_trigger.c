@@ -600,8 +600,8 @@ segregation_refused(RegisterRow *row, const CapaSodIdentities *ids, int i, const
 		spelled = psprintf(" (written \"%s\": the same role, renamed since; an owner is bound to its role)",
 						   as->name);
 	else if (OidIsValid(role) && OidIsValid(ids->role[i]) && ids->role[i] != role &&
-			 has_privs_of_role(ids->role[i], role))
-		spelled = psprintf(" (\"%s\", a role whose privileges \"%s\" has: its members act for it)",
+			 is_member_of_role(ids->role[i], role))
+		spelled = psprintf(" (\"%s\", a role \"%s\" is a member of: its members act for it)",
 						   as->name, who);
 	else
 		spelled = psprintf(" (written \"%s\": names are compared without blanks at either end and without case)",

@@ -195,9 +195,10 @@ capa_sod_match(const CapaSodIdentities *ids, const CapaOwner *owner)
 
 	/*
 	 * The role it names, under whatever name it has now, and its members:
-	 * who may act for the owner (capa_sod_acts_for) is the owner here too.
-	 * A superuser has the privileges of every role; it is judged by the
-	 * role itself only.
+	 * who may act for the owner (capa_sod_acts_for) is the owner here too,
+	 * and so is a member through a NOINHERIT grant, who may SET ROLE to it
+	 * (membership, not inherited privileges).  A superuser is a member of
+	 * every role; it is judged by the role itself only.
 	 */
 	role = owner->bound ? owner->role : role_named(owner->name);
 	if (OidIsValid(role))
@@ -207,7 +208,7 @@ capa_sod_match(const CapaSodIdentities *ids, const CapaOwner *owner)
 			if (!OidIsValid(ids->role[i]))
 				continue;
 			if (ids->role[i] == role ||
-				(!superuser_arg(ids->role[i]) && has_privs_of_role(ids->role[i], role)))
+				(!superuser_arg(ids->role[i]) && is_member_of_role(ids->role[i], role)))
 				return i;
 		}
 	}

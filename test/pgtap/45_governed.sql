@@ -19,7 +19,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(292);
+SELECT plan(294);
 
 CREATE ROLE tap_g_reader;                -- capa_reader only
 CREATE ROLE tap_g_owner;                 -- capa_editor, owns the records
@@ -836,7 +836,17 @@ SELECT public.g_impl('tap_g_team', 'tap_g_ops') AS grp \gset
 SELECT is(public.g_try('tap_g_member', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp')), '42501',
           'G11 a member of the owning group role may not verify (before: verified)');
 SELECT ok(pg_temp.g_detail(format($$SET LOCAL ROLE tap_g_member; SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp'))
-          LIKE '%a role whose privileges "tap_g_member" has%', 'G11 ... the detail says why');
+          LIKE '%a role "tap_g_member" is a member of%', 'G11 ... the detail says why');
+-- ... also through a NOINHERIT grant (SET ROLE reaches the owner)
+CREATE ROLE tap_g_mid NOINHERIT;
+GRANT tap_g_team TO tap_g_mid;
+CREATE ROLE tap_g_noinh;
+GRANT capa_verifier, tap_g_mid TO tap_g_noinh;
+SELECT public.g_impl('tap_g_team', 'tap_g_ops') AS grp2 \gset
+SELECT ok(NOT pg_has_role('tap_g_noinh', 'tap_g_team', 'USAGE') AND pg_has_role('tap_g_noinh', 'tap_g_team', 'MEMBER'),
+          'G11 ... (a member through a NOINHERIT grant: no privileges of the group, but SET ROLE reaches it)');
+SELECT is(public.g_try('tap_g_noinh', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp2')), '42501',
+          'G11 ... such a member may not verify either (before: verified)');
 SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'looks good')$$, :'grp')), 'ok',
           'G11 ... someone outside the group verifies');
 
