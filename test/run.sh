@@ -111,8 +111,11 @@ if [ "${CAPA_SANITIZE:-}" != 1 ]; then
 fi
 # the libFuzzer harnesses, briefly: on the system's 15 only (they are built
 # with clang-14 against one major's headers, with stubs for the server;
-# the code they drive is the same on every major)
-if [ "${CAPA_SANITIZE:-}" != 1 ] && [ "${CAPA_PRIVATE_PG_CONFIG:-}" = "" ] && [ "$(pg_major)" = 15 ]; then
+# the code they drive is the same on every major), under make test, and
+# in make test-matrix's private copy of it (CAPA_FUZZ_SMOKE=1); they
+# install nothing
+if [ "${CAPA_SANITIZE:-}" != 1 ] && [ "$(pg_major)" = 15 ] &&
+   { [ "${CAPA_PRIVATE_PG_CONFIG:-}" = "" ] || [ "${CAPA_FUZZ_SMOKE:-}" = 1 ]; }; then
     run_tap make --no-print-directory fuzz-smoke PG_CONFIG="$PG_CONFIG"
 fi
 
