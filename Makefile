@@ -68,7 +68,10 @@ test-here:
 
 # The suite on 15, 17, 18 and 19, and capa across a major upgrade (15 to
 # 18 with pg_upgrade, and with pg_dump and restore); one line per part,
-# then the total "N passed, N failed" (test/matrix.sh)
+# then the total "N passed, N failed" (test/matrix.sh).  Nothing is
+# installed into the system's PostgreSQL: 15 runs in a private copy of it
+# (as check-private), 17-19 in their chroots, the upgrade in private
+# copies of source builds.
 test-matrix:
 	./test/install-deps.sh 15 17 18 19 source
 	./test/matrix.sh
