@@ -39,8 +39,11 @@ make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= 2>&1 | 
 regress_status=${PIPESTATUS[0]}
 make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG" REGRESS= 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -ne 0 ] && regress_status=1
-ok=$(grep -cE '\.\.\. ok' "$log")
-bad=$(grep -cE '\.\.\. (FAILED|failed)' "$log")
+# pg_regress's lines: "test NAME ... ok" up to 15, TAP from 16 on
+# ("ok 1 - NAME", "not ok 2 - NAME"; without the second pattern a run on
+# 17-19 counted none of them)
+ok=$(grep -cE '\.\.\. ok|^ok [0-9]+ +- ' "$log")
+bad=$(grep -cE '\.\.\. (FAILED|failed)|^not ok [0-9]+ +- ' "$log")
 passed=$((passed + ok))
 failed=$((failed + bad))
 if [ "$regress_status" -ne 0 ]; then
