@@ -19,7 +19,17 @@ ISOLATION_OPTS = --inputdir=test --launcher=$(CURDIR)/test/regress-launcher.sh
 # The PostgreSQL major: the system's 15, or 17, 18 or 19 (make test PG=18),
 # which test/chroot.sh runs from Debian's packages in a cached chroot
 PG ?= 15
+# PG=NN on the command line names the installation, whatever PG_CONFIG the
+# environment holds: make exports PG_CONFIG (below) to its scripts and
+# sub-makes, so `make test PG=17` run under `make test-matrix` (which
+# exported 15's) used to build, install and test on the system's 15 --
+# installing capa into it under everybody else's runs.  PG_CONFIG=... on
+# the command line still wins.
+ifeq ($(origin PG),command line)
+PG_CONFIG = /usr/lib/postgresql/$(PG)/bin/pg_config
+else
 PG_CONFIG ?= /usr/lib/postgresql/$(PG)/bin/pg_config
+endif
 export PG_CONFIG
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 # SHA-256 through OpenSSL's EVP, as the server itself is built (chain.c)
@@ -58,7 +68,10 @@ test-here:
 
 # The suite on 15, 17, 18 and 19, and capa across a major upgrade (15 to
 # 18 with pg_upgrade, and with pg_dump and restore); one line per part,
-# then the total "N passed, N failed" (test/matrix.sh)
+# then the total "N passed, N failed" (test/matrix.sh).  Nothing is
+# installed into the system's PostgreSQL: 15 runs in a private copy of it
+# (as check-private), 17-19 in their chroots, the upgrade in private
+# copies of source builds.
 test-matrix:
 	./test/install-deps.sh 15 17 18 19 source
 	./test/matrix.sh

@@ -21,8 +21,10 @@ for what in ${*:-15}; do
     15) PACKAGES="$PACKAGES build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 postgresql-common postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 clang-14 libclang-rt-14-dev chromium python3 postgresql-15-cron" ;;
+    # bison and flex: from 17 on the tarballs no longer carry the parsers
+    # and scanners they generate (18.6's configure stops: "bison not found")
     source) PACKAGES="$PACKAGES build-essential libreadline-dev zlib1g-dev libssl-dev
-libicu-dev pkg-config bzip2 curl" ;;
+libicu-dev pkg-config bzip2 curl bison flex" ;;
     *) [ -x "/usr/lib/postgresql/$what/bin/pg_config" ] || PACKAGES="$PACKAGES mmdebstrap" ;;
     esac
 done

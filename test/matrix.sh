@@ -1,8 +1,16 @@
 #!/bin/bash
 # The suite on every supported major, then capa across a major upgrade:
 #
-#   make test PG=15, PG=17, PG=18, PG=19   (17-19 in their cached chroots,
-#                                           test/chroot.sh)
+#   15 (the system's)   the whole suite on capa installed into a private
+#                       copy of the system's installation, as make
+#                       check-private does (test/sanitize.sh), with crash
+#                       recovery and the fuzzers as in make test: the
+#                       system's capa is left alone, so a make test or
+#                       check-private of another working copy is not
+#                       clobbered half-way
+#   17, 18, 19          make test PG=NN, in their cached chroots
+#                       (test/chroot.sh: capa goes into the chroot's
+#                       PostgreSQL, one run per chroot at a time)
 #   test/major_upgrade.sh                  (15 -> 18: pg_upgrade, and
 #                                           pg_dump and restore)
 #
@@ -18,6 +26,10 @@
 # Each part's output goes to the terminal and to test/matrix-PART.log.
 set -u
 cd "$(dirname "$0")/.."
+# each part names its installation itself: the PG_CONFIG make test-matrix
+# exports (15's) must not reach make test PG=NN (the Makefile also lets
+# PG=NN win over it)
+unset PG_CONFIG
 majors=${CAPA_MATRIX:-15 17 18 19}
 quick=" ${CAPA_MATRIX_QUICK:-} "
 passed=0
@@ -44,12 +56,21 @@ count() {  # count NAME LOG SECONDS WHAT
 for m in $majors; do
     log=test/matrix-$m.log
     start=$(date +%s)
+    suite=
+    what="whole suite"
     if [[ $quick == *" $m "* ]]; then
+        suite=quick
         what="regress, isolation, pgTAP"
-        CAPA_SUITE=quick make --no-print-directory test PG="$m" 2>&1 | tee "$log"
+    fi
+    if [ -x "/usr/lib/postgresql/$m/bin/pg_config" ]; then
+        # a major this machine has (15): a private copy, not make test,
+        # which would install capa into the system's directories
+        what="$what, private copy"
+        { make --no-print-directory deps PG="$m" &&
+          PG_CONFIG=/usr/lib/postgresql/$m/bin/pg_config CAPA_SUITE=$suite CAPA_SANITIZERS=none \
+              CAPA_RUN_CRASH=1 CAPA_FUZZ_SMOKE=1 ./test/sanitize.sh; } 2>&1 | tee "$log"
     else
-        what="whole suite"
-        make --no-print-directory test PG="$m" 2>&1 | tee "$log"
+        CAPA_SUITE=$suite make --no-print-directory test PG="$m" 2>&1 | tee "$log"
     fi
     count "PostgreSQL $m" "$log" $(($(date +%s) - start)) "$what"
 done

@@ -83,6 +83,11 @@ start=$(date +%s)
 tar -C "$build" -xjf "$tarball" --strip-components=1
 (
     cd "$build"
+    # Not as a sub-make of whatever ran this (make test-matrix, make
+    # test-assert): PostgreSQL's Makefile.global generates its headers
+    # (utils/errcodes.h, ...) only when MAKELEVEL is 0, so under make
+    # test-matrix the build failed at src/common for want of them
+    unset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES
     # shellcheck disable=SC2086
     ./configure --prefix="$prefix" $common CFLAGS="$cflags" LDFLAGS="$ldflags" >configure.log 2>&1 ||
         { tail -30 configure.log; exit 1; }

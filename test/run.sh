@@ -39,8 +39,11 @@ make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= 2>&1 | 
 regress_status=${PIPESTATUS[0]}
 make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG" REGRESS= 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -ne 0 ] && regress_status=1
-ok=$(grep -cE '\.\.\. ok' "$log")
-bad=$(grep -cE '\.\.\. (FAILED|failed)' "$log")
+# pg_regress's lines: "test NAME ... ok" up to 15, TAP from 16 on
+# ("ok 1 - NAME", "not ok 2 - NAME"; without the second pattern a run on
+# 17-19 counted none of them)
+ok=$(grep -cE '\.\.\. ok|^ok [0-9]+ +- ' "$log")
+bad=$(grep -cE '\.\.\. (FAILED|failed)|^not ok [0-9]+ +- ' "$log")
 passed=$((passed + ok))
 failed=$((failed + bad))
 if [ "$regress_status" -ne 0 ]; then
@@ -111,8 +114,11 @@ if [ "${CAPA_SANITIZE:-}" != 1 ]; then
 fi
 # the libFuzzer harnesses, briefly: on the system's 15 only (they are built
 # with clang-14 against one major's headers, with stubs for the server;
-# the code they drive is the same on every major)
-if [ "${CAPA_SANITIZE:-}" != 1 ] && [ "${CAPA_PRIVATE_PG_CONFIG:-}" = "" ] && [ "$(pg_major)" = 15 ]; then
+# the code they drive is the same on every major), under make test, and
+# in make test-matrix's private copy of it (CAPA_FUZZ_SMOKE=1); they
+# install nothing
+if [ "${CAPA_SANITIZE:-}" != 1 ] && [ "$(pg_major)" = 15 ] &&
+   { [ "${CAPA_PRIVATE_PG_CONFIG:-}" = "" ] || [ "${CAPA_FUZZ_SMOKE:-}" = 1 ]; }; then
     run_tap make --no-print-directory fuzz-smoke PG_CONFIG="$PG_CONFIG"
 fi
 
