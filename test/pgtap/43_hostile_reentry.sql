@@ -382,6 +382,17 @@ COMMIT;
 SELECT is(pg_backend_pid(), :pid, 'a record opened by a KPI table''s trigger while the totals are written: the backend survives');
 SELECT is((SELECT sum(opened) FROM capa.kpi_rollup WHERE org_unit = 'reentry-kpi-1'), 2::numeric,
           '... both records are counted, once each');
+-- The trigger catches the refusal in an exception block: a subtransaction
+-- rolled back while the transaction commits.  A server built with
+-- --enable-cassert (make test-assert) stops there on PostgreSQL's own
+-- assertion in RollbackAndReleaseCurrentSubTransaction (xact.c: the parent
+-- is in its COMMIT state), which a deferred constraint trigger with an
+-- exception block reaches without capa (test/assert_known.sql); a server
+-- without assertions carries on correctly, as the tests below show
+SELECT current_setting('debug_assertions')::boolean AS asserts \gset
+\if :asserts
+SELECT skip('PostgreSQL''s own assertion at a COMMIT-time subtransaction rollback (test/assert_known.sql)', 3);
+\else
 BEGIN;
 SET LOCAL reentry.kpi = 'rebuild';
 SELECT capa.capa_open('kpi outer', 'd', 'minor', 'internal_audit',
@@ -391,6 +402,7 @@ SELECT is(pg_backend_pid(), :pid, 'capa_kpi_rebuild() from a KPI table''s trigge
 SELECT is((SELECT string_agg(what, ',') FROM reentry.kpi_log), '55000', '... the rebuild is refused (55000)');
 SELECT is((SELECT sum(opened) FROM capa.kpi_rollup WHERE org_unit = 'reentry-kpi-2'), 1::numeric,
           '... and the record is counted once');
+\endif
 DROP TRIGGER reentry_kpi ON capa.kpi_rollup;
 
 -------------------------------------------------------------------------
