@@ -254,7 +254,7 @@ for c in old deb; do
     version=$(q $c postgres -c "SELECT version()" | cut -d' ' -f1-2)
     q $c postgres -c "CREATE ROLE capa_mu_north LOGIN" -c "CREATE ROLE capa_mu_app LOGIN" \
         -c "CREATE DATABASE capa_mu_old" -c "CREATE DATABASE capa_mu_cur" >/dev/null || bail failed "roles and databases on $version"
-    ok "$(q $c capa_mu_old -c "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '0.2.0'; SELECT extversion FROM pg_extension WHERE extname = 'capa'") $(q $c capa_mu_cur -c "SET client_min_messages = warning; CREATE EXTENSION capa; SELECT extversion FROM pg_extension WHERE extname = 'capa'")" \
+    ok "$(q $c capa_mu_old -c "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '0.2.0'; SELECT extversion FROM pg_extension WHERE extname = 'capa'") $(q $c capa_mu_cur -c "SET client_min_messages = warning; CREATE EXTENSION capa; SELECT extversion FROM pg_extension WHERE extname = 'capa'" -f test/policy_0_2.sql)" \
        "0.2.0 $target" "on $version: capa 0.2.0 in capa_mu_old, this version in capa_mu_cur"
     for db in capa_mu_old capa_mu_cur; do
         fill $c "$db"
