@@ -468,6 +468,15 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_blank(text) TO capa_reader;
 -- the trigger refuses it at each insert with 54000, which on_error 'log'
 -- keeps in capa.intake_failure (README, capa_intake); set such an intake up
 -- again with a smaller condition.
+--
+-- A partition made or attached later gets a copy of the intake's trigger,
+-- which PostgreSQL makes only for a role that may execute the trigger
+-- function: capa_admin may (a role that maintains the table's partitions
+-- otherwise needs the same grant, README capa_intake).  The function
+-- refuses to run for any table but its intake's.  On PostgreSQL 18 and
+-- later a condition or mapping that names a virtual generated column is
+-- refused (0A000): a row trigger sees such a column as NULL.
+GRANT EXECUTE ON FUNCTION @extschema@.capa_intake_trigger() TO capa_admin;
 
 -- end of [intake]
 --

@@ -49,6 +49,12 @@ typedef struct IntakeCond IntakeCond;
  * input errors for constants.  Everything it builds is allocated in the
  * current memory context.
  */
+/*
+ * 0A000: a condition or a mapping names a virtual generated column (18 and
+ * later), which a row trigger sees as NULL
+ */
+extern void capa_intake_virtual_refused(const char *column);
+
 extern IntakeCond *capa_intake_condition_compile(const char *text, TupleDesc tupdesc,
 												 Bitmapset **columns);
 

@@ -45,6 +45,7 @@
 #include "utils/typcache.h"
 
 #include "intake.h"
+#include "pg_compat.h"
 
 typedef enum CondOp
 {
@@ -257,6 +258,16 @@ reserved(const char *word)
 
 static IntakeCond *parse_or(Parser *p);
 
+void
+capa_intake_virtual_refused(const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("capa_intake: column \"%s\" is a virtual generated column", column),
+			 errdetail("A row trigger sees a virtual column as NULL: it is computed when the row is read."),
+			 errhint("Make the column STORED (GENERATED ALWAYS AS (...) STORED), or name the columns it is computed from.")));
+}
+
 /* Bind the column named by the current token; 42703 if there is none */
 static void
 bind_column(Parser *p, IntakeCond *node, Oid *typid, int32 *typmod)
@@ -271,8 +282,11 @@ bind_column(Parser *p, IntakeCond *node, Oid *typid, int32 *typmod)
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), p->text) == 0)
 		{
-			TypeCacheEntry *tc = lookup_type_cache(getBaseType(att->atttypid),
-												   TYPECACHE_CMP_PROC_FINFO);
+			TypeCacheEntry *tc;
+
+			if (capa_attr_is_virtual(att))
+				capa_intake_virtual_refused(p->text);
+			tc = lookup_type_cache(getBaseType(att->atttypid), TYPECACHE_CMP_PROC_FINFO);
 
 			if (!OidIsValid(tc->cmp_proc))
 				ereport(ERROR,

@@ -38,6 +38,7 @@
 #include "catalog.h"
 #include "finite_time.h"
 #include "intake.h"
+#include "pg_compat.h"
 
 /* capa_open's parameters: name, argument type, required */
 static const struct
@@ -184,6 +185,8 @@ bind_column(IntakeValue *val, IntakeParam p, const char *name, TupleDesc tupdesc
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
 		{
+			if (capa_attr_is_virtual(att))
+				capa_intake_virtual_refused(name);
 			val->attnum = att->attnum;
 			getTypeOutputInfo(att->atttypid, &val->typoutput, &isvarlena);
 			val->direct = getBaseType(att->atttypid) == param_type(p);

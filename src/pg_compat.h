@@ -108,6 +108,17 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
 #endif
 
+/*
+ * 18: a generated column is VIRTUAL unless it says STORED, and a row
+ * trigger sees a virtual column as NULL (it is computed when read); before,
+ * every generated column was stored
+ */
+#ifdef ATTRIBUTE_GENERATED_VIRTUAL
+#define capa_attr_is_virtual(att) ((att)->attgenerated == ATTRIBUTE_GENERATED_VIRTUAL)
+#else
+#define capa_attr_is_virtual(att) false
+#endif
+
 /* 19: a sequential scan takes scan options (none here) */
 #if PG_VERSION_NUM >= 190000
 #define capa_table_beginscan(rel, snapshot, nkeys, key) \
