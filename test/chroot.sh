@@ -125,6 +125,9 @@ setup)
     setup ;;
 run)
     setup >/dev/null
+    # the set-up's lock is not the command's: a server started here would
+    # keep it, and every later run of this chroot would wait for it
+    exec 9>&-
     in_root "$@" ;;
 test)
     setup >/dev/null
