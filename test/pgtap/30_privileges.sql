@@ -53,7 +53,7 @@ INSERT INTO fn_matrix VALUES
   ('capa.report_escape(text)', true, true, true, true),
   ('capa.capa_intake(regclass,text,jsonb,text)', false, false, false, true),
   ('capa.capa_intake_drop(regclass)', false, false, false, true),
-  ('capa.capa_intake_trigger()', false, false, false, false),
+  ('capa.capa_intake_trigger()', false, false, false, true),   -- partitions made later (0.3.0)
   ('capa.capa_register_trigger()', false, false, false, false),
   ('capa.capa_action_trigger()', false, false, false, false),
   -- governed change (0.3.0): the triggers judge who acts for whom
