@@ -96,11 +96,7 @@ check_action_managed(Relation rel, HeapTuple oldtup, HeapTuple newtup)
 		else
 			written = !heap_attisnull(newtup, attnum, tupdesc);
 		if (written)
-			ereport(ERROR,
-					(errcode(ERRCODE_GENERATED_ALWAYS),
-					 errmsg("column \"%s\" is maintained by capa and cannot be written",
-							NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname)),
-					 errtablecol(rel, attnum)));
+			capa_refuse_maintained(rel, attnum);
 	}
 	if (oldtup && (capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_ID]) ||
 				   capa_column_changed(tupdesc, oldtup, newtup, cat->act[ACT_CAPA_ID])))
@@ -245,7 +241,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 		oldtup = trigdata->tg_trigtuple;
 		newtup = capa_owner_bind(tupdesc, oldtup, trigdata->tg_newtuple, cat->act[ACT_OWNER],
 								 owner_role_col, rel, cat->act[ACT_CHAIN_HEAD],
-								 capa_reassigning("reassign_action"));
+								 capa_reassigning(capa_changes[CAPA_CHANGE_REASSIGN_ACTION].step));
 
 		/*
 		 * Row-level security by org unit, before anything about the item

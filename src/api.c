@@ -523,7 +523,7 @@ capa_reassign(PG_FUNCTION_ARGS)
 	api_begin(&call, PLAN_API_REASSIGN, CAPA_STATE_INVALID, id);
 	api_fn_arg(&call, fcinfo, 1);
 	call.reason = reason;
-	call.step = "reassign";		/* the same name binds anew (segregation.h) */
+	call.step = capa_changes[CAPA_CHANGE_REASSIGN].step;	/* the same name binds anew */
 	api_transition(&call, id);
 	PG_RETURN_VOID();
 }
@@ -543,7 +543,7 @@ api_action_call(FunctionCallInfo fcinfo, CapaPlanId plan, const char *funcname,
 	api_fn_arg(&call, fcinfo, 1);
 	call.reason = reason;
 	if (plan == PLAN_API_REASSIGN_ACTION)
-		call.step = "reassign_action";
+		call.step = capa_changes[CAPA_CHANGE_REASSIGN_ACTION].step;
 	api_action_change(&call, id);
 }
 

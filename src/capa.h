@@ -39,6 +39,9 @@ extern const char *capa_state_cstring(int code);
 extern TriggerData *capa_trigger_preamble(FunctionCallInfo fcinfo,
 										  const char *funcname, Oid relid);
 
+/* 428C9: a statement wrote column attnum of rel, which capa maintains */
+extern void capa_refuse_maintained(Relation rel, AttrNumber attnum);
+
 /* Whether column attnum differs between two versions of a row */
 extern bool capa_column_changed(TupleDesc tupdesc, HeapTuple oldtup,
 								HeapTuple newtup, AttrNumber attnum);

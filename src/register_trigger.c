@@ -462,11 +462,7 @@ check_managed_columns(RegisterRow *row)
 		else
 			written = !new_isnull(row, managed[i]);
 		if (written)
-			ereport(ERROR,
-					(errcode(ERRCODE_GENERATED_ALWAYS),
-					 errmsg("column \"%s\" is maintained by capa and cannot be written",
-							NameStr(TupleDescAttr(row->tupdesc, managed[i] - 1)->attname)),
-					 errtablecol(row->rel, managed[i])));
+			capa_refuse_maintained(row->rel, managed[i]);
 	}
 }
 
@@ -1552,7 +1548,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 		row.newtup = capa_owner_bind(row.tupdesc, row.oldtup, trigdata->tg_newtuple,
 									 cat->reg[REG_OWNER], owner_role_col(cat),
 									 row.rel, cat->reg[REG_CHAIN_HEAD],
-									 capa_reassigning("reassign"));
+									 capa_reassigning(capa_changes[CAPA_CHANGE_REASSIGN].step));
 		deform_row(&row);
 
 		/*

@@ -123,25 +123,33 @@ capa_sod_same_name(const char *a, const char *b)
 	return strcmp(normal_name(a), normal_name(b)) == 0;
 }
 
-int
-capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
+/*
+ * The index of the first identity named name, or -1; workers: a superuser
+ * may do every step itself (out of scope: it could turn the check off), so
+ * its identities are not compared with who did the work (the owner rule
+ * still holds for it)
+ */
+static int
+match_name(const CapaSodIdentities *ids, const char *name, bool workers)
 {
 	int			i;
 
-	if (worker == NULL)
+	if (name == NULL)
 		return -1;
 	for (i = 0; i < ids->n; i++)
 	{
-		/*
-		 * A superuser may do every step itself (out of scope: it could turn
-		 * the check off); the owner rule still holds for it
-		 */
-		if (OidIsValid(ids->role[i]) && superuser_arg(ids->role[i]))
+		if (workers && OidIsValid(ids->role[i]) && superuser_arg(ids->role[i]))
 			continue;
-		if (capa_sod_same_name(ids->name[i], worker))
+		if (capa_sod_same_name(ids->name[i], name))
 			return i;
 	}
 	return -1;
+}
+
+int
+capa_sod_match_worker(const CapaSodIdentities *ids, const char *worker)
+{
+	return match_name(ids, worker, true);
 }
 
 /* A name as a message shows it: at most 64 bytes, cut at a character */
@@ -172,16 +180,7 @@ role_named(const char *name)
 int
 capa_sod_match_name(const CapaSodIdentities *ids, const char *name)
 {
-	int			i;
-
-	if (name == NULL)
-		return -1;
-	for (i = 0; i < ids->n; i++)
-	{
-		if (capa_sod_same_name(ids->name[i], name))
-			return i;
-	}
-	return -1;
+	return match_name(ids, name, false);
 }
 
 int
@@ -258,19 +257,23 @@ capa_owner_bind(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
 		written = !heap_attisnull(newtup, role_col, tupdesc) &&
 			heap_attisnull(newtup, head_col, tupdesc);
 	if (written)
-		ereport(ERROR,
-				(errcode(ERRCODE_GENERATED_ALWAYS),
-				 errmsg("column \"%s\" is maintained by capa and cannot be written",
-						NameStr(TupleDescAttr(tupdesc, role_col - 1)->attname)),
-				 errtablecol(rel, role_col)));
-	if (oldtup == NULL || rebind || capa_column_changed(tupdesc, oldtup, newtup, owner_col))
+		capa_refuse_maintained(rel, role_col);
+	/* the owner kept: NEW already has OLD's binding (not written, above) */
+	if (oldtup != NULL && !rebind && !capa_column_changed(tupdesc, oldtup, newtup, owner_col))
+		return newtup;
 	{
 		Datum		owner = heap_getattr(newtup, owner_col, tupdesc, &isnull);
 
 		role = capa_owner_binding(isnull ? NULL : TextDatumGetCString(owner), &isnull);
 	}
-	else
-		role = heap_getattr(oldtup, role_col, tupdesc, &isnull);
+	/* most rows change nothing here: no copy of the tuple for them */
+	{
+		bool		had_null;
+		Datum		had = heap_getattr(newtup, role_col, tupdesc, &had_null);
+
+		if (had_null == isnull && (isnull || DatumGetObjectId(had) == DatumGetObjectId(role)))
+			return newtup;
+	}
 	return heap_modify_tuple_by_cols(newtup, tupdesc, 1, &col, &role, &isnull);
 }
 

@@ -106,6 +106,16 @@ capa_row_apply(HeapTuple tuple, TupleDesc tupdesc, const CapaRowChanges *changes
 									 (bool *) changes->nulls);
 }
 
+void
+capa_refuse_maintained(Relation rel, AttrNumber attnum)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_GENERATED_ALWAYS),
+			 errmsg("column \"%s\" is maintained by capa and cannot be written",
+					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname)),
+			 errtablecol(rel, attnum)));
+}
+
 Datum
 capa_role_name_datum(Oid roleid)
 {

@@ -66,3 +66,15 @@ keep_logs() {  # keep_logs NAME LOG...
     done
     return 0
 }
+
+# One TAP result of a script's own: "ok N - DESCRIPTION", or "not ok"
+# with what it got and wanted and DETAIL; counts in the caller's n and
+# sets its fail
+tap_ok() {  # tap_ok GOT WANT DESCRIPTION [DETAIL, shown on failure]
+    n=$((n + 1))
+    if [ "$1" = "$2" ]; then echo "ok $n - $3"; return; fi
+    echo "not ok $n - $3"
+    printf '%s\n' "got: '$1'" "want: '$2'" | head -30 | sed 's/^/#   /'
+    [ -n "${4:-}" ] && printf '%s\n' "$4" | head -30 | sed 's/^/#   /'
+    fail=1
+}

@@ -52,15 +52,8 @@ done
 export PGHOST=127.0.0.1 PGUSER=postgres PGCONNECT_TIMEOUT=10
 
 n=0
-fail=0
-ok() {  # ok GOT WANT DESCRIPTION [DETAIL, shown on failure]
-    n=$((n + 1))
-    if [ "$1" = "$2" ]; then echo "ok $n - $3"; return; fi
-    echo "not ok $n - $3"
-    printf '%s\n' "got: '$1'" "want: '$2'" | head -30 | sed 's/^/#   /'
-    [ -n "${4:-}" ] && printf '%s\n' "$4" | head -30 | sed 's/^/#   /'
-    fail=1
-}
+fail=0    # the TAP counters of tap_ok (test/lib.sh)
+ok() { tap_ok "$@"; }
 bail() { ok "$1" ok "$2" "${3:-}"; echo "1..$n"; exit 1; }
 
 work=$(mktemp -d /tmp/capa_major.XXXXXX)
