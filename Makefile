@@ -4,7 +4,10 @@
 EXTENSION = capa
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big = capa
-OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+# src/<part>/*.c: one folder a part of capa (src/README.md)
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
+# includes name the part: #include "audit/chain.h"
+PG_CPPFLAGS += -Isrc
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress: sql/NN_topic.sql against expected/NN_topic.out, in this order
@@ -111,8 +114,8 @@ deps:
 	./test/install-deps.sh $(PG)
 
 # PGXS does not track header dependencies: rebuild every object when a
-# header changes (the plan and column enums in catalog.h index arrays).
-$(OBJS): $(wildcard src/*.h)
+# header changes (the plan and column enums in common/schema_cache.h index arrays).
+$(OBJS): $(wildcard src/*/*.h)
 
 # The whole suite against capa built with AddressSanitizer and UBSan, in a
 # private copy of the PostgreSQL installation (see test/sanitize.sh)
