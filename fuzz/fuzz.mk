@@ -44,15 +44,15 @@ FUZZ_PG_LIBS = $(FUZZ_PG_LIBDIR)/libpgcommon_shlib.a $(FUZZ_PG_LIBDIR)/libpgport
 FUZZ_LIBS_audit = -lcrypto
 FUZZ_LIBS_digest = -lcrypto
 
-# Objects of each harness (fuzz/build/obj/<name>.o from src/ or fuzz/)
+# Objects of each harness (fuzz/build/obj/<name>.o from src/<part>/ or fuzz/)
 FUZZ_STUBS = pg_stubs
-FUZZ_OBJS_state = fuzz_state label_types labels $(FUZZ_STUBS)
-FUZZ_OBJS_severity = fuzz_severity label_types labels $(FUZZ_STUBS)
-FUZZ_OBJS_ref = fuzz_ref ref_type ref_format $(FUZZ_STUBS)
-FUZZ_OBJS_audit = fuzz_audit jsonb_build chain json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
-FUZZ_OBJS_json_text = fuzz_json_text jsonb_build json_text $(FUZZ_STUBS) pg_adt_stubs
-FUZZ_OBJS_digest = fuzz_digest digest chain json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
-FUZZ_OBJS_rules = fuzz_rules rules
+FUZZ_OBJS_state = fuzz_state types/label_types types/labels $(FUZZ_STUBS)
+FUZZ_OBJS_severity = fuzz_severity types/label_types types/labels $(FUZZ_STUBS)
+FUZZ_OBJS_ref = fuzz_ref types/ref_type types/ref_format $(FUZZ_STUBS)
+FUZZ_OBJS_audit = fuzz_audit jsonb_build audit/chain audit/json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
+FUZZ_OBJS_json_text = fuzz_json_text jsonb_build audit/json_text $(FUZZ_STUBS) pg_adt_stubs
+FUZZ_OBJS_digest = fuzz_digest audit/digest audit/chain audit/json_text $(FUZZ_STUBS) pg_adt_stubs pg_unreachable
+FUZZ_OBJS_rules = fuzz_rules lifecycle/rules
 
 FUZZ_BINS = $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_ALL_OBJS = $(sort $(foreach t,$(FUZZ_TARGETS),$(FUZZ_OBJS_$(t))))

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_audit.c
- *	  The canonical audit encoding, capa_audit_encode() in src/chain.c:
+ *	  The canonical audit encoding, capa_audit_encode() in src/audit/chain.c:
  *	  the bytes every audit row's hash covers and capa_audit_bytes(seq)
  *	  returns; and capa_audit_fields_from_values(), which reads an audit
  *	  row's column values into the fields the encoding takes.
@@ -53,7 +53,7 @@
 
 #include "utils/inet.h"
 
-#include "chain.h"
+#include "audit/chain.h"
 #include "fuzz_input.h"
 #include "jsonb_build.h"
 #include "pg_stubs.h"

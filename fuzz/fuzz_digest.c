@@ -2,7 +2,7 @@
  *
  * fuzz_digest.c
  *	  The digest text, capa_parse_digest() and capa_format_digest() in
- *	  src/digest.c: what capa_digest() returns and
+ *	  src/audit/digest.c: what capa_digest() returns and
  *	  capa_audit_verify(digest => ...) reads back.
  *
  * The first byte picks the mode:
@@ -26,8 +26,8 @@
  */
 #include "postgres.h"
 
-#include "chain.h"
-#include "digest.h"
+#include "audit/chain.h"
+#include "audit/digest.h"
 #include "pg_stubs.h"
 
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);

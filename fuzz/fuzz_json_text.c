@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_json_text.c
- *	  capa_jsonb_text() in src/json_text.c: jsonb's text output written
+ *	  capa_jsonb_text() in src/audit/json_text.c: jsonb's text output written
  *	  from the on-disk container layout, which the audit encoding covers
  *	  ("changed") and verification recomputes for every audit row.
  *
@@ -23,7 +23,7 @@
  * outside the value, crash, loop or hit undefined behaviour; mode 2 with
  * no bit flipped and mode 3 with no cut must give the exact text.
  *
- * Finding F3 (fuzz/README.md), fixed in src/json_text.c: a nested
+ * Finding F3 (fuzz/README.md), fixed in src/audit/json_text.c: a nested
  * container's header and numerics were not checked to lie within the
  * value, numerics not as jsonb stores them (a TOAST pointer numeric_out
  * would follow) were passed on, and deep nesting had no stack check.
@@ -37,7 +37,7 @@
 #include "postgres.h"
 
 #include "fuzz_input.h"
-#include "json_text.h"
+#include "audit/json_text.h"
 #include "jsonb_build.h"
 #include "pg_stubs.h"
 

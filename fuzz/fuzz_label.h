@@ -2,8 +2,8 @@
  *
  * fuzz_label.h
  *	  The harness body shared by fuzz_state.c and fuzz_severity.c: the SQL
- *	  I/O functions of one label type (src/label_types.c over
- *	  src/labels.c), fed one input both as text and as a binary message.
+ *	  I/O functions of one label type (src/types/label_types.c over
+ *	  src/types/labels.c), fed one input both as text and as a binary message.
  *
  * Define before including: LABEL_SET (the CapaLabelSet), LABEL_IN,
  * LABEL_OUT, LABEL_RECV, LABEL_SEND (the V1 functions), and LABEL_NAMES,
@@ -32,7 +32,7 @@
 
 #include "fmgr.h"
 
-#include "labels.h"
+#include "types/labels.h"
 #include "pg_stubs.h"
 
 extern Datum LABEL_IN(PG_FUNCTION_ARGS);

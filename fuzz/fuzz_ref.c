@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_ref.c
- *	  capa_ref's SQL I/O (src/ref_type.c over src/ref_format.c): text in
+ *	  capa_ref's SQL I/O (src/types/ref_type.c over src/types/ref_format.c): text in
  *	  and out, binary recv and send, and capa_ref(year, number),
  *	  capa_ref_year(), capa_ref_number().
  *

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_rules.c
- *	  The lifecycle rule lookups of src/rules.c: capa_rules_find(),
+ *	  The lifecycle rule lookups of src/lifecycle/rules.c: capa_rules_find(),
  *	  capa_rules_next(), capa_rules_step_target(), capa_rules_frozen(),
  *	  capa_rules_actions_open(), capa_rules_step_fields().
  *
@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "lifecycle/rules.h"
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

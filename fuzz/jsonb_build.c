@@ -5,7 +5,7 @@
  *	  (see jsonb_build.h for the grammar and the layout).
  *
  * Written from utils/jsonb.h's description of the format, not from
- * src/json_text.c (which reads it) nor jsonb_util.c.
+ * src/audit/json_text.c (which reads it) nor jsonb_util.c.
  *
  * IDENTIFICATION
  *	  fuzz/jsonb_build.c

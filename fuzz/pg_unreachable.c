@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pg_unreachable.c
- *	  Link-time stand-ins for the server functions that src/chain.c and
- *	  src/digest.c call on paths the harnesses do not fuzz (SPI, the
+ *	  Link-time stand-ins for the server functions that src/audit/chain.c and
+ *	  src/audit/digest.c call on paths the harnesses do not fuzz (SPI, the
  *	  catalog caches, tuple access, SHA-256 contexts).
  *
  * The harnesses compile those files whole, so that they fuzz the real
@@ -89,7 +89,7 @@ UNREACHABLE(SPI_finish)
 UNREACHABLE(SPI_getbinval)
 UNREACHABLE(SPI_palloc)
 UNREACHABLE(SPI_result_code_string)
-UNREACHABLE(capa_catalog)
+UNREACHABLE(capa_schema)
 UNREACHABLE(capa_scan)
 UNREACHABLE(capa_ordered_scan_begin)
 UNREACHABLE(capa_ordered_scan_next)
