@@ -6,7 +6,7 @@
  *
  * Used where a statement's plan would do nothing more than those do and
  * starting an executor for each row cost more than the write: the audit
- * rows (audit.c, import.c), the KPI rollup rows at commit (kpi_write.c).
+ * rows (audit.c, import_load.c), the KPI rollup rows at commit (kpi_write.c).
  *
  * IDENTIFICATION
  *	  src/common/table_write.h

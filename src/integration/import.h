@@ -2,7 +2,8 @@
  *
  * import.h
  *	  capa_import(): an existing register loaded with its history, each
- *	  record judged against the rules of its kind (import.c).
+ *	  record judged against the rules of its kind (import_judge.c; the
+ *	  loading is import_load.c).
  *
  * capa_import() inserts each row through the executor, so capa's triggers
  * fire for it.  While it inserts one row it tells the trigger of that
