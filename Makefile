@@ -4,8 +4,9 @@
 EXTENSION = capa
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big = capa
-# src/<part>/*.c: one folder a part of capa (src/README.md)
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
+# src/module.c (_PG_init) and src/<part>/*.c, one folder a part of capa
+# (src/README.md)
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # includes name the part: #include "audit/chain.h"
 PG_CPPFLAGS += -Isrc
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)

@@ -47,7 +47,7 @@ build_capa() {  # build_capa PG_CONFIG BUILD ROOT [MAKE ARGS...]
     rm -rf "$build" && mkdir -p "$build/fuzz" &&
     cp -a "$src/Makefile" "$src/capa.control" "$src/src" "$src/sql" "$build/" &&
     cp "$src/fuzz/fuzz.mk" "$build/fuzz/" &&    # the Makefile includes it
-    rm -f "$build"/src/*/*.o "$build"/src/*/*.bc "$build"/*.so &&
+    rm -f "$build"/src/*.o "$build"/src/*/*.o "$build"/src/*/*.bc "$build"/*.so &&
     make -s -C "$build" PG_CONFIG="$pgc" "$@" all >"$build/build.log" 2>&1 &&
     make -s -C "$build" PG_CONFIG="$pgc" DESTDIR="$root" install >>"$build/build.log" 2>&1 ||
         { tail -20 "$build/build.log" >&2; return 1; }

@@ -74,7 +74,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	" FROM capa.action a WHERE a.capa_id " REF_EQ " $1"},
 	/* step names as the triggers write them: rules.c "verify", and
 	 * action_trigger.c "complete_action"; an action item imported done
-	 * (import_load.c) was completed before any verification capa saw */
+	 * (import_judge.c) was completed before any verification capa saw */
 	[PLAN_FRESH_ACTION] = {
 		"SELECT COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.step OPERATOR(pg_catalog.=) 'complete_action'"
 		"  OR (a.step OPERATOR(pg_catalog.=) 'import' AND a.action_id IS NOT NULL"

@@ -7,7 +7,7 @@
  * of one of its functions or triggers.
  *
  * IDENTIFICATION
- *	  src/common/module.c
+ *	  src/module.c
  *
  *-------------------------------------------------------------------------
  */
