@@ -327,7 +327,7 @@ capa_audit_write(CapaAuditEntry *entry, uint8 *hash_out)
 	memset(&f, 0, sizeof(f));
 	f.seq = nextval_internal(schema->audit_seq, false);
 	entry->seq = f.seq;
-	f.record_id = DatumGetInt64(entry->record_id);
+	f.capa_id = DatumGetInt64(entry->capa_id);
 	f.has_action = entry->has_action;
 	f.action_id = entry->action_id;
 	f.chain_seq = entry->chain_seq;
@@ -352,7 +352,7 @@ capa_audit_write(CapaAuditEntry *entry, uint8 *hash_out)
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(f.seq);
-	values[1] = entry->record_id;
+	values[1] = entry->capa_id;
 	values[2] = Int64GetDatum(f.action_id);
 	nulls[2] = f.has_action ? ' ' : 'n';
 	values[3] = Int32GetDatum(f.chain_seq);

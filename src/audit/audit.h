@@ -23,7 +23,7 @@
 /* One audit row, before the columns the INSERT fills in itself */
 typedef struct CapaAuditEntry
 {
-	Datum		record_id;		/* capa_ref of the record */
+	Datum		capa_id;		/* capa_ref of the record */
 	bool		has_action;		/* the change is to an action row */
 	int64		action_id;		/* its id, if has_action */
 	int32		chain_seq;		/* position in the changed row's chain */

@@ -174,7 +174,7 @@ put_inet(StringInfo buf, Datum addr)
 
 /*
  * Audit encoding version 1, in this order: version (1 byte), seq (8),
- * record_id (8), has_action (1), action_id (8, 0 if none), chain_seq (4),
+ * capa_id (8), has_action (1), action_id (8, 0 if none), chain_seq (4),
  * step, from_state (2, 0 if none), to_state (2), changed, actor,
  * session_actor, app_user, application_name, client_addr (strings), xid (8),
  * at (8, microseconds since 1970-01-01 UTC), row_hash (32), prev_hash
@@ -185,7 +185,7 @@ capa_audit_encode(StringInfo buf, const CapaAuditFields *f)
 {
 	put_u8(buf, CAPA_AUDIT_ENCODING);
 	put_u64(buf, (uint64) f->seq);
-	put_u64(buf, (uint64) f->record_id);
+	put_u64(buf, (uint64) f->capa_id);
 	put_u8(buf, f->has_action ? 1 : 0);
 	put_u64(buf, f->has_action ? (uint64) f->action_id : 0);
 	put_u32(buf, (uint32) f->chain_seq);
@@ -256,7 +256,7 @@ capa_audit_fields_from_values(const Datum *v, const bool *n, CapaAuditFields *f)
 
 	memset(f, 0, sizeof(*f));
 	f->seq = DatumGetInt64(v[0]);
-	f->record_id = DatumGetInt64(v[1]);
+	f->capa_id = DatumGetInt64(v[1]);
 	f->has_action = !n[2];
 	f->action_id = n[2] ? 0 : DatumGetInt64(v[2]);
 	f->chain_seq = DatumGetInt32(v[3]);

@@ -35,11 +35,19 @@
 #define CAPA_HASH_LEN			PG_SHA256_DIGEST_LENGTH
 
 /*
+ * The column of capa.audit and capa.escalation that names the record: capa_id
+ * as on capa.action and capa.link since 0.4.0, record_id in a database that
+ * has not run ALTER EXTENSION capa UPDATE yet.  Statements write it as
+ * REF_COLUMN; capa_schema_sql() (schema_cache.c) puts in the database's name.
+ */
+#define REF_COLUMN "@ref_column@"
+
+/*
  * The columns of capa.audit in table order, as
  * capa_audit_fields_from_values() reads them; hash is column 18.
  */
 #define CAPA_AUDIT_COLUMNS \
-	"a.seq, a.record_id, a.action_id, a.chain_seq, a.step, a.from_state," \
+	"a.seq, a." REF_COLUMN ", a.action_id, a.chain_seq, a.step, a.from_state," \
 	" a.to_state, a.changed, a.actor, a.session_actor, a.app_user," \
 	" a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash," \
 	" a.hash, a.encoding"
@@ -57,7 +65,7 @@ typedef struct CapaStr
 typedef struct CapaAuditFields
 {
 	int64		seq;
-	int64		record_id;		/* packed capa_ref */
+	int64		capa_id;		/* packed capa_ref */
 	bool		has_action;
 	int64		action_id;
 	int32		chain_seq;

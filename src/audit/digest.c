@@ -6,10 +6,10 @@
  *	  capa_audit_verify(digest => ...).
  *
  * Format: capa-digest:v1:<max seq>:<chains>:<64 hex digits>, where the hex
- * is SHA-256 over, for each chain in (record_id, action_id) order (the
+ * is SHA-256 over, for each chain in (capa_id, action_id) order (the
  * record's own chain after its action items' chains, as the index sorts
  * NULL last), the chain's last audit row with seq <= max seq, encoded as
- * record_id (8 bytes), has_action (1), action_id (8, 0 if none),
+ * capa_id (8 bytes), has_action (1), action_id (8, 0 if none),
  * chain_seq (4), hash (32); big-endian.
  *
  * What a digest covers (capa_digest()): every audit row at or below its
@@ -90,12 +90,12 @@ update_u64(pg_cryptohash_ctx *ctx, uint64 v, int bytes)
 
 /* Feed one chain head into the digest */
 static void
-add_head(pg_cryptohash_ctx *ctx, int64 record_id, bool has_action, int64 action_id,
+add_head(pg_cryptohash_ctx *ctx, int64 capa_id, bool has_action, int64 action_id,
 		 int32 chain_seq, const uint8 *hash)
 {
 	static const uint8 zero[CAPA_HASH_LEN];
 
-	update_u64(ctx, (uint64) record_id, 8);
+	update_u64(ctx, (uint64) capa_id, 8);
 	update_u64(ctx, has_action ? 1 : 0, 1);
 	update_u64(ctx, has_action ? (uint64) action_id : 0, 8);
 	update_u64(ctx, (uint32) chain_seq, 4);
@@ -116,21 +116,21 @@ capa_digest_begin(CapaDigestAcc *acc)
 static void
 finish_chain(CapaDigestAcc *acc)
 {
-	add_head(acc->ctx, acc->record_id, acc->has_action, acc->action_id, acc->chain_seq,
+	add_head(acc->ctx, acc->capa_id, acc->has_action, acc->action_id, acc->chain_seq,
 			 acc->hash_ok ? acc->hash : NULL);
 	acc->chains++;
 }
 
 /* One audit row, in chain order: the last row of each chain is its head */
 void
-capa_digest_row(CapaDigestAcc *acc, int64 record_id, bool has_action,
+capa_digest_row(CapaDigestAcc *acc, int64 capa_id, bool has_action,
 				int64 action_id, int32 chain_seq, Datum hash, bool hash_null)
 {
-	if (acc->have && (record_id != acc->record_id || has_action != acc->has_action ||
+	if (acc->have && (capa_id != acc->capa_id || has_action != acc->has_action ||
 					  (has_action && action_id != acc->action_id)))
 		finish_chain(acc);
 	acc->have = true;
-	acc->record_id = record_id;
+	acc->capa_id = capa_id;
 	acc->has_action = has_action;
 	acc->action_id = has_action ? action_id : 0;
 	acc->chain_seq = chain_seq;

@@ -19,7 +19,7 @@ struct pg_cryptohash_ctx;
 
 /*
  * A digest being computed from audit rows fed in chain order
- * (record_id, action_id NULLS LAST, chain_seq): the last row fed of each
+ * (capa_id, action_id NULLS LAST, chain_seq): the last row fed of each
  * chain is its head.
  */
 typedef struct CapaDigestAcc
@@ -27,7 +27,7 @@ typedef struct CapaDigestAcc
 	struct pg_cryptohash_ctx *ctx;
 	int64		chains;
 	bool		have;
-	int64		record_id;
+	int64		capa_id;
 	bool		has_action;
 	int64		action_id;
 	int32		chain_seq;
@@ -36,7 +36,7 @@ typedef struct CapaDigestAcc
 } CapaDigestAcc;
 
 extern void capa_digest_begin(CapaDigestAcc *acc);
-extern void capa_digest_row(CapaDigestAcc *acc, int64 record_id, bool has_action,
+extern void capa_digest_row(CapaDigestAcc *acc, int64 capa_id, bool has_action,
 							int64 action_id, int32 chain_seq, Datum hash,
 							bool hash_null);
 extern void capa_digest_end(CapaDigestAcc *acc, int64 *chains, uint8 *out);

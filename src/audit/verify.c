@@ -23,7 +23,7 @@
  * No rows means intact.
  *
  * One pass, no query: the trail is read in chain order (audit_chain_idx:
- * record_id, action_id NULLS LAST, chain_seq), and merged with the register
+ * capa_id, action_id NULLS LAST, chain_seq), and merged with the register
  * read in id order and the action items in (capa_id, id) order, the same
  * order the chains come in; each chain's last row meets its register or
  * action row as the chain ends.  A given digest is recomputed in the same
@@ -59,14 +59,14 @@ typedef struct Findings
 } Findings;
 
 static void
-report(Findings *out, const char *problem, int64 record_id, bool has_action,
+report(Findings *out, const char *problem, int64 capa_id, bool has_action,
 	   int64 action_id, int64 seq, const char *detail)
 {
 	Datum		values[5];
-	bool		nulls[5] = {false, record_id == 0, !has_action, seq == 0, detail == NULL};
+	bool		nulls[5] = {false, capa_id == 0, !has_action, seq == 0, detail == NULL};
 
 	values[0] = CStringGetTextDatum(problem);
-	values[1] = Int64GetDatum(record_id);
+	values[1] = Int64GetDatum(capa_id);
 	values[2] = Int64GetDatum(action_id);
 	values[3] = Int64GetDatum(seq);
 	values[4] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
@@ -91,7 +91,7 @@ stored_hash(Datum d, bool isnull)
  */
 typedef struct ChainKey
 {
-	int64		record_id;
+	int64		capa_id;
 	bool		has_action;
 	int64		action_id;
 } ChainKey;
@@ -99,8 +99,8 @@ typedef struct ChainKey
 static int
 chain_key_cmp(const ChainKey *a, const ChainKey *b)
 {
-	if (a->record_id != b->record_id)
-		return a->record_id < b->record_id ? -1 : 1;
+	if (a->capa_id != b->capa_id)
+		return a->capa_id < b->capa_id ? -1 : 1;
 	if (a->has_action != b->has_action)
 		return a->has_action ? -1 : 1;	/* NULLS LAST */
 	if (a->action_id != b->action_id)
@@ -155,7 +155,7 @@ row_stream_advance(RowStream *rs)
 	rs->row = capa_ordered_scan_next(&rs->scan);
 	if (rs->row == NULL)
 		return;
-	rs->key.record_id = DatumGetInt64(rs->row->tts_values[rs->record_col - 1]);
+	rs->key.capa_id = DatumGetInt64(rs->row->tts_values[rs->record_col - 1]);
 	rs->key.has_action = rs->is_action;
 	rs->key.action_id = rs->is_action ?
 		DatumGetInt64(rs->row->tts_values[rs->action_col - 1]) : 0;
@@ -181,7 +181,7 @@ skip_rows_without_audit(Verify *v, RowStream *rs, const ChainKey *key)
 {
 	while (rs->row != NULL && (key == NULL || chain_key_cmp(&rs->key, key) < 0))
 	{
-		report(&v->out, "no_audit", rs->key.record_id, rs->is_action, rs->key.action_id, 0,
+		report(&v->out, "no_audit", rs->key.capa_id, rs->is_action, rs->key.action_id, 0,
 			   "the row has no audit row: it was written with the triggers bypassed");
 		row_stream_advance(rs);
 	}
@@ -205,13 +205,13 @@ check_row(Verify *v, RowStream *rs, const ChainState *c)
 	capa_sha256(v->bytes.data, v->bytes.len, row_hash);
 
 	if (row_seq != c->chain_seq || !head_ok)
-		report(&v->out, "head_mismatch", c->key.record_id, c->key.has_action,
+		report(&v->out, "head_mismatch", c->key.capa_id, c->key.has_action,
 			   c->key.action_id, c->seq,
 			   psprintf("the row is at chain position %d, its last audit row at %d%s",
 						row_seq, c->chain_seq,
 						head_ok ? "" : "; its chain head is not that row's hash"));
 	if (!c->row_hash_ok || memcmp(row_hash, c->row_hash, CAPA_HASH_LEN) != 0)
-		report(&v->out, "row_changed", c->key.record_id, c->key.has_action,
+		report(&v->out, "row_changed", c->key.capa_id, c->key.has_action,
 			   c->key.action_id, c->seq,
 			   "the row's content differs from what its last audit row recorded");
 }
@@ -223,7 +223,7 @@ check_row(Verify *v, RowStream *rs, const ChainState *c)
 static void
 end_chain(Verify *v, const ChainState *c)
 {
-	ChainKey	record_key = {c->key.record_id, false, 0};
+	ChainKey	record_key = {c->key.capa_id, false, 0};
 	RowStream  *rs = c->key.has_action ? &v->act : &v->reg;
 
 	/* register rows of earlier records, action items of earlier chains */
@@ -235,7 +235,7 @@ end_chain(Verify *v, const ChainState *c)
 		row_stream_advance(rs);
 	}
 	else
-		report(&v->out, "row_missing", c->key.record_id, c->key.has_action,
+		report(&v->out, "row_missing", c->key.capa_id, c->key.has_action,
 			   c->key.action_id, c->seq,
 			   c->key.has_action ? "the action row of this chain is gone" :
 			   "the register row of this chain is gone");
@@ -265,10 +265,10 @@ check_audit_row(Verify *v, TupleTableSlot *slot)
 	capa_sha256(v->bytes.data, v->bytes.len, hash);
 	stored = stored_hash(values[CAPA_AUDIT_HASH_COLUMN - 1], nulls[CAPA_AUDIT_HASH_COLUMN - 1]);
 	if (stored == NULL || memcmp(hash, stored, CAPA_HASH_LEN) != 0)
-		report(&v->out, "bad_hash", f.record_id, f.has_action, f.action_id, f.seq,
+		report(&v->out, "bad_hash", f.capa_id, f.has_action, f.action_id, f.seq,
 			   "the audit row does not hash to its stored hash: it was changed");
 
-	key.record_id = f.record_id;
+	key.capa_id = f.capa_id;
 	key.has_action = f.has_action;
 	key.action_id = f.action_id;
 	if (!c->have || chain_key_cmp(&c->key, &key) != 0)
@@ -276,20 +276,20 @@ check_audit_row(Verify *v, TupleTableSlot *slot)
 		if (c->have)
 			end_chain(v, c);
 		if (f.chain_seq != 1)
-			report(&v->out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "gap", f.capa_id, f.has_action, f.action_id, f.seq,
 				   psprintf("the chain starts at position %d instead of 1", f.chain_seq));
 		if (f.prev_hash != NULL)
-			report(&v->out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "broken_link", f.capa_id, f.has_action, f.action_id, f.seq,
 				   "the first row of the chain names a previous hash");
 	}
 	else
 	{
 		if (f.chain_seq != c->chain_seq + 1)
-			report(&v->out, "gap", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "gap", f.capa_id, f.has_action, f.action_id, f.seq,
 				   psprintf("position %d follows position %d", f.chain_seq, c->chain_seq));
 		if (f.prev_hash == NULL || !c->hash_ok ||
 			memcmp(f.prev_hash, c->hash, CAPA_HASH_LEN) != 0)
-			report(&v->out, "broken_link", f.record_id, f.has_action, f.action_id, f.seq,
+			report(&v->out, "broken_link", f.capa_id, f.has_action, f.action_id, f.seq,
 				   "prev_hash is not the hash of the previous row of the chain");
 	}
 	c->have = true;
@@ -304,7 +304,7 @@ check_audit_row(Verify *v, TupleTableSlot *slot)
 		memcpy(c->row_hash, f.row_hash, CAPA_HASH_LEN);
 
 	if (v->check_digest && f.seq <= v->digest_max_seq)
-		capa_digest_row(&v->digest, f.record_id, f.has_action, f.action_id, f.chain_seq,
+		capa_digest_row(&v->digest, f.capa_id, f.has_action, f.action_id, f.chain_seq,
 						values[CAPA_AUDIT_HASH_COLUMN - 1], nulls[CAPA_AUDIT_HASH_COLUMN - 1]);
 }
 

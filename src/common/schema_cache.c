@@ -82,7 +82,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		" OPERATOR(pg_catalog.>)"
 		" COALESCE(pg_catalog.max(a.seq) FILTER (WHERE a.action_id IS NULL"
 		"  AND a.step OPERATOR(pg_catalog.=) 'verify'), 0)"
-		" FROM capa.audit a WHERE a.record_id " REF_EQ " $1",
+		" FROM capa.audit a WHERE a." REF_COLUMN " " REF_EQ " $1",
 	"r"},
 	/* segregation.c compares the names: one rule for every check */
 	[PLAN_ACTION_OWNERS] = {
@@ -191,7 +191,7 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 		"   THEN a.actor::text END),"
 		"  ('worker', CASE WHEN a.step OPERATOR(pg_catalog.=) ANY ('{complete_action,implement}'::text[])"
 		"   THEN a.session_actor::text END)) x (kind, name)"
-		" WHERE a.record_id " REF_EQ " $1 AND x.name IS NOT NULL",
+		" WHERE a." REF_COLUMN " " REF_EQ " $1 AND x.name IS NOT NULL",
 	"r"},
 	[PLAN_API_CANCEL_ACTION] = {
 		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
@@ -257,7 +257,7 @@ static const char *const action_column_names[ACT_COLUMN_COUNT] = {
 
 /* As CAPA_AUDIT_COLUMNS lists them */
 static const char *const audit_column_names[CAPA_AUDIT_NCOLS] = {
-	"seq", "record_id", "action_id", "chain_seq", "step", "from_state",
+	"seq", NULL /* ref_column */, "action_id", "chain_seq", "step", "from_state",
 	"to_state", "changed", "actor", "session_actor", "app_user",
 	"application_name", "client_addr", "xid", "at", "row_hash", "prev_hash",
 	"hash", "encoding"
@@ -535,9 +535,13 @@ read_schema(CapaSchema *c)
 			XID8OID, TIMESTAMPTZOID, BYTEAOID, BYTEAOID, BYTEAOID, INT2OID
 		};
 
+		/* 0.4.0 renamed record_id (chain.h, REF_COLUMN) */
+		c->ref_column = get_attnum(c->audit_relid, "capa_id") != InvalidAttrNumber
+			? "capa_id" : "record_id";
 		for (i = 0; i < CAPA_AUDIT_NCOLS; i++)
 		{
-			c->audit_column[i] = lookup_column(c->audit_relid, audit_column_names[i]);
+			c->audit_column[i] = lookup_column(c->audit_relid,
+											   audit_column_names[i] ? audit_column_names[i] : c->ref_column);
 			check_column_type(c->audit_relid, c->audit_column[i], audit_type[i]);
 		}
 	}
@@ -692,6 +696,24 @@ plan_arg_type(char code)
 	return InvalidOid;			/* keep compiler quiet */
 }
 
+char *
+capa_schema_sql(const char *sql)
+{
+	const char *ref_column = capa_schema()->ref_column;
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	while ((p = strstr(sql, REF_COLUMN)) != NULL)
+	{
+		appendBinaryStringInfo(&buf, sql, (int) (p - sql));
+		appendStringInfoString(&buf, ref_column);
+		sql = p + strlen(REF_COLUMN);
+	}
+	appendStringInfoString(&buf, sql);
+	return buf.data;
+}
+
 SPIPlanPtr
 capa_spi_plan(CapaPlanId id)
 {
@@ -709,7 +731,8 @@ capa_spi_plan(CapaPlanId id)
 			elog(ERROR, "capa: plan %d has too many arguments", (int) id);
 		for (i = 0; i < nargs; i++)
 			argtypes[i] = plan_arg_type(def->args[i]);
-		plan = SPI_prepare(schema->governed && def->sql_governed ? def->sql_governed : def->sql,
+		plan = SPI_prepare(capa_schema_sql(schema->governed && def->sql_governed
+										   ? def->sql_governed : def->sql),
 						   nargs, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "capa: SPI_prepare failed for plan %d: %s",

@@ -158,7 +158,7 @@ typedef struct CapaSchema
 	Oid			audit_relid;
 	Oid			register_pkey;	/* indexes the chains are read in: (id) */
 	Oid			action_chain_index; /* (capa_id, id) */
-	Oid			audit_chain_index;	/* (record_id, action_id, chain_seq) */
+	Oid			audit_chain_index;	/* (capa_id, action_id, chain_seq) */
 	AttrNumber	audit_column[CAPA_AUDIT_NCOLS]; /* CAPA_AUDIT_COLUMNS order */
 	Oid			owner;			/* owner of capa.register: runs capa's writes */
 	Oid			ref_type;		/* capa.capa_ref */
@@ -174,12 +174,16 @@ typedef struct CapaSchema
 	AttrNumber	reg_late[REGL_COLUMN_COUNT];	/* or InvalidAttrNumber */
 	AttrNumber	act_late[ACTL_COLUMN_COUNT];	/* or InvalidAttrNumber */
 	bool		governed;		/* every 0.3.0 column is there */
+	const char *ref_column;		/* "capa_id", or "record_id" before 0.4.0 */
 	CapaKpiRelation kpi[CAPA_KPI_TABLE_COUNT];
 	SPIPlanPtr	plans[PLAN_COUNT];	/* prepared on first use */
 } CapaSchema;
 
 /* What this backend knows of capa's schema, rebuilt if capa's relations changed */
 extern CapaSchema *capa_schema(void);
+
+/* sql with each REF_COLUMN replaced by this database's name, palloc'd */
+extern char *capa_schema_sql(const char *sql);
 
 /* A kept plan; the caller must be connected to SPI */
 extern SPIPlanPtr capa_spi_plan(CapaPlanId id);

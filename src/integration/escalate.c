@@ -86,7 +86,7 @@ static const char *const escalate_sql =
 "    FROM due d"
 "    LEFT JOIN LATERAL ("
 "      (SELECT e.episode, e.level, e.since, e.due, e.owner FROM capa.escalation e"
-"        WHERE d.action_id IS NULL AND e.record_id OPERATOR(capa.=) d.record_id"
+"        WHERE d.action_id IS NULL AND e." REF_COLUMN " OPERATOR(capa.=) d.capa_id"
 "          AND e.due_kind OPERATOR(pg_catalog.=) d.due_kind AND e.action_id IS NULL"
 "        ORDER BY e.episode DESC, e.level DESC LIMIT 1)"
 "      UNION ALL"
@@ -108,15 +108,15 @@ static const char *const escalate_sql =
 "                          OPERATOR(pg_catalog./) 86400)::integer AS days_overdue"
 "    FROM next n"
 ")"
-" INSERT INTO capa.escalation AS e (record_id, action_id, due_kind, due, owner, severity,"
+" INSERT INTO capa.escalation AS e (" REF_COLUMN ", action_id, due_kind, due, owner, severity,"
 "                                   episode, since, level, days_overdue, at, escalated_by)"
-" SELECT v.record_id, v.action_id, v.due_kind, v.due, v.owner, v.severity,"
+" SELECT v.capa_id, v.action_id, v.due_kind, v.due, v.owner, v.severity,"
 "        v.episode, v.since, v.level, v.days_overdue, $1, $2"
 "   FROM leveled v"
 "  WHERE NOT v.same"
 "     OR $1 OPERATOR(pg_catalog.>=) (v.l_since OPERATOR(pg_catalog.+)"
 "                                    (v.l_level OPERATOR(pg_catalog.*) '86400 seconds'::interval))"
-"  ORDER BY v.record_id, v.ord, v.action_id"
+"  ORDER BY v.capa_id, v.ord, v.action_id"
 " ON CONFLICT DO NOTHING"
 " RETURNING e.*";
 
@@ -176,7 +176,7 @@ escalate_due_sql(bool governed)
 		const CapaDueInfo *due = &capa_dues[d];
 
 		appendStringInfo(&sql,
-						 "  SELECT r.id AS record_id, NULL::bigint AS action_id, '%s'::text AS due_kind,"
+						 "  SELECT r.id AS capa_id, NULL::bigint AS action_id, '%s'::text AS due_kind,"
 						 " %d AS ord, r.%s AS due, r.owner, r.severity"
 						 "    FROM capa.register r"
 						 "   WHERE ",
@@ -240,7 +240,7 @@ notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
 	int			len;
 
 	initStringInfo(&buf);
-	capa_events_reference_payload(&buf, column(row, desc, "record_id", &isnull), "escalation",
+	capa_events_reference_payload(&buf, column(row, desc, capa_schema()->ref_column, &isnull), "escalation",
 								  "escalation_id",
 								  DatumGetInt64(column(row, desc, "id", &isnull)));
 	if (level == CAPA_EVENTS_REFERENCE)
@@ -318,7 +318,7 @@ capa_escalate(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(schema->owner, &saved_user, &saved_sec);
-	rc = SPI_execute_with_args(escalate_due_sql(schema->governed),
+	rc = SPI_execute_with_args(capa_schema_sql(escalate_due_sql(schema->governed)),
 							   2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "capa: escalation insert returned %s", SPI_result_code_string(rc));

@@ -99,11 +99,11 @@ capa_events_level(void)
 }
 
 void
-capa_events_reference_payload(StringInfo buf, Datum record_id, const char *event,
+capa_events_reference_payload(StringInfo buf, Datum capa_id, const char *event,
 							  const char *id_key, int64 id)
 {
 	appendStringInfoString(buf, "{\"ref\": ");
-	escape_json(buf, capa_ref_cstring(record_id));
+	escape_json(buf, capa_ref_cstring(capa_id));
 	appendStringInfoString(buf, ", \"event\": ");
 	escape_json(buf, event);
 	appendStringInfo(buf, ", \"%s\": " INT64_FORMAT, id_key, id);
@@ -175,7 +175,7 @@ capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
  * Its reason and values are in the audit row, one query away.
  */
 void
-capa_notify_change(Datum record_id, const char *step, int64 audit_seq)
+capa_notify_change(Datum capa_id, const char *step, int64 audit_seq)
 {
 	CapaEventsLevel level = capa_events_level();
 	StringInfoData buf;
@@ -183,7 +183,7 @@ capa_notify_change(Datum record_id, const char *step, int64 audit_seq)
 	if (level == CAPA_EVENTS_OFF)
 		return;
 	initStringInfo(&buf);
-	capa_events_reference_payload(&buf, record_id, "change", "audit_seq", audit_seq);
+	capa_events_reference_payload(&buf, capa_id, "change", "audit_seq", audit_seq);
 	if (level == CAPA_EVENTS_FULL)
 		add_text(&buf, "step", step);
 	appendStringInfoChar(&buf, '}');

@@ -39,14 +39,14 @@ extern void capa_events_init(void);
 extern CapaEventsLevel capa_events_level(void);
 
 /*
- * Append {"ref": "<record_id>", "event": "<event>", "<id_key>": <id> to
+ * Append {"ref": "<capa_id>", "event": "<event>", "<id_key>": <id> to
  * buf, without the closing brace: the reference message, and the first
  * members of the full one.  The id is the
  * row that says what happened (the step's audit row, the escalation), so
  * that the detail is one query away, and no two messages of a transaction
  * are equal (NOTIFY folds equal ones into one).
  */
-extern void capa_events_reference_payload(StringInfo buf, Datum record_id,
+extern void capa_events_reference_payload(StringInfo buf, Datum capa_id,
 										  const char *event, const char *id_key,
 										  int64 id);
 
@@ -55,7 +55,7 @@ extern void capa_events_reference_payload(StringInfo buf, Datum record_id,
  * register row after the change, audit_seq its audit row.
  */
 /* A governed change's message (event "change") */
-extern void capa_notify_change(Datum record_id, const char *step, int64 audit_seq);
+extern void capa_notify_change(Datum capa_id, const char *step, int64 audit_seq);
 
 extern void capa_notify_step(TupleDesc tupdesc, HeapTuple row, const char *step,
 							 int from_state, int to_state, int64 audit_seq);

@@ -724,7 +724,7 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
 				 errmsg("capa reference number %lld is out of range", (long long) number)));
 	*id = CapaRefGetDatum(packed);
-	capa_import_running->record_id = *id;
+	capa_import_running->capa_id = *id;
 	capa_import_running->record_cancelled = (state == CAPA_STATE_CANCELLED);
 	capa_import_running->record_org_unit = ISNULL(COL(REG_ORG_UNIT)) ? NULL :
 		MemoryContextStrdup(capa_import_running->row_cxt, TextDatumGetCString(VALUE(COL(REG_ORG_UNIT))));
@@ -789,7 +789,7 @@ capa_import_action_row(Relation rel, HeapTuple newtup, MemoryContext result_cxt)
 	Datum		capa_id = heap_getattr(newtup, schema->act[ACT_CAPA_ID], tupdesc, &isnull);
 
 	/* capa_import() built this row from the record it just inserted */
-	if (isnull || DatumGetInt64(capa_id) != DatumGetInt64(capa_import_running->record_id))
+	if (isnull || DatumGetInt64(capa_id) != DatumGetInt64(capa_import_running->capa_id))
 		elog(ERROR, "capa: imported action item does not belong to the imported record");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -809,7 +809,7 @@ capa_import_action_row(Relation rel, HeapTuple newtup, MemoryContext result_cxt)
 	skip = capa_bookkeeping_skip(tupdesc, schema->act[ACT_CHAIN_SEQ], schema->act[ACT_CHAIN_HEAD],
 								 schema->act[ACT_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
-	entry.record_id = capa_id;
+	entry.capa_id = capa_id;
 	entry.has_action = true;
 	entry.action_id = DatumGetInt64(heap_getattr(result, schema->act[ACT_ID], tupdesc, &isnull));
 	entry.chain_seq = 1;

@@ -735,7 +735,7 @@ capa_import(PG_FUNCTION_ARGS)
 					act_slot->tts_values[schema->act[ACT_ID] - 1] =
 						Int64GetDatum(nextval_internal(action_seq, false));
 					act_slot->tts_isnull[schema->act[ACT_ID] - 1] = false;
-					act_slot->tts_values[schema->act[ACT_CAPA_ID] - 1] = st->record_id;
+					act_slot->tts_values[schema->act[ACT_CAPA_ID] - 1] = st->capa_id;
 					act_slot->tts_isnull[schema->act[ACT_CAPA_ID] - 1] = false;
 					ExecStoreVirtualTuple(act_slot);
 					st->action_index = k;

@@ -43,7 +43,7 @@ typedef struct ImportState
 	ImportAction *actions;
 	int			action_index;	/* the action item being inserted */
 	CapaImportTarget expect;	/* the row capa_import() is inserting */
-	Datum		record_id;		/* the current record's reference */
+	Datum		capa_id;		/* the current record's reference */
 	bool		record_cancelled;	/* ... and whether it was cancelled */
 	char	   *record_org_unit;	/* ... and its org unit (NULL: none) */
 	TimestampTz xact_now;		/* updated_at, as the triggers write it */

@@ -116,7 +116,7 @@ capa_require_org_unit(Oid role, const char *org_unit)
  * restrict).  Returns false if there is no such record.  Inside SPI.
  */
 static bool
-record_org_unit(Datum record_id, char **org_unit)
+record_org_unit(Datum capa_id, char **org_unit)
 {
 	CapaSchema *schema = capa_schema();
 	Oid			argtypes[1] = {schema->ref_type};
@@ -124,7 +124,7 @@ record_org_unit(Datum record_id, char **org_unit)
 
 	rc = SPI_execute_with_args("SELECT r.org_unit FROM capa.register r"
 							   " WHERE r.id OPERATOR(capa.=) $1",
-							   1, argtypes, &record_id, NULL, true, 1);
+							   1, argtypes, &capa_id, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: record lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
@@ -134,7 +134,7 @@ record_org_unit(Datum record_id, char **org_unit)
 }
 
 bool
-capa_record_visible(Oid role, Datum record_id, bool known_unit, const char *org_unit)
+capa_record_visible(Oid role, Datum capa_id, bool known_unit, const char *org_unit)
 {
 	CapaSchema *schema = capa_schema();
 	Oid			saved_user;
@@ -156,7 +156,7 @@ capa_record_visible(Oid role, Datum record_id, bool known_unit, const char *org_
 	if (known_unit)
 		result = capa_may_act_on(role, org_unit);
 	else
-		result = record_org_unit(record_id, &unit) && capa_may_act_on(role, unit);
+		result = record_org_unit(capa_id, &unit) && capa_may_act_on(role, unit);
 	capa_restore_user(saved_user, saved_sec);
 	SPI_finish();
 	return result;

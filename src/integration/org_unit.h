@@ -31,7 +31,7 @@ extern void capa_require_org_unit(Oid role, const char *org_unit);
 extern bool capa_may_act_on(Oid role, const char *org_unit);
 
 /*
- * Whether role may see record record_id: always while row-level security
+ * Whether role may see record capa_id: always while row-level security
  * by org unit is off; otherwise as the policies decide for role's reads
  * (false for a reference that names no record, unless role sees every
  * unit).  With known_unit, org_unit is the record's unit and no lookup is
@@ -39,7 +39,7 @@ extern bool capa_may_act_on(Oid role, const char *org_unit);
  * triggers call it before anything else they judge, so that another
  * unit's record is answered exactly as a missing one (docs/security.md).
  */
-extern bool capa_record_visible(Oid role, Datum record_id, bool known_unit,
+extern bool capa_record_visible(Oid role, Datum capa_id, bool known_unit,
 								const char *org_unit);
 
 /* The same for an action item, by the record it belongs to */

@@ -164,7 +164,7 @@ static List *pending_subids = NIL;	/* the subtransactions with totals */
  */
 static bool pending_writing = false;
 
-static void kpi_record_actions(Datum record_id, const char *org_unit, int sign);
+static void kpi_record_actions(Datum capa_id, const char *org_unit, int sign);
 
 static DateADT
 month_of(TimestampTz t)
@@ -906,7 +906,7 @@ capa_kpi_track_action(TupleDesc tupdesc, HeapTuple oldtup, HeapTuple newtup,
  * another org unit.
  */
 static void
-kpi_record_actions(Datum record_id, const char *org_unit, int sign)
+kpi_record_actions(Datum capa_id, const char *org_unit, int sign)
 {
 	CapaSchema *schema = capa_schema();
 	Oid			argtypes[1] = {schema->ref_type};
@@ -926,7 +926,7 @@ kpi_record_actions(Datum record_id, const char *org_unit, int sign)
 							   "SELECT a.due, pg_catalog.count(*) FROM capa.action a"
 							   " WHERE a.capa_id OPERATOR(capa.=) $1 AND NOT a.done"
 							   " GROUP BY a.due",
-							   1, argtypes, &record_id, NULL, true, 0);
+							   1, argtypes, &capa_id, NULL, true, 0);
 	PopActiveSnapshot();
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: pending action count returned %s", SPI_result_code_string(rc));

@@ -459,7 +459,7 @@ capa_action_trigger(PG_FUNCTION_ARGS)
 	skip = capa_bookkeeping_skip(tupdesc, schema->act[ACT_CHAIN_SEQ], schema->act[ACT_CHAIN_HEAD],
 								 schema->act[ACT_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
-	entry.record_id = capa_id;
+	entry.capa_id = capa_id;
 	entry.has_action = true;
 	entry.action_id = DatumGetInt64(heap_getattr(result, schema->act[ACT_ID], tupdesc, &isnull));
 	entry.chain_seq = seq + 1;

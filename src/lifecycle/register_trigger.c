@@ -1651,7 +1651,7 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 	skip = capa_bookkeeping_skip(row.tupdesc, schema->reg[REG_CHAIN_SEQ], schema->reg[REG_CHAIN_HEAD],
 								 schema->reg[REG_UPDATED_AT]);
 	memset(&entry, 0, sizeof(entry));
-	entry.record_id = row.id;
+	entry.capa_id = row.id;
 	entry.has_action = false;
 	entry.chain_seq = DatumGetInt32(heap_getattr(result, schema->reg[REG_CHAIN_SEQ],
 												 row.tupdesc, &isnull));
