@@ -32,7 +32,7 @@
  *	  prefix (1, % 8), flags (1): 1 has_action, 2 prev_hash, 4 through
  *	  column values, 8 short varlena headers, 16/32/64/128 from_state/
  *	  to_state/xid/at NULL (column values only);
- *	  seq (8), record_id (8), action_id (8), chain_seq (4), step (str),
+ *	  seq (8), capa_id (8), action_id (8), chain_seq (4), step (str),
  *	  from_state (2), to_state (2), changed (255: NULL, else a value in
  *	  jsonb_build.h's grammar), actor, session_actor, app_user,
  *	  application_name (str), client_addr (255: NULL, else family byte
@@ -80,7 +80,7 @@ int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
 typedef struct Row
 {
 	int64		seq;
-	int64		record_id;
+	int64		capa_id;
 	bool		has_action;
 	int64		action_id;
 	int32		chain_seq;
@@ -168,7 +168,7 @@ read_row(FuzzSource *s, int flags, Row *row)
 
 	memset(row, 0, sizeof(*row));
 	row->seq = (int64) fuzz_take(s, 8);
-	row->record_id = (int64) fuzz_take(s, 8);
+	row->capa_id = (int64) fuzz_take(s, 8);
 	row->has_action = (flags & F_HAS_ACTION) != 0;
 	row->action_id = (int64) fuzz_take(s, 8);
 	row->chain_seq = (int32) fuzz_take(s, 4);
@@ -228,7 +228,7 @@ fields_direct(const Row *row, CapaAuditFields *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->seq = row->seq;
-	f->record_id = row->record_id;
+	f->capa_id = row->capa_id;
 	f->has_action = row->has_action;
 	f->action_id = row->action_id;
 	f->chain_seq = row->chain_seq;
@@ -314,7 +314,7 @@ fields_from_values(Row *row, int flags, CapaAuditFields *f)
 	memset(n, true, sizeof(n));
 	v[0] = Int64GetDatum(row->seq);
 	n[0] = false;
-	v[1] = Int64GetDatum(row->record_id);
+	v[1] = Int64GetDatum(row->capa_id);
 	n[1] = false;
 	n[2] = !row->has_action;
 	v[2] = Int64GetDatum(row->action_id);
@@ -442,7 +442,7 @@ decode_and_compare(const uint8 *enc, size_t len, const Row *row,
 
 	expect_u(&r, 1, 1, "version");
 	expect_u(&r, 8, (uint64) row->seq, "seq");
-	expect_u(&r, 8, (uint64) row->record_id, "record_id");
+	expect_u(&r, 8, (uint64) row->capa_id, "capa_id");
 	expect_u(&r, 1, row->has_action ? 1 : 0, "has_action");
 	expect_u(&r, 8, row->has_action ? (uint64) row->action_id : 0, "action_id");
 	expect_u(&r, 4, (uint32) row->chain_seq, "chain_seq");
