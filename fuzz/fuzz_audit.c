@@ -15,7 +15,7 @@
  * 1-byte headers, as in a deformed tuple; actor and session_actor as
  * name; NULLs where the columns allow them).  The encoding goes after a
  * few bytes already in the buffer and is decoded again by a decoder
- * written from README.md ("Audit encoding 1"), not from chain.c.
+ * written from docs/audit-chain.md ("Audit encoding 1"), not from chain.c.
  *
  * Properties: the bytes before the encoding are left alone; the encoding
  * starts with version 1, decodes to exactly the row given (so it is
@@ -370,7 +370,7 @@ fields_from_values(Row *row, int flags, CapaAuditFields *f)
 	capa_audit_fields_from_values(v, n, f);
 }
 
-/* ---- the decoder, from the README ---- */
+/* ---- the decoder, from docs/audit-chain.md ---- */
 typedef struct Reader
 {
 	const uint8 *p;

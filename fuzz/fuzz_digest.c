@@ -7,7 +7,7 @@
  *
  * The first byte picks the mode:
  *	  even: the rest is a text (up to its first NUL), as given to
- *		capa_audit_verify.  parse() accepts exactly the README's form
+ *		capa_audit_verify.  parse() accepts exactly docs/audit-chain.md's form
  *		capa-digest:v1:<max seq>:<chains>:<64 lower-case hex digits>, the
  *		counts being 1 to 19 decimal digits of at most INT64_MAX, which is
  *		what capa_format_digest() can write (an oracle written here); the
@@ -73,7 +73,7 @@ oracle_hex(char c)
 	return at ? (int) (at - digits) : -1;
 }
 
-/* The README's form, matched independently of digest.c */
+/* docs/audit-chain.md's form, matched independently of digest.c */
 static bool
 oracle_parse(const char *text, int64 *max_seq, int64 *chains, uint8 *hash,
 			 bool *leading_zero)

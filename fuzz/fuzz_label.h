@@ -7,14 +7,15 @@
  *
  * Define before including: LABEL_SET (the CapaLabelSet), LABEL_IN,
  * LABEL_OUT, LABEL_RECV, LABEL_SEND (the V1 functions), and LABEL_NAMES,
- * the accepted labels in code order as README.md lists them (Types) (the oracle:
- * written out again here, not read from labels.c).
+ * the accepted labels in code order as docs/reference.md lists them (Types)
+ * (the oracle: written out again here, not read from labels.c).
  *
  * Properties, for every input:
  *	  text (the bytes up to the first NUL, as a cstring):
- *		- in() accepts exactly the labels README.md lists, spelled exactly, and
- *		  gives their code (1-based, in README.md's order); anything else fails
- *		  with 22P02 and a hint naming every accepted label;
+ *		- in() accepts exactly the labels docs/reference.md lists, spelled
+ *		  exactly, and gives their code (1-based, in docs/reference.md's
+ *		  order); anything else fails with 22P02 and a hint naming every
+ *		  accepted label;
  *		- accepted: out(in(s)) == s, and recv(send(in(s))) == in(s);
  *	  binary (all the bytes, as a receive buffer):
  *		- recv() fails (22P03 for a bad code, 08P01 for too few bytes), or
@@ -99,7 +100,7 @@ check_text(const uint8 *data, size_t size)
 		int			i;
 
 		if (expect != 0)
-			capa_fuzz_fail(data, size, "in(\"%s\") refused a label README.md lists: %s",
+			capa_fuzz_fail(data, size, "in(\"%s\") refused a label docs/reference.md lists: %s",
 						   s, capa_fuzz_error.message);
 		if (capa_fuzz_error.sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION)
 			capa_fuzz_fail(data, size, "in() failed with %s, not 22P02",
@@ -114,7 +115,7 @@ check_text(const uint8 *data, size_t size)
 	}
 	code = DatumGetInt16(res);
 	if (code != expect)
-		capa_fuzz_fail(data, size, "in(\"%s\") = %d, README.md says %d", s, code, expect);
+		capa_fuzz_fail(data, size, "in(\"%s\") = %d, docs/reference.md says %d", s, code, expect);
 
 	arg = Int16GetDatum(code);
 	if (!capa_fuzz_call(LABEL_OUT, 1, &arg, &res))
@@ -206,7 +207,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 {
 	/* the label set and the oracle agree on the count */
 	if (LABEL_SET.count != ORACLE_COUNT)
-		capa_fuzz_fail(data, size, "%s has %d labels, README.md %d",
+		capa_fuzz_fail(data, size, "%s has %d labels, docs/reference.md %d",
 					   LABEL_SET.type_name, LABEL_SET.count, ORACLE_COUNT);
 	check_text(data, size);
 	check_binary(data, size);

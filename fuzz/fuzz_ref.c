@@ -5,7 +5,7 @@
  *	  and out, binary recv and send, and capa_ref(year, number),
  *	  capa_ref_year(), capa_ref_number().
  *
- * The oracle is the README's definition, written independently of
+ * The oracle is docs/reference.md's definition (Types), written independently of
  * ref_format.c: a text is a reference iff it is the canonical spelling
  * "CAPA-%04d-%06lld" of some year 1000-9999 and number 1-999999999999
  * (so there is exactly one spelling per value), and its value is

@@ -1,6 +1,6 @@
 /*
  * fuzz_severity.c: capa_severity's text and binary I/O (see fuzz_label.h).
- * The oracle is README.md's list of severities (Types), least to most severe.
+ * The oracle is docs/reference.md's list of severities (Types), least to most severe.
  */
 #define LABEL_SET	capa_severity_labels
 #define LABEL_IN	capa_severity_in

@@ -1,6 +1,6 @@
 /*
  * fuzz_state.c: capa_state's text and binary I/O (see fuzz_label.h).
- * The oracle is README.md's list of states (Types), in lifecycle order.
+ * The oracle is docs/reference.md's list of states (Types), in lifecycle order.
  */
 #define LABEL_SET	capa_state_labels
 #define LABEL_IN	capa_state_in

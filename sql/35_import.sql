@@ -309,7 +309,7 @@ SELECT imp_case('OLD-3', $$rca_method = 'guess'$$) AS unknown_method;
 SELECT imp_case('OLD-1', $$priority = 9$$) AS priority_out_of_range;
 SELECT imp_case('OLD-6', $$verified_by = owner$$) AS verifier_owns_record;
 SELECT imp_case('OLD-6', $$verified_by = 'regress_ops'$$) AS verifier_owns_action;
--- 0.3.0: nor who did the work (a live verification's rule, README Steps)
+-- 0.3.0: nor who did the work (a live verification's rule, docs/reference.md, Steps)
 SELECT imp_case('OLD-6', $$implemented_by = 'regress_worker', verified_by = ' Regress_Worker'$$) AS verifier_implemented;
 SELECT imp_case('OLD-6', $$actions = jsonb_set(actions, '{0,done_by}', '"regress_worker"'), verified_by = 'regress_worker'$$) AS verifier_completed_action;
 RESET ROLE;

@@ -28,7 +28,7 @@
 # first table ('unrecognized parameter "pg_attver"'), whatever the
 # extensions.  15.20's own pg_dump leaves it out, so b works from it; a
 # is shown from 15.18, built from source (test/pg-source.sh), and what
-# pg_upgrade from 15.20 does is printed as a note (README, PostgreSQL
+# pg_upgrade from 15.20 does is printed as a note (docs/operations.md, Other PostgreSQL
 # majors).
 #
 # 18 is PostgreSQL 18.6 built from source on this machine (assertions on;
@@ -340,8 +340,8 @@ q restored postgres -c "CREATE DATABASE capa_mu_cur" >/dev/null &&
 ok "$? $(grep ERROR "$work/globals.log" | grep -vc 'role "postgres" already exists')" "0 0" \
    "the roles and capa_mu_cur restored into $new_major with its psql and pg_restore" "$(cat "$work/globals.log" "$work/restore.log")"
 # pg_dump does not keep an extension's tables' row-level-security flag: the
-# README's step after a restore
-ok "$(q restored capa_mu_cur -c "SELECT capa.capa_rls_enable()" 2>&1)" "" "after the restore: capa_rls_enable() again, as the README says"
+# docs/operations.md's step after a restore
+ok "$(q restored capa_mu_cur -c "SELECT capa.capa_rls_enable()" 2>&1)" "" "after the restore: capa_rls_enable() again, as docs/operations.md says"
 check restored capa_mu_cur deb "after dump and restore"
 
 echo "1..$n"

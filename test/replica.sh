@@ -11,7 +11,7 @@
 #     backup show up once replayed.
 #
 #  b. Logical replication to a second cluster (the subscriber, capa
-#     installed and empty), with the publications the README recommends:
+#     installed and empty), with the publications docs/operations.md recommends:
 #     capa_register (register, action, audit, digest, link,
 #     review_snapshot, the KPI rollup tables and org_unit_access; row-level
 #     security by org unit is on at both ends) and capa_lookup (the
@@ -287,7 +287,7 @@ if [ "$sub" = ok ]; then
 fi
 ok "$sub" ok "a subscriber cluster on port ${port[subscriber]:-?}, capa installed and empty, row-level security on" \
    "$(tail -n 5 "$work/subscriber.initdb.log" "$work/subscriber.log" 2>/dev/null)"
-# the publications the README recommends
+# the publications docs/operations.md recommends
 q primary -f - >"$work/publication.log" 2>&1 <<'SQL'
 CREATE PUBLICATION capa_register FOR TABLE capa.register, capa.action, capa.audit, capa.digest,
     capa.link, capa.review_snapshot, capa.kpi_rollup, capa.kpi_close_days, capa.kpi_action_due,

@@ -245,7 +245,7 @@ ok "$(q capa_up_old "$in_force") ($(echo "$before_in_force" | grep -c critical))
 ok "$(q capa_up_old "SELECT count(*) FILTER (WHERE NOT builtin AND effectiveness_after IS NULL) || ' of ' || count(*)
                       FROM capa.severity_policy WHERE id > $before_max_policy")" \
    "$before_builtin_in_force of $before_builtin_in_force" \
-   "... kept in rows of its own without a window, one per severity that was on the built-in row (README, Versioned policy)"
+   "... kept in rows of its own without a window, one per severity that was on the built-in row (docs/reference.md, Versioned policy)"
 ok "$(q capa_up_old "SELECT free_text_owners || ' ' || builtin FROM capa.policy WHERE free_text_owners IS NOT NULL ORDER BY id DESC LIMIT 1")" \
    "true false" "... and a policy row of its own keeps free-text owners"
 ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \

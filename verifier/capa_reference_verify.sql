@@ -1,6 +1,6 @@
 -- capa reference verifier: plain SQL, for a stock PostgreSQL (13 or later)
 -- without capa's C code.  It rebuilds the canonical bytes of every audit
--- row (encoding 1, see README "Audit chain"), checks each hash with
+-- row (encoding 1, see docs/audit-chain.md), checks each hash with
 -- sha256() and each link to the previous row of the same chain.  Slow on
 -- purpose: it is a second, independent implementation of the encoding.
 --

@@ -1,5 +1,5 @@
 -- pgTAP: the extension installs cleanly into a fresh database, with the
--- names of the public contract (README.md: SQL API, Types, Tables).
+-- names of the public contract (docs/reference.md: SQL API, Types, Tables).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;

@@ -8,7 +8,7 @@ CREATE EXTENSION capa;
 RESET client_min_messages;
 SET search_path = public, capa;
 
--- which group role may execute which API function (README.md: Install, the roles table)
+-- which group role may execute which API function (docs/operations.md: Roles and privileges)
 CREATE TEMP TABLE fn_matrix (fn text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO fn_matrix VALUES
   ('capa.capa_next_states(capa.capa_ref)', true, true, true, true),

@@ -1,8 +1,8 @@
 -- pgTAP: FINDINGS of the hostile-input suite (40_hostile.sql), now fixed:
 -- kept as regression tests.
 --
--- Each assertion states the behaviour README documents (or, where README
--- was silent, the behaviour 40_hostile.sql demands of every other input: a
+-- Each assertion states the behaviour docs/reference.md documents (or,
+-- where it was silent, the behaviour 40_hostile.sql demands of every other input: a
 -- documented SQLSTATE, nothing accepted that makes capa fail later).  Each
 -- failed against capa before its fix; the comments keep the reproducers.
 BEGIN;
@@ -16,7 +16,7 @@ SELECT plan(7);
 
 -- F1. capa_open: a priority beyond smallint is refused with 22003
 -- ("smallint out of range", from the assignment of the integer parameter
--- to the smallint column), not with README's 23514 for "priority outside
+-- to the smallint column), not with docs/reference.md's 23514 for "priority outside
 -- 1-5".  capa_open(priority => 6) gives 23514; 32768 gives 22003.
 --   SELECT capa.capa_open('t', 'd', 'major', 'other', priority => 32768);   -- 22003, want 23514
 -- Fixed at the schema: the column is an integer, so its CHECK sees every value.
@@ -26,7 +26,7 @@ SELECT throws_ok($$SELECT capa.capa_open('t', 'd', 'major', 'other', priority =>
                  '23514', NULL, 'F1 capa_open(priority => 2147483647): 23514 as for any priority outside 1-5');
 
 -- F2. capa_audit_verify(record => id) for a record that does not exist
--- returns no rows, which README defines as "intact": a mistyped reference
+-- returns no rows, which docs/audit-chain.md defines as "intact": a mistyped reference
 -- reads as a verified trail.  Every other function refuses a reference
 -- that names no record (42704); so should this one when there is neither
 -- a register row nor an audit chain for it (a register row deleted behind
@@ -39,7 +39,7 @@ SELECT throws_ok($$SELECT * FROM capa.capa_audit_verify(record => 'CAPA-1000-000
 -- A negative one gives records due dates before they were opened; one that
 -- overflows makes every later capa_open (contain_within, close_within) or
 -- capa_implement (effectiveness_within) of that severity fail with 22008
--- "timestamp out of range", a SQLSTATE README does not list, until a new
+-- "timestamp out of range", a SQLSTATE docs/reference.md does not list, until a new
 -- policy row is inserted.  The row should be refused (23514, as capa's
 -- other table constraints are).
 --   INSERT INTO capa.severity_policy (severity, contain_within, close_within, effectiveness_within) VALUES ('major', '-5 days', '-1 year', '-1 day');   -- accepted, want 23514

@@ -1,6 +1,6 @@
 -- pgTAP: governed change (issue 14, item 1; 0.3.0, [governed]).
 --
--- G1 who may do what: every cell of the README's table, each on a fresh
+-- G1 who may do what: every cell of docs/reference.md's table, each on a fresh
 --    record, as the role itself (SET ROLE), with its SQLSTATE.
 -- G2 where: the states each change is allowed in, and what is refused.
 -- G3 the reason: required and non-blank, for the functions and for a plain
@@ -88,7 +88,7 @@ END
 $$;
 
 -- ===================================================================
--- G1. who may do what (README, "Governed change")
+-- G1. who may do what (docs/reference.md, "Governed change")
 -- ===================================================================
 -- %1$s: a fresh planned corrective record owned by tap_g_owner (or by the
 -- group tap_g_team for the member's row), %2$s its pending action item
@@ -690,7 +690,7 @@ SELECT results_eq($$SELECT severity::text, contain_within, close_within, effecti
                            ('major', '7 days', '90 days', '60 days', '30 days'),
                            ('minor', '30 days', '120 days', '90 days', '30 days'),
                            ('observation', NULL, '180 days', '90 days', '30 days')$$,
-                  'G10 the built-in severity policy: a window per severity (README, Versioned policy)');
+                  'G10 the built-in severity policy: a window per severity (docs/reference.md, Versioned policy)');
 SELECT is((SELECT count(*)::int FROM capa.severity_policy WHERE builtin
             AND effectiveness_after <= effectiveness_within AND effectiveness_after < close_within
             AND (contain_within IS NULL OR contain_within < close_within OPERATOR(pg_catalog.-) effectiveness_after)), 4,
@@ -891,7 +891,7 @@ SELECT results_eq($$SELECT change, states, roles, needs_reason FROM capa.capa_ch
                            ('reschedule', '{open,contained,analysed,planned,implemented,verified}', '{owner,capa_admin}', true),
                            ('reschedule_action', '{open,contained,analysed,planned}', '{owner,capa_admin}', true),
                            ('waive_window', '{implemented}', '{capa_admin}', true)$$,
-                  'G9 capa_changes(): the README''s who-may-do-what table, as the triggers enforce it');
+                  'G9 capa_changes(): docs/reference.md''s who-may-do-what table, as the triggers enforce it');
 SELECT results_eq($$SELECT s::text, capa.capa_state_ended(s), capa.capa_state_actions_open(s)
                       FROM unnest('{open,contained,analysed,planned,implemented,verified,closed,cancelled}'::capa.capa_state[]) WITH ORDINALITY u(s, n) ORDER BY n$$,
                   $$VALUES ('open', false, true), ('contained', false, true), ('analysed', false, true), ('planned', false, true),
