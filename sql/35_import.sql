@@ -43,7 +43,7 @@ CREATE TABLE imp_src (
     reopen_reason text, close_due timestamptz, actions jsonb);
 
 -- Every state of every kind, each with the steps of its path (written out
--- here, independently of src/rules.c), a day or more apart.
+-- here, independently of src/lifecycle/rules.c), a day or more apart.
 CREATE TEMP TABLE paths (n int, kind text, state text, steps text[]);
 INSERT INTO paths VALUES
   (1, 'corrective', 'open', '{}'),

@@ -11,7 +11,7 @@
  *		same chain, so the rows of one register or action row form a chain;
  *	  - a register or action row's content, whose SHA-256 the audit row
  *		keeps as row_hash, so a later change that bypassed the trigger shows.
- * The layouts are documented in README.md ("Audit chain").
+ * The layouts are documented in docs/audit-chain.md ("Byte formats").
  *
  * IDENTIFICATION
  *	  src/audit/chain.h

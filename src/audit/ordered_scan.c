@@ -98,7 +98,7 @@ capa_ordered_scan_begin(CapaOrderedScan *os, Oid heap_relid, Oid index_relid,
 /*
  * Ask the CPU to start loading a heap page the scan has just moved onto:
  * reading its rows one cache line at a time, verification waited on
- * memory more than it computed (README, Performance)
+ * memory more than it computed (docs/performance.md, "Verification")
  */
 static inline void
 prefetch_page(Buffer buffer)

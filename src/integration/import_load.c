@@ -527,7 +527,7 @@ begin_inserts(Relation reg, Relation act, ResultRelInfo **rri_reg, ResultRelInfo
 
 /*
  * capa_import(source regclass) returns bigint: the number of records
- * imported.  capa_admin only; see the README's import section.
+ * imported.  capa_admin only; see docs/reference.md, capa_import.
  */
 Datum
 capa_import(PG_FUNCTION_ARGS)

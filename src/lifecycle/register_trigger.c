@@ -414,7 +414,7 @@ check_step_only(RegisterRow *row, const CapaEdge *edge)
 						edge->step, capa_ref_cstring(row->id)),
 				 errdetail("The statement also changes \"%s\", which is not recorded by step %s.",
 						   NameStr(TupleDescAttr(row->tupdesc, i - 1)->attname), edge->step),
-				 errhint("Make the change with its own statement and reason (README, Governed change)."),
+				 errhint("Make the change with its own statement and reason (docs/reference.md, Governed change)."),
 				 errtablecol(row->rel, i)));
 	}
 }

@@ -4,8 +4,10 @@
  *	  The lifecycle rules of capa as data: which kind may move from which
  *	  state to which, and what each step needs and does.
  *
- * Pure C (no PostgreSQL headers).  The triggers, capa_next_states(), the
- * README and the tests all read these tables; nothing else knows the rules.
+ * Pure C (no PostgreSQL headers).  The triggers, capa_next_states() and
+ * the tests read these tables, README.md ("Lifecycle") and
+ * docs/reference.md ("Lifecycle rules") describe them; nothing else knows
+ * the rules.
  *
  * IDENTIFICATION
  *	  src/lifecycle/rules.h

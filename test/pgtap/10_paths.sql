@@ -1,7 +1,7 @@
 -- pgTAP: every edge of every kind's path, allowed or refused, by plain
 -- UPDATE through the trigger.  The expected paths are written out here
 -- from README.md (Lifecycle) and docs/reference.md (Steps), independently
--- of src/rules.c.
+-- of src/lifecycle/rules.c.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;

@@ -123,7 +123,7 @@ SELECT pg_temp.build('i_planned', 'improvement', 'planned');
 
 ----------------------------------------------------------------------------
 -- Hostile text values.  blank: whitespace only by capa's definition
--- (Unicode White_Space and the invisible format characters, src/text_blank.c),
+-- (Unicode White_Space and the invisible format characters, src/common/text_blank.c),
 -- so refused with 22023 where text is required.  NULL is handled per slot.
 ----------------------------------------------------------------------------
 CREATE TEMP TABLE hv (label text PRIMARY KEY, expr text NOT NULL, blank boolean NOT NULL);

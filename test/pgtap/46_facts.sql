@@ -11,7 +11,7 @@
 --    capa_report_html()'s overdue list and capa_escalate() change when its state moves the due date out of the
 --    states where it is due, or ends the record.
 -- F4 the partial indexes are written with the facts, a query written as
---    the views and src/escalate.c write it can use them, and the planner
+--    the views and src/integration/escalate.c write it can use them, and the planner
 --    estimates their rows from the state column's statistics.
 -- F5 capa_conformance reads what each step requires: a preventive record
 --    is analysed without an extent of condition, a corrective one is not.
