@@ -1,6 +1,6 @@
 -- capa install script, part 00: the group roles and the schema's privileges.
--- The Makefile joins sql/extension/NN_*.sql, in its order, into
--- capa--<default_version>.sql; a change to a released version also needs an update script.
+-- The Makefile joins the parts NN_*.sql of this folder, in the order it
+-- lists, into the install script capa--<default_version>.sql.
 \echo Use "CREATE EXTENSION capa" to load this file. \quit
 
 --

@@ -2,9 +2,6 @@
 -- row's hash covers, the verification of every chain, and digests of the
 -- trail to keep outside the database.
 
---
--- The audit chain
---
 CREATE FUNCTION @extschema@.capa_audit_bytes(seq bigint) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
@@ -41,7 +38,7 @@ COMMENT ON FUNCTION @extschema@.capa_digest() IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_id_seq', '');
 
--- append-only for its owner too (the triggers are the second lock)
+-- its owner may not rewrite a digest either
 REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.digest FROM CURRENT_USER;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_bytes(bigint), @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
 GRANT SELECT ON @extschema@.digest TO capa_reader;

@@ -169,7 +169,7 @@ COMMENT ON FUNCTION @extschema@.capa_escalate(timestamptz) IS
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation_id_seq', '');
--- append-only for its owner too (the triggers are the second lock)
+-- its owner may not rewrite an escalation either
 REVOKE UPDATE, DELETE, TRUNCATE ON @extschema@.escalation FROM CURRENT_USER;
 GRANT SELECT ON @extschema@.escalation TO capa_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.capa_escalate(timestamptz) TO capa_admin;

@@ -232,6 +232,9 @@ $chart$;
 COMMENT ON FUNCTION @extschema@.report_chart(text, text, text, text[], text[], numeric[], boolean, numeric[]) IS
     'one chart of capa_report_html() as inline SVG: bars or lines of vals (series x labels), optional cumulative share on a right axis; labels and names escaped';
 
+-- The page: the register now (kpi_summary's tiles), six charts over the
+-- period's whole months (UTC), the overdue records and the definitions;
+-- a NULL, infinite or reversed period, or one over 120 months, is refused
 CREATE FUNCTION @extschema@.capa_report_html(
         period_start date DEFAULT (pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', pg_catalog.now()))
                                    OPERATOR(pg_catalog.-) '11 months'::interval)::date,
