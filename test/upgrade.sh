@@ -8,10 +8,11 @@
 # was rewritten (same content in the 0.1.0 columns, same xmin and ctid);
 # the trail verifies against the digest taken before; the KPIs are the
 # same; records continue their lifecycle and refused steps are still
-# refused; what the update script creates is a member of the extension;
+# refused; what the update scripts create is a member of the extension;
 # nothing is granted to PUBLIC; and the updated database has the same
 # member objects, with the same definitions, as one created at the new
-# version directly.
+# version directly (from its install script, which the Makefile builds
+# from sql/extension/NN_*.sql).
 #
 # Hijack: a hostile non-superuser who owns the database (and so schema
 # public) plants look-alikes in public of the built-in functions,
@@ -20,14 +21,17 @@
 # search_path; the superuser runs ALTER EXTENSION capa UPDATE with public
 # first on its own search_path too.  No look-alike is called (each one
 # raises a WARNING and writes to a trap table), and the update succeeds.
-# Then the update script's statements are run again outside the extension
+# Then the update path's scripts are run again outside the extension
 # machinery, with public first on the search_path, in a transaction that
-# is rolled back: nothing is created in public, nothing capa's script
-# creates depends on an object in public, and no look-alike is called,
-# so the script does not rely on the search_path PostgreSQL sets for it.
+# is rolled back, and so is the new version's install script, on a
+# database without capa: nothing is created in public, nothing capa's
+# scripts create depends on an object in public, and no look-alike is
+# called, so the scripts do not rely on the search_path PostgreSQL sets
+# for them.
 #
 # Needs a running server (PG* variables, as pg_virtualenv sets them) and
-# capa installed, with its 0.1.0 script and the update scripts.
+# capa installed, with its 0.1.0 script, the update scripts and the
+# install script of the new version.
 set -u
 cd "$(dirname "$0")/.."
 n=0
@@ -730,7 +734,7 @@ q capa_up_fresh "CREATE SCHEMA capa" >/dev/null
          ORDER BY 1"
 } | psql -Xq -v ON_ERROR_STOP=1 -d capa_up_fresh >"$work/plant_fresh.log" 2>&1
 ok "$?" 0 "the look-alikes planted in a database without capa, with capa's of built-in argument types $(grep -m1 ERROR "$work/plant_fresh.log")"
-echo "# planted $(PGOPTIONS='-c search_path=pg_catalog' q capa_up_fresh "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'capa%'") capa look-alikes there"
+echo "# planted $(PGOPTIONS='-c search_path=pg_catalog' q capa_up_fresh "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosrc LIKE '%capa look-alike%'") capa look-alikes there"
 public_first capa_up_fresh "$(basename "$install_script") (the install script)" "$install_script"
 
 # every function capa has that is not C or internal pins its search_path or

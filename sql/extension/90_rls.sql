@@ -1,6 +1,6 @@
--- capa install script, part 90: row-level security by organisational unit
--- -- who sees which unit, the policies on every table that holds a unit's
--- rows, and the switch that turns them on.
+-- capa install script, part 90: row-level security by organisational
+-- unit: who sees which unit, the policies on every table that holds a
+-- unit's rows, and the switch that turns them on.
 
 --
 -- Row-level security by org unit: optional and off by default;
