@@ -8,10 +8,11 @@
 # was rewritten (same content in the 0.1.0 columns, same xmin and ctid);
 # the trail verifies against the digest taken before; the KPIs are the
 # same; records continue their lifecycle and refused steps are still
-# refused; what the update script creates is a member of the extension;
+# refused; what the update scripts create is a member of the extension;
 # nothing is granted to PUBLIC; and the updated database has the same
 # member objects, with the same definitions, as one created at the new
-# version directly.
+# version directly (from its install script, which the Makefile builds
+# from sql/extension/NN_*.sql).
 #
 # Hijack: a hostile non-superuser who owns the database (and so schema
 # public) plants look-alikes in public of the built-in functions,
@@ -20,14 +21,17 @@
 # search_path; the superuser runs ALTER EXTENSION capa UPDATE with public
 # first on its own search_path too.  No look-alike is called (each one
 # raises a WARNING and writes to a trap table), and the update succeeds.
-# Then the update script's statements are run again outside the extension
+# Then the update path's scripts are run again outside the extension
 # machinery, with public first on the search_path, in a transaction that
-# is rolled back: nothing is created in public, nothing capa's script
-# creates depends on an object in public, and no look-alike is called,
-# so the script does not rely on the search_path PostgreSQL sets for it.
+# is rolled back, and so is the new version's install script, on a
+# database without capa: nothing is created in public, nothing capa's
+# scripts create depends on an object in public, and no look-alike is
+# called, so the scripts do not rely on the search_path PostgreSQL sets
+# for them.
 #
 # Needs a running server (PG* variables, as pg_virtualenv sets them) and
-# capa installed, with its 0.1.0 script and the update scripts.
+# capa installed, with its 0.1.0 script, the update scripts and the
+# install script of the new version.
 set -u
 cd "$(dirname "$0")/.."
 n=0
@@ -42,15 +46,19 @@ target=$(sed -n "s/^default_version = '\(.*\)'/\1/p" capa.control)
 # 0.1.0 is a released version: its install script never changes again, or a
 # database installed from the old text would not match what the update
 # scripts expect.  Changes go into the newest update script.
-ok "$(sha256sum sql/capa--0.1.0.sql | cut -c1-64)" \
+ok "$(sha256sum sql/extension/capa--0.1.0.sql | cut -c1-64)" \
    65a53628cda4f4f0cdf0743f298cb7a951911a55651ebb7ead134babd2fa74e5 \
    "capa--0.1.0.sql is frozen (changes belong in an update script)"
-# so is the update to 0.2.0, released too: changes go into capa--0.2.0--0.3.0.sql
-ok "$(sha256sum sql/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
+# so are the updates to 0.2.0 and 0.3.0, released too: a change goes into a
+# later update script (capa--0.3.0--<next>.sql) and the topic sources
+# sql/extension/NN_*.sql, from which the Makefile builds the install script
+ok "$(sha256sum sql/extension/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
    42cdc940b3ea1da026d141d2c86383189c7e8c104a41a4878706c4b07258a662 \
    "capa--0.1.0--0.2.0.sql is frozen (changes belong in a later update script)"
-# the update scripts of this checkout, in the order of the path prev -> target
-dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack"
+ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
+   4ec2480e87dfe33728a039cbdceaa92084eb782e1337f3b6a018659a9b3c8931 \
+   "capa--0.2.0--0.3.0.sql is frozen (changes belong in a later update script)"
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
@@ -59,6 +67,23 @@ cleanup() {
 trap cleanup EXIT
 for db in $dbs; do dropdb --if-exists "$db"; done
 psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
+
+# the scripts the server runs, from its share directory: the update scripts
+# of the path prev -> target, in order, and the install script of target
+# (which the Makefile builds from sql/extension/NN_*.sql)
+extdir=$(q postgres "SELECT setting FROM pg_config WHERE name = 'SHAREDIR'")/extension
+update_path=
+v=$prev
+while [ "$v" != "$target" ]; do
+    next=$(ls "$extdir"/capa--"$v"--*.sql 2>/dev/null | head -n 1)
+    [ -n "$next" ] || break
+    update_path="$update_path $next"
+    v=${next##*--}
+    v=${v%.sql}
+done
+install_script=$extdir/capa--$target.sql
+ok "$v $([ -f "$install_script" ] && echo installed)" "$target installed" \
+   "the server has update scripts from $prev to $target ($(basename -a $update_path | tr '\n' ' '| sed 's/ $//')) and $target's install script"
 
 # --- a 0.1.0 database, filled through the API ---------------------------------
 createdb capa_up_old
@@ -296,9 +321,9 @@ ok "$(q capa_up_old "SELECT capa.capa_cancel_action(a.id, 'not needed after the 
 ok "$(q capa_up_old "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
    "the trail verifies after the governed changes, against the old digest too"
 
-# what the update script creates is a member of the extension
+# what the update scripts create is a member of the extension
 created=$(sed -n 's/^[[:space:]]*CREATE[[:space:]]\+\(OR[[:space:]]\+REPLACE[[:space:]]\+\)\?\(FUNCTION\|PROCEDURE\|AGGREGATE\|TABLE\|VIEW\|MATERIALIZED[[:space:]]\+VIEW\|SEQUENCE\|TYPE\)[[:space:]]\+\(IF[[:space:]]\+NOT[[:space:]]\+EXISTS[[:space:]]\+\)\?@extschema@\.\([A-Za-z_0-9]*\).*/\4/p' \
-          sql/capa--*--"$target".sql | sort -u)
+          $update_path | sort -u)
 missing=
 for o in $created; do
     [ "$(q capa_up_old "SELECT count(*) FROM pg_depend d WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -309,7 +334,7 @@ for o in $created; do
         missing="$missing $o"
 done
 q capa_up_old "$members" > "$work/members_updated"
-ok "${missing:-none}" none "every object the update script creates ($(echo $created | wc -w): $(echo $created | tr '\n' ' ' | cut -c1-200)) is a member of the extension"
+ok "${missing:-none}" none "every object the update scripts create ($(echo $created | wc -w): $(echo $created | tr '\n' ' ' | cut -c1-200)) is a member of the extension"
 ok "$(comm -23 "$work/members_prev" "$work/members_updated" | head -20)" "" "every $prev member is still a member"
 echo "# the update adds $(comm -13 "$work/members_prev" "$work/members_updated" | wc -l) members"
 
@@ -334,70 +359,111 @@ ok "$(q capa_up_old "$public_grants")" none "after the update nothing in schema 
 # --- the same as a database created at the new version directly -----------------
 createdb capa_up_new
 q capa_up_new "SET client_min_messages = warning; CREATE EXTENSION capa" >/dev/null
-# every member with its definition: functions (pg_get_functiondef, or the
-# aggregate's parts), tables (columns, defaults, constraints, indexes,
-# triggers and whether they fire, replica identity, options, policies),
-# views (pg_get_viewdef), sequences, types, operators, operator classes and
-# families, casts; privileges, owners and comments of all; and the builtin
-# rows of the lookup and policy tables
+# The install script of $target is built from the topic sources
+# (sql/extension/NN_*.sql), not from the update scripts: this is the check
+# that the two give the same extension.  Every member with its definition:
+# functions (pg_get_functiondef, or every part of an aggregate), tables and
+# views (columns in attnum order with their types, defaults, storage,
+# statistics targets and comments; constraints, indexes, triggers and
+# whether they fire, policies, rules and extended statistics, with their
+# comments; persistence, replica identity, options, row-level security;
+# the view's query), sequences (and the column that owns them), types,
+# operators, operator classes and families (their operators, functions and
+# purposes), casts; privileges, owners and comments of all; the extension
+# row, the tables and sequences pg_dump dumps with their conditions, the
+# initial privileges pg_dump leaves out (pg_init_privs); and the builtin
+# rows of the lookup and policy tables.  Each line of the output starts
+# with its object, so a diff line names it.
 definitions=$(cat <<'SQL'
 WITH m AS (
     SELECT d.classid, d.objid, d.objsubid FROM pg_depend d
      WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
        AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'capa')
 ), defs AS (
-SELECT i.type || ' ' || i.identity || E'\n' || coalesce(
+SELECT i.type || ' ' || i.identity AS obj, coalesce(
     CASE m.classid
     WHEN 'pg_proc'::regclass THEN (
         SELECT CASE WHEN p.prokind = 'a'
-               THEN (SELECT format('aggregate %s sfunc %s stype %s finalfunc %s combinefunc %s initcond %s sortop %s',
-                                   pg_get_function_arguments(p.oid), g.aggtransfn, format_type(g.aggtranstype, NULL),
-                                   g.aggfinalfn, g.aggcombinefn, g.agginitval, g.aggsortop::regoperator)
+               THEN (SELECT format('aggregate %s kind %s sfunc %s stype %s finalfunc %s extra %s modify %s combinefunc %s '
+                                   'serialfunc %s deserialfunc %s msfunc %s minvfunc %s mfinalfunc %s initcond %s sortop %s parallel %s',
+                                   pg_get_function_arguments(p.oid), g.aggkind, g.aggtransfn, format_type(g.aggtranstype, NULL),
+                                   g.aggfinalfn, g.aggfinalextra, g.aggfinalmodify, g.aggcombinefn, g.aggserialfn, g.aggdeserialfn,
+                                   g.aggmtransfn, g.aggminvtransfn, g.aggmfinalfn, g.agginitval, g.aggsortop::regoperator, p.proparallel)
                        FROM pg_aggregate g WHERE g.aggfnoid = p.oid)
                ELSE pg_get_functiondef(p.oid) END
-               || ' owner ' || p.proowner::regrole || ' acl ' || coalesce(p.proacl::text, 'default')
+               || E'\nowner ' || p.proowner::regrole || ' acl ' || coalesce(p.proacl::text, 'default')
           FROM pg_proc p WHERE p.oid = m.objid)
     WHEN 'pg_class'::regclass THEN (
-        SELECT format('relkind %s owner %s acl %s options %s replident %s rls %s/%s', c.relkind, c.relowner::regrole,
-                      coalesce(c.relacl::text, 'default'), c.reloptions, c.relreplident, c.relrowsecurity, c.relforcerowsecurity)
+        SELECT format('relkind %s persistence %s am %s tablespace %s owner %s acl %s options %s replident %s rls %s/%s',
+                      c.relkind, c.relpersistence, (SELECT a.amname FROM pg_am a WHERE a.oid = c.relam), c.reltablespace,
+                      c.relowner::regrole, coalesce(c.relacl::text, 'default'), c.reloptions, c.relreplident,
+                      c.relrowsecurity, c.relforcerowsecurity)
                || E'\n' || CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) ELSE '' END
-               || E'\n' || coalesce((SELECT string_agg(format('column %s %s %s default %s acl %s comment %s', a.attname,
-                                                              format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'not null' END,
-                                                              pg_get_expr(ad.adbin, ad.adrelid), a.attacl, col_description(c.oid, a.attnum)),
+               -- the columns in attnum order, attnum too: the audit chain's
+               -- row encoding and SELECT * follow it
+               || E'\n' || coalesce((SELECT string_agg(format('column %s %s %s %s default %s acl %s stats %s storage %s compression %s identity %s generated %s collation %s comment %s',
+                                                              a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+                                                              CASE WHEN a.attnotnull THEN 'not null' END,
+                                                              pg_get_expr(ad.adbin, ad.adrelid), a.attacl, a.attstattarget, a.attstorage,
+                                                              a.attcompression, a.attidentity, a.attgenerated,
+                                                              (SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation),
+                                                              col_description(c.oid, a.attnum)),
                                                        E'\n' ORDER BY a.attnum)
                                      FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
                                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-               || E'\n' || coalesce((SELECT string_agg('constraint ' || co.conname || ' ' || pg_get_constraintdef(co.oid), E'\n' ORDER BY co.conname)
+               || E'\n' || coalesce((SELECT string_agg('constraint ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+                                                       || ' comment ' || coalesce(obj_description(co.oid, 'pg_constraint'), ''), E'\n' ORDER BY co.conname)
                                      FROM pg_constraint co WHERE co.conrelid = c.oid), '')
-               || E'\n' || coalesce((SELECT string_agg(pg_get_indexdef(x.indexrelid), E'\n' ORDER BY 1)
+               || E'\n' || coalesce((SELECT string_agg(pg_get_indexdef(x.indexrelid) || ' comment '
+                                                       || coalesce(obj_description(x.indexrelid, 'pg_class'), ''), E'\n' ORDER BY 1)
                                      FROM pg_index x WHERE x.indrelid = c.oid), '')
-               || E'\n' || coalesce((SELECT string_agg(pg_get_triggerdef(t.oid) || ' enabled ' || t.tgenabled::text, E'\n' ORDER BY t.tgname)
+               || E'\n' || coalesce((SELECT string_agg(pg_get_triggerdef(t.oid) || ' enabled ' || t.tgenabled::text
+                                                       || ' comment ' || coalesce(obj_description(t.oid, 'pg_trigger'), ''), E'\n' ORDER BY t.tgname)
                                      FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '')
-               || E'\n' || coalesce((SELECT string_agg(format('policy %s %s %s %s using %s check %s', po.polname, po.polcmd, po.polpermissive,
+               || E'\n' || coalesce((SELECT string_agg(format('policy %s %s %s %s using %s check %s comment %s', po.polname, po.polcmd, po.polpermissive,
                                                               po.polroles::regrole[], pg_get_expr(po.polqual, po.polrelid),
-                                                              pg_get_expr(po.polwithcheck, po.polrelid)), E'\n' ORDER BY po.polname)
+                                                              pg_get_expr(po.polwithcheck, po.polrelid),
+                                                              obj_description(po.oid, 'pg_policy')), E'\n' ORDER BY po.polname)
                                      FROM pg_policy po WHERE po.polrelid = c.oid), '')
-               || E'\n' || coalesce((SELECT format('sequence %s %s %s %s %s %s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
-                                                   s.seqmin, s.seqmax, s.seqcycle)
+               || E'\n' || coalesce((SELECT string_agg(format('rule %s %s', r.rulename, pg_get_ruledef(r.oid)), E'\n' ORDER BY r.rulename)
+                                     FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'), '')
+               || E'\n' || coalesce((SELECT string_agg(format('statistics %s target %s', pg_get_statisticsobjdef(s.oid), s.stxstattarget), E'\n' ORDER BY 1)
+                                     FROM pg_statistic_ext s WHERE s.stxrelid = c.oid), '')
+               || E'\n' || coalesce((SELECT format('sequence %s %s %s %s %s %s %s owned by %s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+                                                   s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+                                                   (SELECT d.refobjid::regclass || '.' || a.attname FROM pg_depend d
+                                                      JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                                                     WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+                                                       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
                                      FROM pg_sequence s WHERE s.seqrelid = c.oid), '')
           FROM pg_class c WHERE c.oid = m.objid)
     WHEN 'pg_type'::regclass THEN (
-        SELECT format('type %s %s %s %s %s %s %s %s %s %s %s %s', t.typtype, t.typlen, t.typbyval, t.typcategory, t.typalign,
+        SELECT format('type %s %s %s %s %s %s %s %s %s %s %s %s default %s elem %s array %s delim %s analyze %s modin %s modout %s collation %s notnull %s base %s subscript %s',
+                      t.typtype, t.typlen, t.typbyval, t.typcategory, t.typalign,
                       t.typstorage, t.typinput::regproc, t.typoutput::regproc, t.typreceive::regproc, t.typsend::regproc,
-                      t.typowner::regrole, t.typacl)
+                      t.typowner::regrole, t.typacl, t.typdefault, t.typelem::regtype, t.typarray::regtype, t.typdelim,
+                      t.typanalyze::regproc, t.typmodin::regproc, t.typmodout::regproc, t.typcollation, t.typnotnull,
+                      t.typbasetype::regtype, t.typsubscript::regproc)
           FROM pg_type t WHERE t.oid = m.objid)
     WHEN 'pg_operator'::regclass THEN (
-        SELECT format('operator %s com %s neg %s rest %s join %s hashes %s merges %s owner %s', o.oprcode::regproc,
+        SELECT format('operator kind %s result %s %s com %s neg %s rest %s join %s hashes %s merges %s owner %s', o.oprkind,
+                      o.oprresult::regtype, o.oprcode::regproc,
                       o.oprcom::regoperator, o.oprnegate::regoperator, o.oprrest::regproc, o.oprjoin::regproc,
                       o.oprcanhash, o.oprcanmerge, o.oprowner::regrole)
           FROM pg_operator o WHERE o.oid = m.objid)
     WHEN 'pg_opclass'::regclass THEN (
-        SELECT format('opclass default %s type %s', oc.opcdefault, format_type(oc.opcintype, NULL))
+        SELECT format('opclass %s default %s type %s family %s keytype %s owner %s',
+                      (SELECT a.amname FROM pg_am a WHERE a.oid = oc.opcmethod), oc.opcdefault, format_type(oc.opcintype, NULL),
+                      (SELECT f.opfname FROM pg_opfamily f WHERE f.oid = oc.opcfamily), oc.opckeytype::regtype, oc.opcowner::regrole)
           FROM pg_opclass oc WHERE oc.oid = m.objid)
     WHEN 'pg_opfamily'::regclass THEN (
-        SELECT coalesce((SELECT string_agg(format('op %s %s', ao.amopstrategy, ao.amopopr::regoperator), ' ' ORDER BY ao.amopstrategy, ao.amopopr::regoperator::text)
+        SELECT coalesce((SELECT string_agg(format('op %s %s purpose %s sortfamily %s', ao.amopstrategy, ao.amopopr::regoperator,
+                                                  ao.amoppurpose, ao.amopsortfamily), ' '
+                                           ORDER BY ao.amopstrategy, ao.amopopr::regoperator::text)
                            FROM pg_amop ao WHERE ao.amopfamily = m.objid), '')
-               || ' ' || coalesce((SELECT string_agg(format('proc %s %s', ap.amprocnum, ap.amproc::regprocedure), ' ' ORDER BY ap.amprocnum, ap.amproc::regprocedure::text)
+               || ' ' || coalesce((SELECT string_agg(format('proc %s %s %s %s', ap.amprocnum, ap.amproc::regprocedure,
+                                                            ap.amproclefttype::regtype, ap.amprocrighttype::regtype), ' '
+                                                     ORDER BY ap.amprocnum, ap.amproc::regprocedure::text)
                                    FROM pg_amproc ap WHERE ap.amprocfamily = m.objid), ''))
     WHEN 'pg_cast'::regclass THEN (
         SELECT format('cast %s %s %s', ca.castfunc::regprocedure, ca.castcontext, ca.castmethod)
@@ -410,13 +476,27 @@ SELECT i.type || ' ' || i.identity || E'\n' || coalesce(
     END, '(no definition read)')
     || E'\ncomment ' || coalesce(obj_description(m.objid, m.classid::regclass::name), '') AS def
   FROM m CROSS JOIN LATERAL pg_identify_object(m.classid, m.objid, m.objsubid) i
-UNION ALL SELECT 'builtin row source ' || row(s.code, s.label)::text FROM capa.source s WHERE s.builtin
-UNION ALL SELECT 'builtin row cause_category ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.cause_category s WHERE s.builtin
-UNION ALL SELECT 'builtin row rca_method ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.rca_method s WHERE s.builtin
-UNION ALL SELECT 'builtin row severity_policy ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.severity_policy s WHERE s.builtin
-UNION ALL SELECT 'builtin row policy ' || (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.policy s WHERE s.builtin
+-- the extension itself, and the tables and sequences pg_dump dumps with
+-- their conditions (pg_extension_config_dump), by name
+UNION ALL SELECT 'extension capa', format('version %s relocatable %s schema %s owner %s comment %s', e.extversion,
+                 e.extrelocatable, e.extnamespace::regnamespace, e.extowner::regrole, obj_description(e.oid, 'pg_extension'))
+  FROM pg_extension e WHERE e.extname = 'capa'
+UNION ALL SELECT 'config dump ' || x.tab::regclass::text, coalesce(x.cond, '(no condition)')
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tab, cond) WHERE e.extname = 'capa'
+-- the privileges pg_dump takes as the extension's own (pg_init_privs): a
+-- GRANT the scripts make is not dumped, one a user makes later is
+UNION ALL SELECT 'init privs ' || o.type || ' ' || o.identity, ip.privtype::text || ' ' || ip.initprivs::text
+  FROM pg_init_privs ip CROSS JOIN LATERAL pg_identify_object(ip.classoid, ip.objoid, ip.objsubid) o
+ WHERE o.schema = 'capa' OR (ip.classoid = 'pg_namespace'::regclass AND ip.objoid = 'capa'::regnamespace)
+UNION ALL SELECT 'builtin row source', row(s.code, s.label)::text FROM capa.source s WHERE s.builtin
+UNION ALL SELECT 'builtin row cause_category', (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.cause_category s WHERE s.builtin
+UNION ALL SELECT 'builtin row rca_method', (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.rca_method s WHERE s.builtin
+UNION ALL SELECT 'builtin row severity_policy', (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.severity_policy s WHERE s.builtin
+UNION ALL SELECT 'builtin row policy', (to_jsonb(s) - 'set_at' - 'set_by')::text FROM capa.policy s WHERE s.builtin
 )
-SELECT def || E'\n' FROM defs ORDER BY def
+-- every line of a definition starts with its object, so that a line of a
+-- diff says whose it is
+SELECT regexp_replace(def, '^', obj || ' | ', 'gn') FROM defs ORDER BY obj, def
 SQL
 )
 q capa_up_old "$definitions" > "$work/defs_updated" 2>&1; defs_status=$?
@@ -426,8 +506,11 @@ q capa_up_new "$members" > "$work/members_new"
 ok "$(diff "$work/members_new" "$work/members_updated" | head -30)" "" \
    "the updated database has the same member objects as one created at $target ($(wc -l < "$work/members_new") members)"
 ok "$(diff "$work/defs_new" "$work/defs_updated" | head -40)" "" \
-   "and the same definitions (functions, tables, views, triggers, types, operators, casts, privileges, comments, builtin rows)"
-ok "$(grep -c '(no definition read)' "$work/defs_new") $(grep -c '^function ' "$work/defs_new") $(grep -c '^table ' "$work/defs_new")" \
+   "and the same definitions (created at $target: <, updated: >; functions, tables, columns, views, triggers, types, operators, casts, privileges and initial privileges, comments, what pg_dump dumps, builtin rows)"
+defined() {  # defined KIND FILE: how many objects of KIND FILE defines
+    sed -n "s/^\($1 [^|]*\) | .*/\1/p" "$2" | sort -u | wc -l
+}
+ok "$(grep -c '(no definition read)' "$work/defs_new") $(defined function "$work/defs_new") $(defined table "$work/defs_new")" \
    "0 $(grep -c '^function ' "$work/members_new") $(grep -c '^table ' "$work/members_new")" \
    "the comparison read a definition of every member"
 ok "$(q capa_up_new "$public_grants")" none "a database created at $target grants nothing in schema capa to PUBLIC"
@@ -574,53 +657,85 @@ ok "$(grep -v '^$' "$work/hijack_after.log" | tr '\n' ' ')" "contained 0 " \
    "after the update, a step and the verification by the hostile role on its path call no look-alike"
 qh "TRUNCATE public.trap_log" 2>/dev/null
 
-# The update script's statements, outside the extension machinery (which
-# sets search_path = capa for them), with public first, in a transaction
-# that is rolled back: they must not need that search_path
+# Scripts run outside the extension machinery (which sets search_path =
+# capa for them), with public first, in a transaction that is rolled back:
+# they must not need that search_path.  public_first DB LABEL SCRIPT...
+public_first() {
+    local db=$1 label=$2 log="$work/public_first_$1.log"
+    shift 2
+    {
+        echo "SET client_min_messages = warning;"
+        echo "BEGIN;"
+        echo "CREATE FUNCTION pg_temp.config_dump(regclass, text) RETURNS void LANGUAGE sql AS 'SELECT NULL::void';"
+        echo "CREATE TEMP TABLE before_public AS SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+              UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+              UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
+              UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace;"
+        echo "SET LOCAL search_path = public, pg_catalog, capa;"
+        echo "SET LOCAL client_min_messages = warning;"
+        # each script as PostgreSQL would run it, but with public first; the
+        # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a no-op
+        for script in "$@"; do
+            sed -e '/^\\echo/d' -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
+                -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' "$script"
+            echo ";"
+        done
+        echo "SET LOCAL search_path = pg_catalog;"
+        echo "SELECT 'created in public: ' || pg_catalog.count(*) FROM (
+                  SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace
+                  UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace = 'public'::regnamespace
+                  UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace = 'public'::regnamespace
+                  UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace = 'public'::regnamespace
+                  EXCEPT SELECT cat, oid FROM pg_temp.before_public) x;"
+        # what capa has, the scripts' objects among it, that depends on something in public
+        echo "SELECT 'depends on public: ' || coalesce(pg_catalog.string_agg(DISTINCT o.identity || ' -> ' || r.identity, '; '), 'nothing')
+                FROM pg_catalog.pg_depend d
+                CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) o
+                CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, d.refobjsubid) r
+               WHERE d.deptype IN ('n', 'a') AND r.schema = 'public'
+                 AND (o.schema = 'capa' OR o.identity LIKE 'capa.%' OR o.identity LIKE '% on capa.%');"
+        echo "ROLLBACK;"
+    } > "$work/public_first_$db.sql"
+    psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -f "$work/public_first_$db.sql" >"$log" 2>&1
+    ok "$?" 0 "$label's statements run with public first on the search_path $(grep -m1 ERROR "$log")"
+    ok "$(grep -c TRAPPED "$log")" 0 "and call no look-alike $(grep -m3 TRAPPED "$log" | tr '\n' ' ')"
+    ok "$(grep '^created in public: ' "$log")" "created in public: 0" "and create nothing in public (every object name qualified)"
+    ok "$(grep '^depends on public: ' "$log")" "depends on public: nothing" \
+       "and what they create depends on nothing in public (views, defaults, SQL bodies, operators qualified)"
+}
+
+# the update path's scripts, on a $prev database with the look-alikes
 createdb -O capa_up_mallory capa_up_prev
 q capa_up_prev "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'" >/dev/null
 sed -e 's/ALTER DATABASE capa_up_hijack/ALTER DATABASE capa_up_prev/' "$work/plant.sql" |
     psql -Xq -v ON_ERROR_STOP=1 -d capa_up_prev >"$work/plant_prev.log" 2>&1
 ok "$?" 0 "the same look-alikes planted in a second $prev database $(grep -m1 ERROR "$work/plant_prev.log")"
-script=$(ls sql/capa--"$prev"--"$target".sql 2>/dev/null)
+public_first capa_up_prev "the update scripts ($(basename -a $update_path | tr '\n' ' '| sed 's/ $//'))" $update_path
+
+# the install script of $target, on a database without capa: the same
+# look-alikes of built-in functions and operators, and of every capa
+# function whose argument types exist before the script runs (those of
+# capa's own types cannot be made before it)
+createdb -O capa_up_mallory capa_up_fresh
+q capa_up_fresh "CREATE SCHEMA capa" >/dev/null
 {
-    echo "SET client_min_messages = warning;"
-    echo "BEGIN;"
-    echo "CREATE FUNCTION pg_temp.config_dump(regclass, text) RETURNS void LANGUAGE sql AS 'SELECT NULL::void';"
-    echo "CREATE TEMP TABLE before_public AS SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
-          UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
-          UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace
-          UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) 'public'::regnamespace;"
-    echo "SELECT pg_catalog.txid_current() AS xid \\gset"
-    echo "SET LOCAL search_path = public, pg_catalog, capa;"
-    echo "SET LOCAL client_min_messages = warning;"
-    # the script as PostgreSQL would run it, but with public first; the
-    # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a no-op
-    sed -e '/^\\echo/d' -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
-        -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' "$script"
-    echo ";"
-    echo "SET LOCAL search_path = pg_catalog;"
-    echo "SELECT 'created in public: ' || pg_catalog.count(*) FROM (
-              SELECT 'pg_class' AS cat, oid FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace
-              UNION ALL SELECT 'pg_proc', oid FROM pg_catalog.pg_proc WHERE pronamespace = 'public'::regnamespace
-              UNION ALL SELECT 'pg_type', oid FROM pg_catalog.pg_type WHERE typnamespace = 'public'::regnamespace
-              UNION ALL SELECT 'pg_operator', oid FROM pg_catalog.pg_operator WHERE oprnamespace = 'public'::regnamespace
-              EXCEPT SELECT cat, oid FROM pg_temp.before_public) x;"
-    # what the script created or changed in this transaction, and what it depends on outside pg_catalog and capa
-    echo "SELECT 'depends on public: ' || coalesce(pg_catalog.string_agg(DISTINCT o.identity || ' -> ' || r.identity, '; '), 'nothing')
-            FROM pg_catalog.pg_depend d
-            CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) o
-            CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, d.refobjsubid) r
-           WHERE d.deptype IN ('n', 'a') AND r.schema = 'public'
-             AND (o.schema = 'capa' OR o.identity LIKE 'capa.%' OR o.identity LIKE '% on capa.%');"
-    echo "ROLLBACK;"
-} > "$work/script_public_first.sql"
-psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_prev -f "$work/script_public_first.sql" >"$work/script_public_first.log" 2>&1
-ok "$?" 0 "capa--$prev--$target.sql's statements run with public first on the search_path $(grep -m1 ERROR "$work/script_public_first.log")"
-ok "$(grep -c TRAPPED "$work/script_public_first.log")" 0 "and call no look-alike $(grep -m3 TRAPPED "$work/script_public_first.log" | tr '\n' ' ')"
-ok "$(grep '^created in public: ' "$work/script_public_first.log")" "created in public: 0" "and create nothing in public (every object name qualified)"
-ok "$(grep '^depends on public: ' "$work/script_public_first.log")" "depends on public: nothing" \
-   "and what they create depends on nothing in public (views, defaults, SQL bodies, operators qualified)"
+    sed -e 's/ALTER DATABASE capa_up_hijack/ALTER DATABASE capa_up_fresh/' "$work/plant.sql"
+    qh "SELECT format('CREATE FUNCTION public.%I(%s) RETURNS %s LANGUAGE plpgsql AS \$f\$ BEGIN PERFORM public.trap(%L); RETURN%s; END \$f\$;',
+                      f.proname, pg_get_function_identity_arguments(f.oid),
+                      CASE WHEN r.capa_typed THEN CASE WHEN f.proretset THEN 'SETOF record' ELSE 'text' END
+                           ELSE pg_get_function_result(f.oid) END,
+                      'capa look-alike ' || f.proname,
+                      CASE WHEN f.proretset OR f.prorettype = 'void'::regtype THEN '' ELSE ' NULL' END)
+          FROM pg_proc f
+         CROSS JOIN LATERAL (SELECT pg_get_function_result(f.oid) LIKE '%capa.%' AS capa_typed) r
+         WHERE f.pronamespace = 'capa'::regnamespace AND f.prokind = 'f'
+           AND NOT EXISTS (SELECT FROM unnest(f.proargtypes) a JOIN pg_type t ON t.oid = a
+                            WHERE t.typnamespace = 'capa'::regnamespace OR a IN ('cstring'::regtype, 'internal'::regtype))
+         ORDER BY 1"
+} | psql -Xq -v ON_ERROR_STOP=1 -d capa_up_fresh >"$work/plant_fresh.log" 2>&1
+ok "$?" 0 "the look-alikes planted in a database without capa, with capa's of built-in argument types $(grep -m1 ERROR "$work/plant_fresh.log")"
+echo "# planted $(PGOPTIONS='-c search_path=pg_catalog' q capa_up_fresh "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosrc LIKE '%capa look-alike%'") capa look-alikes there"
+public_first capa_up_fresh "$(basename "$install_script") (the install script)" "$install_script"
 
 # every function capa has that is not C or internal pins its search_path or
 # has a body parsed at creation (BEGIN ATOMIC)
