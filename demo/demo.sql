@@ -242,7 +242,7 @@ SELECT id, capa_id, owner, due, done, done_by, evidence
 \echo '== Both analyses stay in the trail: the first root cause and the one that held'
 SELECT seq, step, from_state, to_state, actor, changed->>'root_cause' AS root_cause
   FROM capa.audit
- WHERE record_id OPERATOR(capa.=) :'ref' AND step OPERATOR(pg_catalog.=) 'analyse'
+ WHERE capa_id OPERATOR(capa.=) :'ref' AND step OPERATOR(pg_catalog.=) 'analyse'
  ORDER BY seq;
 
 \echo
@@ -253,7 +253,7 @@ SELECT seq, step, from_state, to_state, actor, app_user,
        (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
           FROM pg_catalog.jsonb_object_keys(changed) AS k) AS changed
   FROM capa.audit
- WHERE record_id OPERATOR(capa.=) :'ref'
+ WHERE capa_id OPERATOR(capa.=) :'ref'
  ORDER BY seq;
 
 \echo '== The verifications'' audit rows in full (the ineffective one, then the effective one)'
@@ -261,7 +261,7 @@ SELECT seq, step, from_state, to_state, actor, app_user,
 SELECT seq, step, actor, session_actor, app_user,
        pg_catalog.jsonb_pretty(changed) AS changed
   FROM capa.audit
- WHERE record_id OPERATOR(capa.=) :'ref'
+ WHERE capa_id OPERATOR(capa.=) :'ref'
    AND step OPERATOR(pg_catalog.=) 'verify';
 \x off
 
@@ -271,7 +271,7 @@ SELECT seq, step, encode(hash, 'hex') AS hash,
        sha256(capa.capa_audit_bytes(seq)) = hash AS hash_ok,
        prev_hash IS NOT DISTINCT FROM lag(hash) OVER (ORDER BY chain_seq) AS linked
   FROM capa.audit
- WHERE record_id OPERATOR(capa.=) :'ref' AND action_id IS NULL
+ WHERE capa_id OPERATOR(capa.=) :'ref' AND action_id IS NULL
  ORDER BY seq;
 
 \echo

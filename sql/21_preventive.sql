@@ -21,7 +21,7 @@ SELECT capa.capa_close(:'id', 'Backup standard: offsite copy required');
 RESET ROLE;
 SELECT state, analysed_at IS NOT NULL AS analysed, contained_at IS NULL AS never_contained,
        chain_seq FROM capa.register WHERE id = :'id';
-SELECT step, from_state, to_state FROM capa.audit WHERE record_id = :'id' AND action_id IS NULL ORDER BY seq;
+SELECT step, from_state, to_state FROM capa.audit WHERE capa_id = :'id' AND action_id IS NULL ORDER BY seq;
 
 -- a preventive record cannot be closed from analysed, nor cancelled once planned
 SET ROLE regress_alice;

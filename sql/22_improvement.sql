@@ -30,4 +30,4 @@ RESET ROLE;
 SET ROLE regress_dave;
 SELECT capa.capa_cancel(:'id', 'Superseded by the IdP project');
 RESET ROLE;
-SELECT step, from_state, to_state FROM capa.audit WHERE record_id = :'id' AND action_id IS NULL ORDER BY seq;
+SELECT step, from_state, to_state FROM capa.audit WHERE capa_id = :'id' AND action_id IS NULL ORDER BY seq;

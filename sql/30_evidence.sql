@@ -48,7 +48,7 @@ UPDATE capa.register SET title = 'Firewall rule 17 outdated', severity = 'major'
 UPDATE capa.register SET title = 'Firewall rule 17 outdated' WHERE id = :'id';
 UPDATE capa.register SET severity = 'major' WHERE id = :'id';
 SELECT step, from_state, to_state, changed FROM capa.audit
- WHERE record_id = :'id' ORDER BY seq DESC LIMIT 2;
+ WHERE capa_id = :'id' ORDER BY seq DESC LIMIT 2;
 UPDATE capa.register SET title = ' ' WHERE id = :'id';
 \echo :LAST_ERROR_SQLSTATE
 UPDATE capa.register SET owner = '' WHERE id = :'id';

@@ -144,7 +144,7 @@ SELECT a.changed ->> 'legacy_id' AS legacy_id, r.id, r.kind, r.state, r.opened_a
        coalesce(r.closed_at, r.cancelled_at) AS ended_at,
        (SELECT count(*) FROM capa.action x WHERE x.capa_id = r.id) AS actions
   FROM capa.register r
-  JOIN capa.audit a ON a.record_id = r.id AND a.action_id IS NULL AND a.step = 'import'
+  JOIN capa.audit a ON a.capa_id = r.id AND a.action_id IS NULL AND a.step = 'import'
  ORDER BY r.id;
 
 -- what capa maintains: counters, chain, updated_at; due dates the source
@@ -153,7 +153,7 @@ SELECT a.changed ->> 'legacy_id' AS legacy_id, r.severity, r.contain_due, r.clos
        r.effectiveness_due, r.reopen_count, r.ineffective_count, r.chain_seq,
        r.updated_at >= :'t_before' AS updated_at_import
   FROM capa.register r
-  JOIN capa.audit a ON a.record_id = r.id AND a.action_id IS NULL AND a.step = 'import'
+  JOIN capa.audit a ON a.capa_id = r.id AND a.action_id IS NULL AND a.step = 'import'
  WHERE a.changed ->> 'legacy_id' IN ('OLD-1', 'OLD-7', 'OLD-21')
  ORDER BY r.id;
 
@@ -217,13 +217,13 @@ SELECT count(*) AS close_days_differences FROM (
   (SELECT days, kind, org_unit, sum(closed) FROM capa.kpi_close_days GROUP BY 1, 2, 3 EXCEPT SELECT * FROM days_live)) d;
 
 -- imported records continue their lifecycle through the functions
-SELECT r.id AS c_impl FROM capa.register r JOIN capa.audit a ON a.record_id = r.id
+SELECT r.id AS c_impl FROM capa.register r JOIN capa.audit a ON a.capa_id = r.id
  WHERE a.changed ->> 'legacy_id' = 'OLD-5' \gset
-SELECT r.id AS i_planned FROM capa.register r JOIN capa.audit a ON a.record_id = r.id
+SELECT r.id AS i_planned FROM capa.register r JOIN capa.audit a ON a.capa_id = r.id
  WHERE a.changed ->> 'legacy_id' = 'OLD-20' \gset
-SELECT r.id AS c_planned FROM capa.register r JOIN capa.audit a ON a.record_id = r.id
+SELECT r.id AS c_planned FROM capa.register r JOIN capa.audit a ON a.capa_id = r.id
  WHERE a.changed ->> 'legacy_id' = 'OLD-4' \gset
-SELECT r.id AS p_closed FROM capa.register r JOIN capa.audit a ON a.record_id = r.id
+SELECT r.id AS p_closed FROM capa.register r JOIN capa.audit a ON a.capa_id = r.id
  WHERE a.changed ->> 'legacy_id' = 'OLD-17' \gset
 SET ROLE regress_bob;
 SELECT capa.capa_next_states(:'c_impl');
@@ -245,7 +245,7 @@ SET ROLE regress_alice;
 SELECT capa.capa_implement(:'c_planned');
 RESET ROLE;
 SELECT step, from_state, to_state, chain_seq FROM capa.audit
- WHERE record_id = :'c_impl' AND action_id IS NULL ORDER BY seq;
+ WHERE capa_id = :'c_impl' AND action_id IS NULL ORDER BY seq;
 SELECT count(*) AS findings FROM capa.capa_audit_verify();
 
 -- Refusals.  Each case is one good row of imp_src with one change, imported

@@ -11,12 +11,12 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE sha256(capa.capa_audit_bytes(seq
 SELECT count(*) FILTER (WHERE chain_seq = 1 AND prev_hash IS NULL) AS chain_starts,
        count(*) FILTER (WHERE chain_seq > 1 AND prev_hash = prev) AS linked,
        count(*) FILTER (WHERE chain_seq > 1 AND prev_hash IS DISTINCT FROM prev) AS broken
-  FROM (SELECT a.*, lag(hash) OVER (PARTITION BY record_id, action_id ORDER BY chain_seq) AS prev
+  FROM (SELECT a.*, lag(hash) OVER (PARTITION BY capa_id, action_id ORDER BY chain_seq) AS prev
           FROM capa.audit a) c;
 -- the head on each register and action row is the hash of its last audit row
 SELECT count(*) AS records,
        count(*) FILTER (WHERE r.chain_head = (SELECT a.hash FROM capa.audit a
-                         WHERE a.record_id = r.id AND a.action_id IS NULL
+                         WHERE a.capa_id = r.id AND a.action_id IS NULL
                          ORDER BY a.chain_seq DESC LIMIT 1)) AS heads_match
   FROM capa.register r;
 SELECT count(*) AS actions,
@@ -62,7 +62,7 @@ SELECT capa.capa_analyse(:'awk', 'cause', '5whys', 'e',
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE position(convert_to(changed::text, 'UTF8') IN capa.capa_audit_bytes(seq)) = 43 + length(convert_to(step, 'UTF8')))
          AS changed_as_jsonb_text
-  FROM capa.audit WHERE record_id = :'awk';
+  FROM capa.audit WHERE capa_id = :'awk';
 SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'awk');
 
 -- jsonb strings with each escaped character (and a few that are not
@@ -78,5 +78,5 @@ SELECT capa.capa_analyse(:'wb', 'cause', '5whys', 'e', why_chain => (
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE position(convert_to(changed::text, 'UTF8') IN capa.capa_audit_bytes(seq)) = 43 + length(convert_to(step, 'UTF8')))
          AS changed_as_jsonb_text
-  FROM capa.audit WHERE record_id = :'wb';
+  FROM capa.audit WHERE capa_id = :'wb';
 SELECT count(*) AS problems FROM capa.capa_audit_verify(record => :'wb');

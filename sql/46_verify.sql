@@ -39,13 +39,13 @@ BEGIN;
 ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
 -- A: an audit row's content edited
 UPDATE capa.audit SET actor = 'mallory'
- WHERE record_id = (SELECT id FROM victim WHERE label = 'A') AND chain_seq = 2;
+ WHERE capa_id = (SELECT id FROM victim WHERE label = 'A') AND chain_seq = 2;
 -- B: an audit row in the middle of a chain removed
 DELETE FROM capa.audit
- WHERE record_id = (SELECT id FROM victim WHERE label = 'B') AND action_id IS NULL AND chain_seq = 2;
+ WHERE capa_id = (SELECT id FROM victim WHERE label = 'B') AND action_id IS NULL AND chain_seq = 2;
 -- C: the last audit row removed (the trail cut short)
 DELETE FROM capa.audit
- WHERE record_id = (SELECT id FROM victim WHERE label = 'C') AND action_id IS NULL AND chain_seq = 3;
+ WHERE capa_id = (SELECT id FROM victim WHERE label = 'C') AND action_id IS NULL AND chain_seq = 3;
 ALTER TABLE capa.audit ENABLE ALWAYS TRIGGER capa_append_only;
 -- D: the register row changed with triggers off by session_replication_role
 SET LOCAL session_replication_role = replica;
@@ -63,9 +63,9 @@ ALTER TABLE capa.register DISABLE TRIGGER capa_lifecycle;
 UPDATE capa.register SET state = 'closed', chain_seq = chain_seq + 1 WHERE id = (SELECT id FROM victim WHERE label = 'E');
 ALTER TABLE capa.register ENABLE TRIGGER capa_lifecycle;
 
-SELECT coalesce(v.label, CASE WHEN f.record_id IS NULL THEN '(all)' ELSE 'forged' END) AS record,
+SELECT coalesce(v.label, CASE WHEN f.capa_id IS NULL THEN '(all)' ELSE 'forged' END) AS record,
        f.problem, f.action_id IS NOT NULL AS on_action, f.detail
-  FROM capa.capa_audit_verify(digest => :'digest') f LEFT JOIN victim v ON v.id = f.record_id
+  FROM capa.capa_audit_verify(digest => :'digest') f LEFT JOIN victim v ON v.id = f.capa_id
  ORDER BY 1, 2;
 -- limited to one record
 SELECT problem FROM capa.capa_audit_verify(record => (SELECT id FROM victim WHERE label = 'B')) ORDER BY 1;
@@ -91,7 +91,7 @@ SELECT capa.capa_contain(:'g', 'c', 'c'), capa.capa_analyse(:'g', 'r', '5whys', 
 SELECT capa.capa_add_action(:'g', 'a', 'o', current_date) IS NOT NULL AS added;
 BEGIN;
 ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
-DELETE FROM capa.audit WHERE record_id = :'g';
+DELETE FROM capa.audit WHERE capa_id = :'g';
 ALTER TABLE capa.audit ENABLE ALWAYS TRIGGER capa_append_only;
 SET LOCAL session_replication_role = replica;
 DELETE FROM capa.register WHERE id = :'g';

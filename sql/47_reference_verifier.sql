@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 \set ECHO all
 RESET client_min_messages;
 INSERT INTO capa_check.audit_export
-SELECT seq, record_id::text, action_id, chain_seq, step, from_state::text, to_state::text,
+SELECT seq, capa_id::text, action_id, chain_seq, step, from_state::text, to_state::text,
        changed, actor::text, session_actor::text, app_user, application_name,
        host(client_addr), xid::text::bigint, at, row_hash, prev_hash, hash, encoding
   FROM capa.audit;
@@ -20,7 +20,7 @@ SELECT count(*) AS problems FROM capa_check.verify('capa_check.audit_export');
 CREATE TEMP TABLE touched AS
 SELECT (SELECT seq FROM capa_check.audit_export WHERE chain_seq = 2 ORDER BY seq LIMIT 1) AS edited,
        (SELECT e.seq FROM capa_check.audit_export e WHERE e.chain_seq = 2
-           AND EXISTS (SELECT FROM capa_check.audit_export n WHERE n.record_id = e.record_id
+           AND EXISTS (SELECT FROM capa_check.audit_export n WHERE n.capa_id = e.capa_id
                        AND n.action_id IS NOT DISTINCT FROM e.action_id AND n.chain_seq = 3)
          ORDER BY e.seq OFFSET 1 LIMIT 1) AS removed;
 UPDATE capa_check.audit_export SET actor = 'mallory' WHERE seq = (SELECT edited FROM touched);

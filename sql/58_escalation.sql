@@ -32,7 +32,7 @@ BEGIN
            e.severity, e.episode, e.level, e.days_overdue,
            to_char(e.since AT TIME ZONE 'UTC', 'MM-DD HH24:MI'), e.escalated_by
       FROM capa.capa_escalate(at) e
-      JOIN names n ON n.id OPERATOR(capa.=) e.record_id AND n.action_id IS NOT DISTINCT FROM e.action_id
+      JOIN names n ON n.id OPERATOR(capa.=) e.capa_id AND n.action_id IS NOT DISTINCT FROM e.action_id
      ORDER BY e.id;
     PERFORM set_config('role', 'none', true);
 END
@@ -109,7 +109,7 @@ SELECT * FROM pg_temp.esc('1999-04-03 00:00+00');
 SET ROLE regress_carol;
 SELECT n.name, e.due_kind, e.episode, e.level, e.escalated_by,
        e.escalated_at >= e.at AS stamped_after_at
-  FROM capa.escalation e JOIN names n ON n.id = e.record_id AND n.action_id IS NOT DISTINCT FROM e.action_id
+  FROM capa.escalation e JOIN names n ON n.id = e.capa_id AND n.action_id IS NOT DISTINCT FROM e.action_id
  ORDER BY e.id;
 RESET ROLE;
 -- with row-level security by org unit on, a reader sees the escalations
@@ -122,12 +122,12 @@ INSERT INTO names VALUES ('e4', :'e4', NULL);
 SELECT * FROM pg_temp.esc('1999-05-02 00:00+00');
 SELECT capa.capa_rls_enable();
 SET ROLE regress_carol;
-SELECT count(*) FILTER (WHERE record_id = :'e4') AS north_seen, count(*) > 0 AS others_seen
+SELECT count(*) FILTER (WHERE capa_id = :'e4') AS north_seen, count(*) > 0 AS others_seen
   FROM capa.escalation;
 RESET ROLE;
 INSERT INTO capa.org_unit_access (role_name, org_unit) VALUES ('regress_carol', 'north');
 SET ROLE regress_carol;
-SELECT count(*) FILTER (WHERE record_id = :'e4') AS north_seen_with_grant FROM capa.escalation;
+SELECT count(*) FILTER (WHERE capa_id = :'e4') AS north_seen_with_grant FROM capa.escalation;
 RESET ROLE;
 DELETE FROM capa.org_unit_access WHERE role_name = 'regress_carol'::regrole;
 SELECT capa.capa_rls_disable();

@@ -68,7 +68,7 @@ SELECT r.*, l.target, l.key, l.linked_by FROM capa.register r JOIN capa.link l O
 SELECT title, description, severity, source, kind, owner, org_unit, state, opened_by, target, key, linked_by
   FROM pg_temp.intake_record ORDER BY id;
 SELECT a.step, a.actor, a.app_user, untimed(a.changed) ->> 'title' AS title
-  FROM capa.audit a WHERE a.record_id IN (SELECT id FROM pg_temp.intake_record) ORDER BY a.seq;
+  FROM capa.audit a WHERE a.capa_id IN (SELECT id FROM pg_temp.intake_record) ORDER BY a.seq;
 SELECT count(*) AS findings_rows, (SELECT count(*) FROM pg_temp.intake_record) AS records FROM grc.findings;
 
 -- on_error 'log' (the default): a row capa refuses is inserted anyway, and

@@ -142,7 +142,7 @@ SELECT (d->'summary') - 'id'::text AS summary, d->'summary'->'id' = to_jsonb(:'n
 SELECT d->'record'->>'state' AS state, d->'record'->>'chain_head' = encode(r.chain_head, 'hex') AS head_in_record,
        jsonb_array_length(d->'actions') AS actions,
        jsonb_array_length(d->'audit') AS audit_rows,
-       (SELECT count(*) FROM capa.audit a WHERE a.record_id = r.id) AS trail_rows,
+       (SELECT count(*) FROM capa.audit a WHERE a.capa_id = r.id) AS trail_rows,
        d->'chain_proof'->'intact' AS intact,
        jsonb_array_length(d->'chain_proof'->'findings') AS findings,
        jsonb_array_length(d->'chain_proof'->'chains') AS chains
@@ -190,7 +190,7 @@ SELECT d->'chain_proof'->'digest'->>'digest' = (SELECT digest FROM capa.digest O
 BEGIN;
 ALTER TABLE capa.audit DISABLE TRIGGER capa_append_only;
 UPDATE capa.audit SET changed = changed || '{"containment": "nothing happened"}'
- WHERE record_id = :'nc' AND step = 'contain';
+ WHERE capa_id = :'nc' AND step = 'contain';
 SELECT d->'chain_proof'->'intact' AS intact,
        (SELECT string_agg(f->>'problem', ', ') FROM jsonb_array_elements(d->'chain_proof'->'findings') f) AS findings,
        d->'summary'->'checklist'->>'f' AS f

@@ -56,8 +56,8 @@ SELECT title, org_unit FROM capa.register WHERE title LIKE '%finding' ORDER BY t
 SET ROLE regress_carol;
 SELECT title, org_unit FROM capa.register WHERE title LIKE '%finding' ORDER BY title;
 SELECT count(*) AS carol_sees_south_action FROM capa.action WHERE capa_id = :'s1';
-SELECT count(*) AS carol_sees_north_trail FROM capa.audit WHERE record_id = :'n1';
-SELECT count(*) > 0 AS carol_sees_south_trail FROM capa.audit WHERE record_id = :'s1';
+SELECT count(*) AS carol_sees_north_trail FROM capa.audit WHERE capa_id = :'n1';
+SELECT count(*) > 0 AS carol_sees_south_trail FROM capa.audit WHERE capa_id = :'s1';
 -- the dossier of a record of another unit is "not there"
 SELECT try($$SELECT capa.capa_dossier('$$ || :'n1' || $$')$$) AS carol_north_dossier;
 SET ROLE regress_eve;   -- no capa role at all: no access, as before

@@ -48,7 +48,7 @@ RESET ROLE;
 -- the trail: one step per change, with its reason and what it replaced
 SELECT a.step, CASE a.action_id WHEN :a1 THEN 'a1' WHEN :a2 THEN 'a2' ELSE '' END AS item, a.actor, a.changed->>'reason' AS reason,
        pg_temp.change_of(a.changed) AS replaced
-  FROM capa.audit a WHERE a.record_id = :'id' AND a.seq > (SELECT min(seq) FROM capa.audit WHERE record_id = :'id' AND step = 'plan')
+  FROM capa.audit a WHERE a.capa_id = :'id' AND a.seq > (SELECT min(seq) FROM capa.audit WHERE capa_id = :'id' AND step = 'plan')
  ORDER BY a.seq;
 SELECT root_cause, owner, close_due = '2099-03-31 00:00+00' AS moved, original_close_due < close_due AS first_due_known,
        reschedule_count, reassign_count
@@ -71,7 +71,7 @@ SELECT capa.capa_complete_action(:a3, 'Agent patched, tested with a locked share
 SELECT capa.capa_implement(:'id');
 RESET ROLE;
 SELECT step, from_state, to_state, changed->>'root_cause' AS root_cause
-  FROM capa.audit WHERE record_id = :'id' AND action_id IS NULL AND step IN ('analyse', 'amend', 'verify')
+  FROM capa.audit WHERE capa_id = :'id' AND action_id IS NULL AND step IN ('analyse', 'amend', 'verify')
  ORDER BY seq;
 
 -- a duplicate found after planning: capa_admin cancels it
@@ -95,7 +95,7 @@ SET LOCAL capa.reason = 'raised after the management review';
 UPDATE capa.register SET priority = 2 WHERE id = :'id';
 COMMIT;
 SELECT step, changed->>'reason' AS reason, changed->'previous' AS previous, changed->'priority' AS priority
-  FROM capa.audit WHERE record_id = :'id' ORDER BY seq DESC LIMIT 1;
+  FROM capa.audit WHERE capa_id = :'id' ORDER BY seq DESC LIMIT 1;
 
 SELECT id = :'id' AS first, state, reschedule_count, reassign_count, reanalyse_count, cancelled_actions
   FROM capa.kpi_change WHERE id IN (:'id', :'dup') ORDER BY id;

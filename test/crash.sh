@@ -259,7 +259,7 @@ client() {
     k=$(cat "$kfile" 2>/dev/null || echo 1)
     title=c$c-k$k
     # continue the record left over from the last round, where it really is
-    send "SELECT 'res ' || coalesce((SELECT r.id::text || ' ' || (SELECT count(*) FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id) FROM capa.register r WHERE r.title = '$title'), '');"
+    send "SELECT 'res ' || coalesce((SELECT r.id::text || ' ' || (SELECT count(*) FROM capa.audit a WHERE a.capa_id OPERATOR(capa.=) r.id) FROM capa.register r WHERE r.title = '$title'), '');"
     if ! recv 120 || [ "${reply:0:4}" != "res " ]; then
         wait "$ppid" 2>/dev/null
         echo "client $c: resume query failed: $(cat "$err")" >> "$work/client_errors"; return
@@ -345,9 +345,9 @@ SELECT DISTINCT ON (title, idx) title, idx, step, to_state, status, txn
   FROM log ORDER BY title, idx, status = 'ack' DESC, round DESC, line DESC;
 -- the audit rows of each record, numbered in order
 CREATE TEMP TABLE got AS
-SELECT r.title, (row_number() OVER (PARTITION BY a.record_id ORDER BY a.seq) - 1)::int AS idx,
+SELECT r.title, (row_number() OVER (PARTITION BY a.capa_id ORDER BY a.seq) - 1)::int AS idx,
        a.step, a.to_state::text AS to_state
-  FROM capa.audit a JOIN capa.register r ON r.id OPERATOR(capa.=) a.record_id;
+  FROM capa.audit a JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id;
 ANALYZE want; ANALYZE got;
 CREATE TEMP TABLE problems (problem text);
 CREATE FUNCTION pg_temp.j(a text[]) RETURNS text LANGUAGE sql AS
@@ -427,12 +427,12 @@ SELECT (registers BETWEEN ack_open AND ack_open + doubt_open AND actions BETWEEN
                  ack_open, doubt_open, ack_add, doubt_add, ack_done, doubt_done)
   FROM c;
 SELECT (count(*) = 0)::text || '|capa_audit_verify() finds nothing|'
-       || coalesce(pg_temp.j(array_agg(problem || ' ' || coalesce(record_id::text, '') || ' ' || coalesce(action_id::text, '') || ' seq ' || coalesce(seq::text, '') || ': ' || coalesce(detail, ''))), '')
+       || coalesce(pg_temp.j(array_agg(problem || ' ' || coalesce(capa_id::text, '') || ' ' || coalesce(action_id::text, '') || ' seq ' || coalesce(seq::text, '') || ': ' || coalesce(detail, ''))), '')
   FROM (SELECT * FROM capa.capa_audit_verify() LIMIT 50) v;
 SELECT (count(*) = 0)::text || '|every record''s state is the to_state of its last audit row (' || (SELECT count(*) FROM capa.register) || ' records)|'
        || coalesce(pg_temp.j(array_agg(r.id::text || ' ' || r.state::text || ' but audited ' || coalesce(l.to_state::text, 'nothing'))), '')
   FROM capa.register r
-  LEFT JOIN LATERAL (SELECT a.to_state FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id AND a.action_id IS NULL
+  LEFT JOIN LATERAL (SELECT a.to_state FROM capa.audit a WHERE a.capa_id OPERATOR(capa.=) r.id AND a.action_id IS NULL
                       ORDER BY a.chain_seq DESC LIMIT 1) l ON true
  WHERE l.to_state IS NULL OR r.state OPERATOR(capa.<>) l.to_state;
 SELECT (count(*) = 0)::text || '|every action item is done exactly when its completion is audited|'

@@ -144,7 +144,7 @@ note "$(q -c "SELECT string_agg(j.jobname || ' ' || to_char(d.start_time AT TIME
 
 esc="SELECT string_agg(i.name || ':' || e.due_kind || ':' || e.episode || ':' || e.level || ':' || e.escalated_by,
                        ' ' ORDER BY i.name, e.id)
-       FROM capa.escalation e JOIN item i ON i.id OPERATOR(capa.=) e.record_id AND i.action_id IS NOT DISTINCT FROM e.action_id"
+       FROM capa.escalation e JOIN item i ON i.id OPERATOR(capa.=) e.capa_id AND i.action_id IS NOT DISTINCT FROM e.action_id"
 ok "$(q -c "SELECT string_agg(j.jobname || ':' || d.status, ' ' ORDER BY j.jobname)
               FROM cron.job_run_details d JOIN cron.job j USING (jobid)")" \
    "capa-escalate:succeeded capa-escalate-2:succeeded" \
@@ -187,7 +187,7 @@ ok "$(q -c "SELECT count(*) FILTER (WHERE status = 'succeeded') || ' of ' || cou
 ok "$(q -c "$esc")" \
    "A1:action:1:1:cron_admin R1:close:1:1:cron_admin R1:close:2:1:cron_admin R2:contain:1:1:cron_admin R3:close:1:1:cron_admin R3:close:2:1:cron_admin" \
    "the moved due date (R1) and the new owner (R3) start again at level 1; the completed action item and the contained record stop"
-ok "$(q -c "SELECT string_agg(owner, ',' ORDER BY id) FROM capa.escalation WHERE record_id OPERATOR(capa.=) (SELECT id FROM item WHERE name = 'R3')")" \
+ok "$(q -c "SELECT string_agg(owner, ',' ORDER BY id) FROM capa.escalation WHERE capa_id OPERATOR(capa.=) (SELECT id FROM item WHERE name = 'R3')")" \
    "owner_c,owner_d" "R3's escalations name the owner of their time"
 ok "$(notes)" 6 "6 escalation events in all: 2 more"
 ok "$(q -c "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the audit trail verifies (escalations are not in it)"

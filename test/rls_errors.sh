@@ -69,7 +69,7 @@ BEGIN
     INSERT INTO public.south VALUES ('planned', r, a, NULL);
 END
 $$;
-UPDATE public.south s SET seq = (SELECT max(a.seq) FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) s.ref);
+UPDATE public.south s SET seq = (SELECT max(a.seq) FROM capa.audit a WHERE a.capa_id OPERATOR(capa.=) s.ref);
 SQL
 
 missing_ref='CAPA-2026-999999'

@@ -39,7 +39,7 @@ ok "$(q "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the whole trail ver
 ok "$(q "SELECT count(*) FROM capa.digest d WHERE EXISTS (SELECT FROM capa.capa_audit_verify(digest => d.digest))")" 0 \
    "every digest taken during the soak still verifies"
 ok "$(q "SELECT count(*) FROM capa.register r WHERE r.state IS DISTINCT FROM
-          (SELECT a.to_state FROM capa.audit a WHERE a.record_id OPERATOR(capa.=) r.id AND a.action_id IS NULL
+          (SELECT a.to_state FROM capa.audit a WHERE a.capa_id OPERATOR(capa.=) r.id AND a.action_id IS NULL
             ORDER BY a.chain_seq DESC LIMIT 1)")" 0 "every record is in the state its last audit row recorded"
 ok "$(q "SELECT count(*) FROM capa.register r WHERE r.state::text IN ('implemented', 'verified', 'closed')
           AND EXISTS (SELECT FROM capa.action x WHERE x.capa_id OPERATOR(capa.=) r.id AND NOT x.done)

@@ -58,7 +58,7 @@ ok "$(sha256sum sql/extension/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
 ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
    4ec2480e87dfe33728a039cbdceaa92084eb782e1337f3b6a018659a9b3c8931 \
    "capa--0.2.0--0.3.0.sql is frozen (changes belong in a later update script)"
-dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh"
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
@@ -239,6 +239,7 @@ before_builtin_in_force=$(q capa_up_old "SELECT count(*) FROM capa.severity_poli
 before_kpis=$(q capa_up_old "$kpis")
 before_kpi_summary=$(q capa_up_old "SELECT open_total || ' open, ' || closed_total || ' closed, ' || cancelled_total || ' cancelled, ' || reopened_total || ' reopened, ' || overdue_actions || ' overdue actions' FROM capa.kpi_summary")
 before_audit=$(q capa_up_old "SELECT count(*) FROM capa.audit")
+before_max_seq=$(q capa_up_old "SELECT coalesce(max(seq), 0) FROM capa.audit")
 note_counts=$(q capa_up_old "SELECT (SELECT count(*) FROM capa.register) || ' records, ' || (SELECT count(*) FROM capa.action) || ' action items, ' || (SELECT count(*) FROM capa.audit) || ' audit rows, ' || (SELECT count(*) FROM capa.link) || ' links'")
 echo "# $prev: $note_counts; KPIs: $before_kpi_summary"
 
@@ -250,6 +251,9 @@ members="SELECT i.type || ' ' || i.identity FROM pg_depend d
           ORDER BY 1"
 q capa_up_old "$members" > "$work/members_prev"
 
+# a dump of the database as it is now, restored after the update below
+pg_dump -Fc -f "$work/prev.dump" capa_up_old
+
 # --- the update ----------------------------------------------------------------
 psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_old -c "ALTER EXTENSION capa UPDATE" >"$work/update.log" 2>&1
 ok "$?" 0 "ALTER EXTENSION capa UPDATE succeeds $(grep -m1 ERROR "$work/update.log")"
@@ -257,7 +261,9 @@ ok "$(q capa_up_old "SELECT extversion FROM pg_extension WHERE extname = 'capa'"
    "the extension is at the control file's default_version ($target)"
 ok "$(q capa_up_old "SELECT default_version FROM pg_available_extensions WHERE name = 'capa'")" "$target" \
    "the installed control file is this checkout's (default_version $target)"
-ok "$(q capa_up_old "$hashed")" "$before_hashed" "the register, action, audit and digest rows are unchanged (their $prev columns)"
+# the same columns under their names now: 0.4.0 renamed capa.audit's
+# record_id to capa_id (capa--0.3.0--0.4.0.sql), the values stay
+ok "$(q capa_up_old "${hashed//x.record_id/x.capa_id}")" "$before_hashed" "the register, action, audit and digest rows are unchanged (their $prev columns)"
 ok "$(q capa_up_old "$written")" "$before_written" "the update wrote no audit or digest row (same ctid and xmin)"
 ok "$(q capa_up_old "$unbound")" "$before_unbound" "... nor a register or action row whose owner names no role"
 ok "$(q capa_up_old "SELECT count(*) FILTER (WHERE owner_role IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = owner)) || ' of ' || count(*) FROM (
@@ -355,6 +361,32 @@ public_grants="SELECT coalesce(string_agg(what, ', ' ORDER BY what), 'none') FRO
       FROM pg_namespace s, aclexplode(coalesce(s.nspacl, acldefault('n', s.nspowner))) a
      WHERE s.nspname = 'capa' AND a.grantee = 0) g"
 ok "$(q capa_up_old "$public_grants")" none "after the update nothing in schema capa is granted to PUBLIC (tables, sequences, columns, functions, the schema)"
+
+# --- a dump taken at $prev, restored at $target ------------------------------------
+# A dump does not say which capa version wrote it, and its COPY names the
+# columns of that version (0.4.0 renamed capa.audit's record_id): it goes
+# into a database created at that version, which is then updated
+# (docs/operations.md, Dump and restore)
+createdb capa_up_restored
+q capa_up_restored "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'" >/dev/null
+# (without the dump's CREATE SCHEMA capa, which CREATE EXTENSION made)
+pg_restore -l "$work/prev.dump" | grep -v ' SCHEMA - capa ' >"$work/prev.list"
+pg_restore --exit-on-error -L "$work/prev.list" -d capa_up_restored "$work/prev.dump" >"$work/restore.log" 2>&1
+ok "$?" 0 "a dump taken at $prev restores into a database created at $prev $(grep -m1 -i error "$work/restore.log")"
+psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_restored -c "ALTER EXTENSION capa UPDATE" >"$work/restore_update.log" 2>&1
+ok "$?" 0 "... which updates to $target $(grep -m1 ERROR "$work/restore_update.log")"
+ok "$(q capa_up_restored "SELECT count(*) || ' audit rows, ' || count(DISTINCT capa_id) || ' records' FROM capa.audit")" \
+   "$(q capa_up_old "SELECT count(*) || ' audit rows, ' || count(DISTINCT capa_id) || ' records' FROM capa.audit WHERE seq <= $before_max_seq")" \
+   "... with every audit row the dump held"
+ok "$(q capa_up_restored "SELECT count(*) FROM capa.capa_audit_verify(digest => '$digest')")" 0 \
+   "... and its trail verifies against the digest taken at $prev"
+# restored into the current version straight away, the trail's COPY fails,
+# loudly: nothing is taken for a trail that is not there
+createdb capa_up_naive
+pg_restore -d capa_up_naive "$work/prev.dump" >"$work/naive.log" 2>&1
+naive=$?
+ok "$naive $(grep -c 'column "record_id" of relation "audit" does not exist' "$work/naive.log")" "1 1" \
+   "restored into $target directly, pg_restore fails and names the renamed column (the documented way is the one above)"
 
 # --- the same as a database created at the new version directly -----------------
 createdb capa_up_new
@@ -674,10 +706,13 @@ public_first() {
         echo "SET LOCAL search_path = public, pg_catalog, capa;"
         echo "SET LOCAL client_min_messages = warning;"
         # each script as PostgreSQL would run it, but with public first; the
-        # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a no-op
+        # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a
+        # no-op, and a member a script drops (which only an extension's own
+        # script may) leaves the extension first
         for script in "$@"; do
             sed -e '/^\\echo/d' -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
-                -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' "$script"
+                -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' \
+                -e 's/^DROP FUNCTION \(capa\.[^;]*\);/ALTER EXTENSION capa DROP FUNCTION \1; DROP FUNCTION \1;/' "$script"
             echo ";"
         done
         echo "SET LOCAL search_path = pg_catalog;"

@@ -6,18 +6,20 @@
 --
 -- Input: a table or view with the columns of capa.audit as plain types,
 -- for example exported from a capa database with
---   COPY (SELECT seq, record_id::text, action_id, chain_seq, step,
+--   COPY (SELECT seq, capa_id::text, action_id, chain_seq, step,
 --                from_state::text, to_state::text, changed, actor::text,
 --                session_actor::text, app_user, application_name,
 --                host(client_addr), xid::text::bigint, at, row_hash,
 --                prev_hash, hash, encoding FROM capa.audit) TO 'audit.csv' CSV;
+-- (from capa 0.3.0 or earlier, whose capa.audit names the column record_id:
+-- SELECT seq, record_id::text, ...; the bytes are the same).
 -- and loaded into the table this script creates, capa_check.audit_export.
 -- Then: SELECT * FROM capa_check.verify('capa_check.audit_export');
 
 CREATE SCHEMA IF NOT EXISTS capa_check;
 
 CREATE TABLE IF NOT EXISTS capa_check.audit_export (
-    seq bigint, record_id text, action_id bigint, chain_seq integer, step text,
+    seq bigint, capa_id text, action_id bigint, chain_seq integer, step text,
     from_state text, to_state text, changed jsonb, actor text, session_actor text,
     app_user text, application_name text, client_addr text, xid bigint,
     at timestamptz, row_hash bytea, prev_hash bytea, hash bytea, encoding smallint);
@@ -47,7 +49,7 @@ CREATE OR REPLACE FUNCTION capa_check.audit_bytes(a capa_check.audit_export) RET
 LANGUAGE sql IMMUTABLE AS $$
     SELECT '\x01'::bytea
         || int8send(a.seq)
-        || int8send(capa_check.ref(a.record_id))
+        || int8send(capa_check.ref(a.capa_id))
         || CASE WHEN a.action_id IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea END
         || int8send(coalesce(a.action_id, 0))
         || int4send(a.chain_seq)
@@ -68,25 +70,25 @@ $$;
 
 -- one row per problem: bad_hash, broken_link, gap; none when intact
 CREATE OR REPLACE FUNCTION capa_check.verify(source regclass)
-RETURNS TABLE (problem text, record_id text, action_id bigint, seq bigint)
+RETURNS TABLE (problem text, capa_id text, action_id bigint, seq bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
         WITH a AS (
             SELECT t.*, lag(t.hash) OVER w AS prev, lag(t.chain_seq) OVER w AS prev_seq
               FROM %s t
-            WINDOW w AS (PARTITION BY t.record_id, t.action_id ORDER BY t.chain_seq))
-        SELECT 'bad_hash', a.record_id, a.action_id, a.seq FROM a
+            WINDOW w AS (PARTITION BY t.capa_id, t.action_id ORDER BY t.chain_seq))
+        SELECT 'bad_hash', a.capa_id, a.action_id, a.seq FROM a
          WHERE a.encoding <> 1
-            OR sha256(capa_check.audit_bytes(ROW(a.seq, a.record_id, a.action_id, a.chain_seq, a.step,
+            OR sha256(capa_check.audit_bytes(ROW(a.seq, a.capa_id, a.action_id, a.chain_seq, a.step,
                  a.from_state, a.to_state, a.changed, a.actor, a.session_actor, a.app_user,
                  a.application_name, a.client_addr, a.xid, a.at, a.row_hash, a.prev_hash,
                  a.hash, a.encoding)::capa_check.audit_export)) <> a.hash
         UNION ALL
-        SELECT 'broken_link', a.record_id, a.action_id, a.seq FROM a
+        SELECT 'broken_link', a.capa_id, a.action_id, a.seq FROM a
          WHERE a.prev_hash IS DISTINCT FROM a.prev
         UNION ALL
-        SELECT 'gap', a.record_id, a.action_id, a.seq FROM a
+        SELECT 'gap', a.capa_id, a.action_id, a.seq FROM a
          WHERE a.chain_seq <> coalesce(a.prev_seq, 0) + 1
         ORDER BY 2, 3, 4, 1 $q$, source);
 END

@@ -72,7 +72,7 @@ COMMENT ON FUNCTION @extschema@.capa_ref_number(@extschema@.capa_ref) IS 'the nu
 --
 -- Comparison: full operator metadata, btree and hash operator classes; the
 -- same block per type.  The functions call core's int2/int8 comparison and
--- hash functions through C entry points of capa.so (src/compare.c), not as
+-- hash functions through C entry points of capa.so (src/types/compare.c), not as
 -- LANGUAGE internal aliases: fmgr looks an alias up by name, a linear search
 -- over every built-in function, each time a plan, a scan key or an index
 -- predicate sets up a call.

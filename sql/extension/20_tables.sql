@@ -179,7 +179,7 @@ CREATE TABLE @extschema@.register (
     chain_seq               integer NOT NULL,
     chain_head              bytea NOT NULL,
     -- Columns after chain_head: row encoding 1 encodes such a column only
-    -- when it is not NULL (src/chain.c), so a row written before the column
+    -- when it is not NULL (src/audit/chain.c), so a row written before the column
     -- existed hashes as it did.  A new column goes at the end, NULL for the
     -- rows already written.
     -- governed change (45_governed.sql): first due dates and counters
@@ -200,7 +200,7 @@ CREATE TABLE @extschema@.register (
     -- triggers keep (whatever a statement writes there): a renamed role still
     -- owns its records and still may not verify them; a dropped role is acted
     -- for by nobody (capa_admin reassigns).  owner_role is not part of the
-    -- row hash (src/chain.c) and is bound anew from the owner's name when a
+    -- row hash (src/audit/chain.c) and is bound anew from the owner's name when a
     -- dump is restored into another cluster, where OIDs differ.
     owner_role              oid
 );
@@ -253,7 +253,7 @@ CREATE INDEX action_chain_idx ON @extschema@.action (capa_id, id);
 
 CREATE TABLE @extschema@.audit (
     seq             bigserial PRIMARY KEY,
-    record_id       @extschema@.capa_ref NOT NULL,
+    capa_id         @extschema@.capa_ref NOT NULL,
     action_id       bigint,
     chain_seq       integer NOT NULL,
     step            text NOT NULL,
@@ -282,7 +282,7 @@ COMMENT ON COLUMN @extschema@.audit.row_hash IS 'SHA-256 of the changed row''s c
 COMMENT ON COLUMN @extschema@.audit.prev_hash IS 'hash of the previous audit row of the same chain; NULL for the first';
 COMMENT ON COLUMN @extschema@.audit.hash IS 'SHA-256 of capa_audit_bytes(seq), which covers prev_hash and row_hash';
 COMMENT ON COLUMN @extschema@.audit.encoding IS 'version of the byte encoding the hash covers';
-CREATE UNIQUE INDEX audit_chain_idx ON @extschema@.audit (record_id, action_id, chain_seq) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX audit_chain_idx ON @extschema@.audit (capa_id, action_id, chain_seq) NULLS NOT DISTINCT;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cause_category', 'WHERE NOT builtin');

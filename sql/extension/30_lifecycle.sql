@@ -1,6 +1,6 @@
 -- capa install script, part 30: the lifecycle -- the triggers that enforce
 -- it on the register and its action items and keep the audit trail
--- append-only, and the lifecycle facts src/rules.c exposes to SQL.
+-- append-only, and the lifecycle facts src/lifecycle/rules.c exposes to SQL.
 
 --
 -- Triggers
@@ -38,7 +38,7 @@ ALTER TABLE @extschema@.register ENABLE ALWAYS TRIGGER capa_no_truncate;
 ALTER TABLE @extschema@.action ENABLE ALWAYS TRIGGER capa_no_truncate;
 
 --
--- The lifecycle facts in one place.  Every lifecycle rule is in src/rules.c's
+-- The lifecycle facts in one place.  Every lifecycle rule is in src/lifecycle/rules.c's
 -- one table: capa_lifecycle() and capa_changes() show its edges and its
 -- governed changes.  The views, reports, partial indexes and escalation
 -- read the facts they need from it through the small functions below
@@ -54,20 +54,20 @@ CREATE FUNCTION @extschema@.capa_lifecycle()
                    may_record text[], conditions text[], clears text[], roles text[], needs_reason boolean)
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_lifecycle() IS
-    'the lifecycle as capa enforces it (src/rules.c): one row per allowed step and kind, with what it requires, may record, checks, clears, and who may take it (empty roles: whoever may run its statement)';
+    'the lifecycle as capa enforces it (src/lifecycle/rules.c): one row per allowed step and kind, with what it requires, may record, checks, clears, and who may take it (empty roles: whoever may run its statement)';
 CREATE FUNCTION @extschema@.capa_changes()
     RETURNS TABLE (change text, states text[], kinds text[], roles text[], needs_reason boolean)
     AS 'MODULE_PATHNAME', 'capa_governed_changes' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_changes() IS
-    'the governed changes (src/rules.c): in which states of the record, for which kinds, by whom (owner: a capa_editor acting for the owner), and whether they need a reason';
+    'the governed changes (src/lifecycle/rules.c): in which states of the record, for which kinds, by whom (owner: a capa_editor acting for the owner), and whether they need a reason';
 CREATE FUNCTION @extschema@.capa_state_ended(state @extschema@.capa_state) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_state_ended(@extschema@.capa_state) IS
-    'closed or cancelled: the record has ended (src/rules.c)';
+    'closed or cancelled: the record has ended (src/lifecycle/rules.c)';
 CREATE FUNCTION @extschema@.capa_state_actions_open(state @extschema@.capa_state) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_state_actions_open(@extschema@.capa_state) IS
-    'action items may be added, changed and completed in this state (src/rules.c)';
+    'action items may be added, changed and completed in this state (src/lifecycle/rules.c)';
 CREATE VIEW @extschema@.lifecycle WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.capa_lifecycle();
 COMMENT ON VIEW @extschema@.lifecycle IS 'capa_lifecycle(): the lifecycle as capa enforces it';
@@ -86,7 +86,7 @@ GRANT SELECT ON @extschema@.lifecycle TO capa_reader;
 -- others refuse an unknown name with an error that shows their argument.
 -- The planner's estimate of how many rows capa_state_open and
 -- capa_due_applies keep, from the statistics of the state column (without
--- it, a third of the register: src/lifecycle_sql.c says why that matters)
+-- it, a third of the register: src/lifecycle/lifecycle_sql.c says why that matters)
 CREATE FUNCTION @extschema@.capa_facts_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_facts_support(internal) IS
@@ -95,12 +95,12 @@ CREATE FUNCTION @extschema@.capa_state_open(state @extschema@.capa_state) RETURN
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE LEAKPROOF
     SUPPORT @extschema@.capa_facts_support;
 COMMENT ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state) IS
-    'the record is being worked: not closed or cancelled (src/rules.c); what the KPIs count as open';
+    'the record is being worked: not closed or cancelled (src/lifecycle/rules.c); what the KPIs count as open';
 CREATE FUNCTION @extschema@.capa_due_applies(due text, state @extschema@.capa_state) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE
     SUPPORT @extschema@.capa_facts_support;
 COMMENT ON FUNCTION @extschema@.capa_due_applies(text, @extschema@.capa_state) IS
-    'due date due (contain, close, effectiveness) is due in this state (src/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
+    'due date due (contain, close, effectiveness) is due in this state (src/lifecycle/rules.c, capa_dues): a record in it is overdue once past that date; its due date may be rescheduled';
 CREATE FUNCTION @extschema@.capa_overdue(state @extschema@.capa_state, contain_due timestamptz,
                                         close_due timestamptz, effectiveness_due timestamptz,
                                         "at" timestamptz) RETURNS boolean
@@ -110,11 +110,11 @@ COMMENT ON FUNCTION @extschema@.capa_overdue(@extschema@.capa_state, timestamptz
 CREATE FUNCTION @extschema@.capa_kind_has_step(kind text, step text) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_kind_has_step(text, text) IS
-    'the path of this kind has this step (src/rules.c): contain for corrective records only, analyse for corrective and preventive ones';
+    'the path of this kind has this step (src/lifecycle/rules.c): contain for corrective records only, analyse for corrective and preventive ones';
 CREATE FUNCTION @extschema@.capa_step_requires(kind text, step text) RETURNS text[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.capa_step_requires(text, text) IS
-    'the evidence columns every such step of this kind''s path requires, whichever state it starts from (src/rules.c); NULL when the kind has no such step';
+    'the evidence columns every such step of this kind''s path requires, whichever state it starts from (src/lifecycle/rules.c); NULL when the kind has no such step';
 -- every role that writes the register is a reader: it evaluates the
 -- partial indexes' predicates (register_open_kpi_idx and the due dates')
 GRANT EXECUTE ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
@@ -122,7 +122,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_state_open(@extschema@.capa_state),
     @extschema@.capa_overdue(@extschema@.capa_state, timestamptz, timestamptz, timestamptz, timestamptz),
     @extschema@.capa_kind_has_step(text, text), @extschema@.capa_step_requires(text, text) TO capa_reader;
 
--- Blank text, one rule (src/text_blank.c; capa_text_blank() in C): Unicode
+-- Blank text, one rule (src/common/text_blank.c; capa_text_blank() in C): Unicode
 -- White_Space and the invisible format characters in a UTF-8 database,
 -- ASCII whitespace in others.  Every required text is judged by it.
 CREATE FUNCTION @extschema@.capa_blank(value text) RETURNS boolean

@@ -3,7 +3,7 @@
 
 --
 -- The API.  LANGUAGE C functions that run their statement as the owner of
--- these tables and record the caller (see src/api.c); search_path pinned.
+-- these tables and record the caller (see src/api/api.c); search_path pinned.
 --
 CREATE FUNCTION @extschema@.capa_open(
     title text, description text, severity @extschema@.capa_severity, source text,

@@ -4,7 +4,7 @@
 
 --
 -- Governed change (issue 14, item 1).  A record or an action item changes
--- without a step of its path only as a governed change (src/rules.c,
+-- without a step of its path only as a governed change (src/lifecycle/rules.c,
 -- capa_changes): in the states and by the roles rules.c names, one kind per
 -- statement, with a non-blank reason (the function's argument; for a plain
 -- UPDATE by a role a DBA granted UPDATE to, the setting capa.reason: SET

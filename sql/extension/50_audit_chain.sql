@@ -8,7 +8,7 @@ COMMENT ON FUNCTION @extschema@.capa_audit_bytes(bigint) IS
     'the exact bytes (canonical encoding, version in the first byte) that the hash of audit row seq covers: sha256(capa_audit_bytes(seq)) = hash';
 
 CREATE FUNCTION @extschema@.capa_audit_verify(digest text DEFAULT NULL, record @extschema@.capa_ref DEFAULT NULL)
-    RETURNS TABLE (problem text, record_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
+    RETURNS TABLE (problem text, capa_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) IS
     're-checks every audit chain (or one record''s: for whoever may see the record, also under row-level security by org unit) and every register and action row against it, and given an earlier capa_digest() that the rows it covered are unchanged; one row per problem, none when intact';

@@ -4,7 +4,7 @@
 
 --
 -- KPIs for BI dashboards.  The views read a small rollup that the register
--- trigger maintains (src/kpi.c) and, for what is open now, the open records
+-- trigger maintains (src/kpi/kpi.c) and, for what is open now, the open records
 -- through a partial index; so they answer in milliseconds on a register of
 -- a million records.  Every definition is written down in README.md (KPIs).
 -- Months and days are UTC.  The views run with the caller's privileges
@@ -61,7 +61,7 @@ COMMENT ON TABLE @extschema@.kpi_action_due IS
 
 -- The rollup as this transaction sees it: the committed rows and the
 -- transaction's own changes, which are written only when it commits
--- (src/kpi.c), so a transaction reads its own changes in the KPIs
+-- (src/kpi/kpi.c), so a transaction reads its own changes in the KPIs
 CREATE FUNCTION @extschema@.capa_kpi_pending_rollup() RETURNS SETOF @extschema@.kpi_rollup
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_kpi_pending_rollup() IS
@@ -134,7 +134,7 @@ WITH now_marks AS MATERIALIZED (
                 ELSE 3 END AS age,
            pg_catalog.count(*) AS n,
            -- each due date counts only in the states where it is due
-           -- (src/rules.c, capa_dues: containment while a record is open,
+           -- (src/lifecycle/rules.c, capa_dues: containment while a record is open,
            -- the effectiveness check while it is implemented); the date
            -- is compared first, so a record not past it asks no rule
            pg_catalog.count(*) FILTER (WHERE r.contain_due OPERATOR(pg_catalog.<) t.now

@@ -2,7 +2,7 @@
 -- from records to rows of the user's own tables (controls, risks, assets),
 -- with the broken links and the Pareto of linked rows.
 
--- Import of an existing register (src/import.c): capa_admin only
+-- Import of an existing register (src/integration/import_load.c): capa_admin only
 CREATE FUNCTION @extschema@.capa_import(source regclass)
     RETURNS bigint
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
@@ -12,7 +12,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_import(regclass) TO capa_admin;
 
 --
 -- Links from a record to rows of the user's own tables (controls, risks,
--- assets, audits) by primary key: src/link.c.  The target is kept by OID
+-- assets, audits) by primary key: src/integration/link.c.  The target is kept by OID
 -- (regclass), so a renamed table keeps its links, and by its qualified
 -- name at link time, for display after it is dropped.  An unlink keeps
 -- the row (unlinked_at, unlinked_by): the history stays.
@@ -43,7 +43,7 @@ COMMENT ON FUNCTION @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text
     'ends a link (the row stays, with who ended it and when); false if there was none';
 
 -- Broken links: each target table is checked by capa_link_check()
--- (src/link_check.c).  capa.broken_link is read by whoever audits the
+-- (src/integration/link_check.c).  capa.broken_link is read by whoever audits the
 -- links (a DBA, a superuser) without naming the tables they point into: an
 -- editor chose them.  Comparing x.<key>::text with the stored key with the
 -- reader's privileges would run a cast, input function, domain check,
@@ -51,7 +51,7 @@ COMMENT ON FUNCTION @extschema@.capa_unlink(@extschema@.capa_ref, regclass, text
 -- superuser reading the view could be made to grant the owner anything).
 -- So the reader's SELECT privilege and row-level security are judged
 -- first, without running the owner's code; the rows are then looked up as
--- the table's owner under SECURITY_RESTRICTED_OPERATION (src/restricted.c),
+-- the table's owner under SECURITY_RESTRICTED_OPERATION (src/common/restricted.c),
 -- the key read by its type's input function and compared with the primary
 -- key index's equality, each key in a subtransaction that is rolled back;
 -- an error the owner's code raises reports that key as "not checked:

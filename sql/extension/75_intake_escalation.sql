@@ -4,7 +4,7 @@
 
 --
 -- Intake: a new row of the user's findings or incidents table opens a
--- record (src/intake.c).  One C trigger function, attached by capa_intake() as
+-- record (src/integration/intake.c).  One C trigger function, attached by capa_intake() as
 -- capa_intake AFTER INSERT ... EXECUTE FUNCTION capa.capa_intake_trigger('<id>'),
 -- reads its configuration here by that id (an OID would change on
 -- restore).  The condition and mapping are stored as given and evaluated
@@ -85,7 +85,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.intake_failure_id_seq', 
 -- capa_admin configures; readers see the configuration and the failures;
 -- nobody writes the tables.  A condition has at most 1,000 predicates,
 -- 1,000 constants and 100 levels of parentheses and NOT, a map at most
--- 1,000 entries (54000 beyond; src/intake_condition.c, intake_mapping.c).
+-- 1,000 entries (54000 beyond; src/integration/intake_condition.c, intake_mapping.c).
 -- A partition made or attached later gets a copy of the intake's trigger,
 -- which PostgreSQL makes only for a role that may execute the trigger
 -- function: capa_admin may (a role that maintains the table's partitions
@@ -99,8 +99,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_intake_trigger() TO capa_admin;
 --
 -- Escalation: capa_escalate(at) records each escalation of an overdue
 -- record or action item once, in capa.escalation, and announces it on
--- capa_events (C code: src/escalate.c; capa.events says how much a message
--- tells: off, reference or full, src/events.c).  An episode is the escalations of one due date of one
+-- capa_events (C code: src/integration/escalate.c; capa.events says how much a message
+-- tells: off, reference or full, src/integration/events.c).  An episode is the escalations of one due date of one
 -- item while its due value and owner stay the same; level n is recorded
 -- once the episode is n-1 whole days old, so a run every minute adds
 -- nothing new within a day, and a moved due date or a new owner starts a
@@ -109,7 +109,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.capa_intake_trigger() TO capa_admin;
 --
 CREATE TABLE @extschema@.escalation (
     id              bigserial PRIMARY KEY,
-    record_id       @extschema@.capa_ref NOT NULL,
+    capa_id         @extschema@.capa_ref NOT NULL,
     action_id       bigint,
     due_kind        text NOT NULL CHECK (due_kind OPERATOR(pg_catalog.=) ANY (ARRAY['contain', 'close', 'effectiveness', 'action'])),
     due             timestamptz NOT NULL,
@@ -137,7 +137,7 @@ COMMENT ON COLUMN @extschema@.escalation.escalated_by IS 'the role that ran capa
 -- one row per (item, due date, episode, level), whoever runs concurrently;
 -- read backwards, an item's latest escalation: a record's due dates, and
 -- action items by their id
-CREATE UNIQUE INDEX escalation_record_key ON @extschema@.escalation (record_id, due_kind, episode, level)
+CREATE UNIQUE INDEX escalation_record_key ON @extschema@.escalation (capa_id, due_kind, episode, level)
     WHERE action_id IS NULL;
 CREATE UNIQUE INDEX escalation_action_key ON @extschema@.escalation (action_id, episode, level)
     WHERE action_id IS NOT NULL;
@@ -151,7 +151,7 @@ ALTER TABLE @extschema@.escalation ENABLE ALWAYS TRIGGER capa_no_truncate;
 -- what is overdue, by a range scan over the open records' due dates (the
 -- pending action items have action_pending_idx): a run reads the overdue
 -- items only, not the register.  The predicates are read from the rules,
--- and src/escalate.c writes capa_due_applies('<due>'::text, r.state)
+-- and src/integration/escalate.c writes capa_due_applies('<due>'::text, r.state)
 -- exactly so: the planner uses a partial index only for a query whose
 -- WHERE clause contains the predicate as written.
 CREATE INDEX register_contain_due_idx ON @extschema@.register (contain_due)

@@ -60,7 +60,7 @@ DECLARE
     act_done    text;
     f           text[];
     rj          jsonb;      -- the record as jsonb: its evidence by column name
-    needs       text[];     -- the columns a step requires (src/rules.c)
+    needs       text[];     -- the columns a step requires (src/lifecycle/rules.c)
     missing     text[];     -- those of them not recorded
 BEGIN
     IF capa_conformance.id IS NULL THEN
@@ -76,7 +76,7 @@ BEGIN
       INTO src
       FROM (SELECT DISTINCT ON (e.key) e.key, a.seq, a.actor, a.at
               FROM @extschema@.audit a, pg_catalog.jsonb_each(a.changed) e
-             WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+             WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
                AND e.value OPERATOR(pg_catalog.<>) 'null'::jsonb
              ORDER BY e.key, a.seq DESC) x;
     src := COALESCE(src, '{}'::jsonb);
@@ -99,19 +99,19 @@ BEGIN
     -- each action item's completion (done is final: one row per item)
     SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO act_seqs
       FROM @extschema@.audit a
-     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
+     WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NOT NULL
        AND (a.changed OPERATOR(pg_catalog.->) 'done') OPERATOR(pg_catalog.=) 'true'::jsonb;
     -- every effectiveness review, ineffective ones included
     SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq) INTO verify_seqs
       FROM @extschema@.audit a
-     WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+     WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
        AND (a.changed OPERATOR(pg_catalog.->) 'effective') OPERATOR(pg_catalog.<>) 'null'::jsonb;
     SELECT pg_catalog.array_agg(a.seq ORDER BY a.seq),
            pg_catalog.count(DISTINCT COALESCE(a.action_id, 0)),
            (pg_catalog.array_agg(a.actor ORDER BY a.seq))[1],
            (pg_catalog.array_agg(a.at ORDER BY a.seq))[1]
       INTO all_seqs, n_chains, first_by, first_at
-      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+      FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
     SELECT pg_catalog.count(*), pg_catalog.string_agg(DISTINCT v.problem, ', ')
       INTO n_problems, problems
       FROM @extschema@.capa_audit_verify(record => r.id) v;
@@ -119,7 +119,7 @@ BEGIN
     -- a) react: control and correct it, deal with the consequences
     item := 'a';
     requirement := 'react to the nonconformity: take action to control and correct it, and deal with the consequences';
-    -- what capa_contain requires (src/rules.c, [facts]); only a
+    -- what capa_contain requires (src/lifecycle/rules.c, [facts]); only a
     -- corrective record is contained
     fields := @extschema@.capa_step_requires(r.kind, 'contain');
     missing := ARRAY(SELECT x FROM pg_catalog.unnest(fields) x
@@ -162,7 +162,7 @@ BEGIN
     -- the columns that hold the analysis (once recorded), else those it needs
     fields := ARRAY(SELECT x FROM pg_catalog.unnest(f) WITH ORDINALITY u(x, n)
                      WHERE src OPERATOR(pg_catalog.?) x ORDER BY n);
-    -- what capa_analyse requires of this kind (src/rules.c, [facts]):
+    -- what capa_analyse requires of this kind (src/lifecycle/rules.c, [facts]):
     -- the extent of condition of a corrective record only; an improvement
     -- is not analysed
     needs := @extschema@.capa_step_requires(r.kind, 'analyse');
@@ -284,7 +284,7 @@ BEGIN
         -- owners, who completed the action items and who implemented it
         SELECT a.session_actor::text, a.app_user INTO v_login, v_app
           FROM @extschema@.audit a
-         WHERE a.record_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
+         WHERE a.capa_id OPERATOR(@extschema@.=) r.id AND a.action_id IS NULL
            AND a.step OPERATOR(pg_catalog.=) 'verify'
          ORDER BY a.seq DESC LIMIT 1;
         SELECT pg_catalog.string_agg(DISTINCT a.owner, ', '), pg_catalog.string_agg(DISTINCT a.done_by::text, ', ')
@@ -402,7 +402,7 @@ SELECT g.id, g.kind, g.severity, g.title, g.owner, g.org_unit, g.source,
        g.action_required, g.no_action_justification, g.root_cause, g.cause_category,
        g.reopen_count,
        (SELECT pg_catalog.max(a.seq) FROM @extschema@.audit a
-         WHERE a.record_id OPERATOR(@extschema@.=) g.id AND a.action_id IS NULL
+         WHERE a.capa_id OPERATOR(@extschema@.=) g.id AND a.action_id IS NULL
            AND a.to_state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state) AS close_seq
   FROM @extschema@.register g
  WHERE g.state OPERATOR(@extschema@.=) 'closed'::@extschema@.capa_state
@@ -428,7 +428,7 @@ BEGIN
         RAISE EXCEPTION 'capa record % does not exist', capa_dossier.id USING ERRCODE = 'undefined_object';
     END IF;
     SELECT pg_catalog.max(a.seq) INTO last_seq
-      FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id;
+      FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
 
     SELECT pg_catalog.jsonb_build_object(
         'dossier_version', 1,
@@ -453,7 +453,7 @@ BEGIN
                              'app_user', a.app_user, 'application_name', a.application_name,
                              'client_addr', a.client_addr, 'xid', a.xid::text, 'at', a.at)
                              ORDER BY a.seq), '[]'::jsonb)
-                    FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id),
+                    FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id),
         'chain_proof', pg_catalog.jsonb_build_object(
             'findings', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(v)
                                     ORDER BY v.seq, v.action_id, v.problem), '[]'::jsonb)
@@ -479,7 +479,7 @@ BEGIN
                                           'row_hash', pg_catalog.encode(a.row_hash, 'hex'),
                                           'hash', pg_catalog.encode(a.hash, 'hex'),
                                           'encoding', a.encoding) ORDER BY a.chain_seq) AS rows
-                                 FROM @extschema@.audit a WHERE a.record_id OPERATOR(@extschema@.=) r.id
+                                 FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id
                                 GROUP BY a.action_id) c),
             'digest', (SELECT pg_catalog.jsonb_build_object('id', d.id, 'digest', d.digest, 'max_seq', d.max_seq,
                                                             'issued_at', d.issued_at, 'issued_by', d.issued_by)

@@ -137,7 +137,7 @@ ALTER TABLE @extschema@.review_snapshot ENABLE ALWAYS TRIGGER capa_append_only;
 ALTER TABLE @extschema@.review_snapshot ENABLE ALWAYS TRIGGER capa_no_truncate;
 
 -- The snapshot's digest holds audit writers back while its KPIs are read
--- (capa_digest, src/digest.c); this trigger gives them back at the end of
+-- (capa_digest, src/audit/digest.c); this trigger gives them back at the end of
 -- the INSERT.
 CREATE FUNCTION @extschema@.capa_digest_release() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C SET search_path = pg_catalog, pg_temp;

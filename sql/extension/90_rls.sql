@@ -5,7 +5,7 @@
 --
 -- Row-level security by org unit: optional and off by default;
 -- capa_rls_enable() switches it on.  A record belongs to its org_unit; a
--- role reads (policies below) and acts (the triggers, src/org_unit.c) on
+-- role reads (policies below) and acts (the triggers, src/integration/org_unit.c) on
 -- the records of the units capa.org_unit_access grants to a role it is a
 -- member of, and on records without a unit.  capa_admin members,
 -- superusers and BYPASSRLS roles see every unit.  The KPI views run with
@@ -59,13 +59,13 @@ CREATE POLICY capa_org_unit ON @extschema@.action FOR SELECT
            OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
 CREATE POLICY capa_org_unit ON @extschema@.audit FOR SELECT
     USING ((SELECT @extschema@.capa_org_units_all())
-           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) record_id));
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
 CREATE POLICY capa_org_unit ON @extschema@.link FOR SELECT
     USING ((SELECT @extschema@.capa_org_units_all())
            OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
 CREATE POLICY capa_org_unit ON @extschema@.escalation FOR SELECT
     USING ((SELECT @extschema@.capa_org_units_all())
-           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) record_id));
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
 -- the KPI rollup is kept per org unit
 CREATE POLICY capa_org_unit ON @extschema@.kpi_rollup FOR SELECT
     USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())

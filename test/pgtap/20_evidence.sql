@@ -79,11 +79,11 @@ SELECT is(pg_temp.audit_rows(), :n0 + 1::bigint, 'a step writes one audit row');
 SELECT pg_temp.audit_rows() AS n1 \gset
 SELECT throws_ok(format($$SELECT capa.capa_close(%L, 'again')$$, (SELECT id FROM planned)), '55000', NULL, 'closing twice is refused');
 SELECT is(pg_temp.audit_rows(), :n1::bigint, 'a refused step writes no audit row');
-SELECT is((SELECT count(*) FROM capa.audit a JOIN planned p ON a.record_id = p.id),
+SELECT is((SELECT count(*) FROM capa.audit a JOIN planned p ON a.capa_id = p.id),
           (SELECT chain_seq::bigint FROM capa.register r JOIN planned p USING (id))
           + (SELECT coalesce(sum(chain_seq), 0) FROM capa.action a JOIN planned p ON a.capa_id = p.id),
           'the audit rows of a record are exactly its changes and its action items''');
-SELECT is((SELECT array_agg(step ORDER BY seq) FROM capa.audit a JOIN planned p ON a.record_id = p.id),
+SELECT is((SELECT array_agg(step ORDER BY seq) FROM capa.audit a JOIN planned p ON a.capa_id = p.id),
           ARRAY['open', 'add_action', 'plan', 'complete_action', 'implement', 'verify', 'close'],
           'the trail of the record, in order');
 

@@ -871,7 +871,7 @@ SELECT ok((SELECT bool_and(CASE u.step
                       ELSE true END
                     AND (a.big OR u.app_user = 'app:' || a.v))
                   AND count(*) = 8
-             FROM capa.audit u WHERE u.record_id = a.rec AND u.action_id IS NULL),
+             FROM capa.audit u WHERE u.capa_id = a.rec AND u.action_id IS NULL),
           format('hostile but valid text (%s) is in the audit trail as given, with the app_user claim', a.label))
   FROM accepted a ORDER BY a.label;
 

@@ -128,7 +128,7 @@ RESET SESSION AUTHORIZATION;
 SELECT is((SELECT r.verified_by::text FROM capa.register r WHERE r.id OPERATOR(capa.=) :'u1'), 'capa_verifier',
           'U1 verified_by is the acting role, as for every step');
 SELECT is((SELECT a.actor::text || ' / ' || a.session_actor::text FROM capa.audit a
-            WHERE a.record_id OPERATOR(capa.=) :'u1' AND a.step = 'verify'),
+            WHERE a.capa_id OPERATOR(capa.=) :'u1' AND a.step = 'verify'),
           'capa_verifier / tap_u_bob', 'U1 the verification''s audit row names the login role');
 SELECT is((SELECT e ->> 'session_actor' FROM jsonb_array_elements(capa.capa_dossier(:'u1') -> 'audit') e
             WHERE e ->> 'step' = 'verify'),
@@ -270,7 +270,7 @@ SELECT s.kind, s.state, a.id, a.done
   FROM public.u_south s JOIN capa.action a ON a.capa_id OPERATOR(capa.=) s.ref;
 CREATE TABLE public.u_south_seq AS
 SELECT s.kind, s.state, s.ref,
-       (SELECT pg_catalog.max(x.seq) FROM capa.audit x WHERE x.record_id OPERATOR(capa.=) s.ref) AS seq
+       (SELECT pg_catalog.max(x.seq) FROM capa.audit x WHERE x.capa_id OPERATOR(capa.=) s.ref) AS seq
   FROM public.u_south s;
 GRANT SELECT ON public.u_call, public.u_south, public.u_south_action, public.u_south_seq TO tap_u_north;
 
@@ -320,7 +320,7 @@ RESET ROLE;
 -- nothing of the south changed, and the answers were refusals
 SELECT is((SELECT count(*)::int FROM public.u_south s JOIN capa.register r ON r.id OPERATOR(capa.=) s.ref
             WHERE r.state::text = s.state AND r.chain_seq = (SELECT count(*) FROM capa.audit a
-                                                               WHERE a.record_id OPERATOR(capa.=) s.ref
+                                                               WHERE a.capa_id OPERATOR(capa.=) s.ref
                                                                  AND a.action_id IS NULL)), 21,
           'U2 every record of the south is as it was, its trail too');
 SELECT is((SELECT count(*)::int FROM capa.link), 0, 'U2 and no link was made');

@@ -304,7 +304,7 @@ SELECT throws_ok(format($$UPDATE capa.action SET due = due + 1 WHERE id = %s$$, 
 SELECT lives_ok(format($$SET LOCAL capa.reason = 'ISMS manager moved it'; UPDATE capa.register SET close_due = '2031-01-01 00:00+00' WHERE id = %L$$, :'an'),
                 'G3 UPDATE of a due date with capa.reason');
 SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous' ? 'close_due', changed->>'close_due'
-                            FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
+                            FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
                   $$VALUES ('reschedule', 'ISMS manager moved it', true, '2031-01-01T00:00:00+00:00')$$,
                   'G3 ... audited as reschedule, with the reason, the old and the new value');
 RESET capa.reason;
@@ -314,12 +314,12 @@ SELECT capa.capa_reassign(:'an', 'tap_g_other', 'from the argument') IS NULL AS 
 RESET capa.reason;
 SELECT results_eq(format($$SELECT step, actor = current_user, changed->>'reason', changed->'previous'->>'owner', changed->>'owner',
                                   (changed->>'reassign_count')::int
-                            FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
+                            FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
                   $$VALUES ('reassign', true, 'from the argument', 'tap_g_owner', 'tap_g_other', 1)$$,
                   'G3 capa_reassign''s audit row: step, actor, its own reason, the old and the new owner, the count');
 SELECT capa.capa_amend(:'an', 'root_cause', 'the real cause', 'the first analysis named a symptom') IS NULL AS ignored \gset
 SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous'->>'root_cause', changed->>'root_cause'
-                            FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
+                            FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'an'),
                   $$VALUES ('amend', 'the first analysis named a symptom', 'cause', 'the real cause')$$,
                   'G3 capa_amend''s audit row: the old root cause stays in the trail');
 SELECT capa.capa_cancel_action(public.g_item(:'pl'), 'the vendor fixed it') IS NULL AS ignored \gset
@@ -387,13 +387,13 @@ SELECT is((SELECT pending FROM capa.kpi_action_due_now WHERE due = current_date 
 -- escalation restarts at level 1 for a moved due date and a new owner
 SELECT capa.capa_open('Late', 'd', 'major', 'other', owner => 'tap_g_owner',
                       close_due => now() - interval '3 days') AS late \gset
-SELECT is((SELECT level FROM capa.capa_escalate(now()) e WHERE e.record_id OPERATOR(capa.=) :'late' AND e.due_kind = 'close'),
+SELECT is((SELECT level FROM capa.capa_escalate(now()) e WHERE e.capa_id OPERATOR(capa.=) :'late' AND e.due_kind = 'close'),
           1, 'G4 an overdue record escalates at level 1');
 SELECT capa.capa_reschedule(:'late', 'close', now() - interval '1 day', 'moved, still late') IS NULL AS ignored \gset
-SELECT results_eq(format($$SELECT level, episode FROM capa.capa_escalate(now()) e WHERE e.record_id = %L AND e.due_kind = 'close'$$, :'late'),
+SELECT results_eq(format($$SELECT level, episode FROM capa.capa_escalate(now()) e WHERE e.capa_id = %L AND e.due_kind = 'close'$$, :'late'),
                   $$VALUES (1, 2)$$, 'G4 a moved due date starts a new episode at level 1');
 SELECT capa.capa_reassign(:'late', 'tap_g_other', 'new owner') IS NULL AS ignored \gset
-SELECT results_eq(format($$SELECT level, episode FROM capa.capa_escalate(now()) e WHERE e.record_id = %L AND e.due_kind = 'close'$$, :'late'),
+SELECT results_eq(format($$SELECT level, episode FROM capa.capa_escalate(now()) e WHERE e.capa_id = %L AND e.due_kind = 'close'$$, :'late'),
                   $$VALUES (1, 3)$$, 'G4 a new owner starts a new episode at level 1');
 SELECT capa.capa_add_action(:'late', 'x', 'tap_g_ops', current_date - 2) AS late_item \gset
 SELECT is((SELECT count(*)::int FROM capa.capa_escalate(now()) e WHERE e.action_id = :'late_item'), 1,
@@ -432,7 +432,7 @@ SELECT capa.capa_add_action(:'ra', 'report the job''s real exit code', 'tap_g_op
 SELECT capa.capa_complete_action(:'ra_item', 'done') IS NULL AS ignored \gset
 SELECT is(capa.capa_implement(:'ra')::text, 'implemented', 'G5 ... and with one');
 SELECT results_eq(format($$SELECT string_agg(changed->>'root_cause', ' | ' ORDER BY seq) FROM capa.audit
-                            WHERE record_id = %L AND step = 'analyse'$$, :'ra'),
+                            WHERE capa_id = %L AND step = 'analyse'$$, :'ra'),
                   $$VALUES ('cause | the job reports success on failure')$$,
                   'G5 the old analysis stays in the trail, next to the new one');
 SELECT ok(capa.capa_dossier(:'ra')::text LIKE '%"root_cause": "cause"%'
@@ -472,8 +472,8 @@ SELECT throws_ok(format($$SELECT capa.capa_reanalyse(%L, 'r')$$, public.g_record
                  'G5 capa_reanalyse of an improvement: 55000');
 SELECT is(capa.capa_reanalyse(:'rp', 'the risk assessment was redone')::text, 'analysed', 'G5 capa_reanalyse of a planned preventive record');
 SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous'->>'root_cause', reanalyse_count
-                            FROM capa.audit a JOIN capa.register r ON r.id = a.record_id
-                           WHERE a.record_id = %L ORDER BY a.seq DESC LIMIT 1$$, :'rp'),
+                            FROM capa.audit a JOIN capa.register r ON r.id = a.capa_id
+                           WHERE a.capa_id = %L ORDER BY a.seq DESC LIMIT 1$$, :'rp'),
                   $$VALUES ('reanalyse', 'the risk assessment was redone', 'cause', 1)$$,
                   'G5 ... audited with its reason and the analysis it cleared; counted');
 -- by plain UPDATE: the same trigger, the reason from capa.reason
@@ -485,7 +485,7 @@ SELECT lives_ok(format($$SET LOCAL capa.reason = 'wrong cause'; UPDATE capa.regi
 SELECT lives_ok(format($$UPDATE capa.register SET root_cause = 'r2', rca_method = '5whys', extent_of_condition = 'e2',
                                   action_required = true WHERE id = %L$$, :'ru'),
                 'G5 an UPDATE that writes the new analysis is the analyse step');
-SELECT results_eq(format($$SELECT step, from_state::text, to_state::text FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'ru'),
+SELECT results_eq(format($$SELECT step, from_state::text, to_state::text FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'ru'),
                   $$VALUES ('analyse', 'analysed', 'analysed')$$, 'G5 ... audited as analyse');
 RESET capa.reason;
 SELECT ok((SELECT records_reanalysed >= 3 AND reanalyses >= 3 FROM capa.kpi_change_summary),
@@ -520,7 +520,7 @@ SELECT is(public.g_try('tap_g_owner', format($$SELECT capa.capa_extent_found(%L,
 SELECT results_eq(format($$SELECT status, evidence LIKE '%%found: two other jobs%%' FROM capa.capa_conformance(%L) WHERE item = 'b'$$, :'ex'),
                   $$VALUES ('met', true)$$, 'G6 conformance b: met with both parts');
 SELECT results_eq(format($$SELECT step, changed->>'extent_found', changed->'previous' ? 'extent_found', changed ? 'reason'
-                            FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'ex'),
+                            FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'ex'),
                   $$VALUES ('extent_found', 'two other jobs failed once in 90 days', true, false)$$,
                   'G6 audited as extent_found with the value it replaced (no reason needed: the finding is its account)');
 -- a plain UPDATE is the same change; a corrective record verified without it is not_met
@@ -579,7 +579,7 @@ SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, fa
 SELECT is(public.g_try('tap_g_admin', format($$SELECT capa.capa_waive_window(%L, 'the restore test already proves it')$$, :'win')),
           'ok', 'G7 capa_admin waives the window for this record');
 SELECT results_eq(format($$SELECT step, changed->>'reason', changed->'previous' ? 'effectiveness_from' FROM capa.audit
-                            WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'win'),
+                            WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'win'),
                   $$VALUES ('waive_window', 'the restore test already proves it', true)$$, 'G7 ... audited with its reason');
 SELECT is(public.g_try('tap_g_verifier', format($$SELECT capa.capa_verify(%L, true, 'restore test passed')$$, :'win')),
           'ok', 'G7 ... and the record is verified');
@@ -784,7 +784,7 @@ SELECT is(public.g_try('tap_g_gone', format($$SELECT capa.capa_verify(%L, true, 
           'G10 ... and may not verify them either (the name still counts)');
 SELECT is(public.g_try('tap_g_admin', format($$SELECT capa.capa_reassign(%L, 'tap_g_gone', 'the new colleague takes it over')$$, :'gone_open')),
           'ok', 'G10 ... capa_admin reassigns the record to the new role: the same name, bound anew');
-SELECT results_eq(format($$SELECT step, changed->>'reason' FROM capa.audit WHERE record_id = %L ORDER BY seq DESC LIMIT 1$$, :'gone_open'),
+SELECT results_eq(format($$SELECT step, changed->>'reason' FROM capa.audit WHERE capa_id = %L ORDER BY seq DESC LIMIT 1$$, :'gone_open'),
                   $$VALUES ('reassign', 'the new colleague takes it over')$$, 'G10 ... a reassign step of the trail, with its reason');
 SELECT throws_ok(format($$SELECT capa.capa_reassign(%L, 'tap_g_gone', 'again')$$, :'gone_open'), '55000', NULL,
                  'G10 ... once bound, the same reassignment changes nothing: 55000');

@@ -143,7 +143,7 @@ SELECT is((SELECT ARRAY[open_total, overdue_contain, overdue_close, overdue_effe
           ARRAY[3, 1, 2, 0, 2]::bigint[], 'F3 kpi_summary: 3 open, c past containment, c and x past close');
 SELECT is((SELECT array_agg(m[1] ORDER BY m[1]) FROM regexp_matches(capa.capa_report_html(), '<td>(Facts .)</td>', 'g') m),
           ARRAY['Facts c', 'Facts x'], 'F3 the report lists c and x as overdue');
-SELECT is((SELECT array_agg(due_kind ORDER BY record_id, due_kind) FROM capa.capa_escalate(now())),
+SELECT is((SELECT array_agg(due_kind ORDER BY capa_id, due_kind) FROM capa.capa_escalate(now())),
           ARRAY['close', 'contain', 'close'], 'F3 capa_escalate: c''s containment and close, x''s close');
 
 -- containment taken: contain_due is no longer due; the close still is

@@ -143,7 +143,7 @@ SELECT is((SELECT result FROM outcome WHERE step = 'verify'), '0', 'the trail ve
 SELECT is((SELECT result FROM outcome WHERE step = 'digest'), 'done', 'capa_digest as a superuser with the same search_path');
 SELECT is((SELECT string_agg(state::text, ',') FROM capa.register WHERE title = 'Hijack'), 'open',
           'the record went through its whole lifecycle and was reopened');
-SELECT is((SELECT count(*) FROM capa.audit a JOIN capa.register r ON r.id OPERATOR(capa.=) a.record_id
+SELECT is((SELECT count(*) FROM capa.audit a JOIN capa.register r ON r.id OPERATOR(capa.=) a.capa_id
             WHERE a.action_id IS NULL AND r.title = 'Hijack'), 10::bigint,
           'one audit row per record step: open to closed with one ineffective verification (10), the reopen included');
 SELECT is((SELECT count(*) FROM capa.audit WHERE actor::text = 'tap_mallory'),
@@ -151,7 +151,7 @@ SELECT is((SELECT count(*) FROM capa.audit WHERE actor::text = 'tap_mallory'),
 SELECT is((SELECT string_agg(result, ',' ORDER BY step) FROM outcome WHERE step LIKE 'intake%'), 'done,done',
           'an intake set up, and an application inserting, with look-alikes first on the search_path');
 SELECT is((SELECT string_agg(r.title || ' ' || r.severity || ' ' || a.actor || ' ' || l.key, ',')
-             FROM capa.register r JOIN capa.audit a ON a.record_id OPERATOR(capa.=) r.id
+             FROM capa.register r JOIN capa.audit a ON a.capa_id OPERATOR(capa.=) r.id
              JOIN capa.link l ON l.capa_id OPERATOR(capa.=) r.id
             WHERE r.source = 'other' AND r.title LIKE 'Hijack intake%'), 'Hijack intake major tap_app 1',
           'the matching row opened its record, linked to it, with the application role as actor');

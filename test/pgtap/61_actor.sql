@@ -43,17 +43,17 @@ INSERT INTO opened SELECT 'set role', capa.capa_open('Under SET ROLE', 'd', 'min
 RESET ROLE;
 RESET SESSION AUTHORIZATION;
 
-SELECT is((SELECT a.actor::text FROM capa.audit a JOIN opened o ON a.record_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
+SELECT is((SELECT a.actor::text FROM capa.audit a JOIN opened o ON a.capa_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
           'tap_app', 'SECURITY DEFINER: the actor is the definer');
-SELECT is((SELECT a.session_actor::text FROM capa.audit a JOIN opened o ON a.record_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
+SELECT is((SELECT a.session_actor::text FROM capa.audit a JOIN opened o ON a.capa_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
           'tap_clerk', 'SECURITY DEFINER: the session actor is the clerk who logged in');
-SELECT is((SELECT a.app_user FROM capa.audit a JOIN opened o ON a.record_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
+SELECT is((SELECT a.app_user FROM capa.audit a JOIN opened o ON a.capa_id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
           'alice@example.org', 'the application''s claim is kept next to the roles');
 SELECT is((SELECT r.opened_by::text FROM capa.register r JOIN opened o ON r.id OPERATOR(capa.=) o.id WHERE o.via = 'definer'),
           'tap_app', 'the record''s opened_by is the actor too');
-SELECT is((SELECT a.actor::text FROM capa.audit a JOIN opened o ON a.record_id OPERATOR(capa.=) o.id WHERE o.via = 'set role'),
+SELECT is((SELECT a.actor::text FROM capa.audit a JOIN opened o ON a.capa_id OPERATOR(capa.=) o.id WHERE o.via = 'set role'),
           'tap_editor', 'SET ROLE: the actor is the role set');
-SELECT is((SELECT a.session_actor::text FROM capa.audit a JOIN opened o ON a.record_id OPERATOR(capa.=) o.id WHERE o.via = 'set role'),
+SELECT is((SELECT a.session_actor::text FROM capa.audit a JOIN opened o ON a.capa_id OPERATOR(capa.=) o.id WHERE o.via = 'set role'),
           'tap_editor_login', 'SET ROLE: the session actor is the login role');
 
 SELECT * FROM finish();

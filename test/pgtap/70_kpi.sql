@@ -120,7 +120,7 @@ $workload$;
 
 -- the steps, as the audit trail has them (record rows only)
 CREATE TEMP TABLE steps AS
-SELECT a.record_id, a.step, a.seq,
+SELECT a.capa_id, a.step, a.seq,
        (a.changed OPERATOR(pg_catalog.->>) (a.step || 'ed_at')) AS stamp_text
 FROM capa.audit a WHERE a.action_id IS NULL;
 
@@ -174,7 +174,7 @@ SELECT cmp_ok((SELECT recurrence_rate FROM capa.kpi_summary), '>', 0::numeric, '
 SELECT is((SELECT first_time_effective_rate FROM capa.kpi_summary),
           -- a closure after a verification: was any verification of the record before it ineffective?
           (SELECT round((count(*) FILTER (WHERE NOT EXISTS (
-                      SELECT FROM capa.audit v WHERE v.record_id = c.record_id AND v.action_id IS NULL
+                      SELECT FROM capa.audit v WHERE v.capa_id = c.capa_id AND v.action_id IS NULL
                         AND v.step = 'verify' AND v.to_state = 'planned' AND v.seq < c.seq)))::numeric / count(*), 4)
            FROM capa.audit c
            WHERE c.action_id IS NULL AND c.step = 'close' AND c.from_state = 'verified'),
@@ -183,13 +183,13 @@ SELECT cmp_ok((SELECT first_time_effective_rate FROM capa.kpi_summary), '<', 1::
 SELECT is((SELECT on_time_closure_rate FROM capa.kpi_summary),
           (SELECT round((count(*) FILTER (WHERE (c.changed->>'closed_at')::timestamptz <= r.close_due))::numeric
                         / count(*) FILTER (WHERE r.close_due IS NOT NULL), 4)
-           FROM capa.audit c JOIN capa.register r ON r.id = c.record_id
+           FROM capa.audit c JOIN capa.register r ON r.id = c.capa_id
            WHERE c.action_id IS NULL AND c.step = 'close'),
           'on_time_closure_rate: closures by their close due date, of those with one');
 SELECT cmp_ok((SELECT on_time_closure_rate FROM capa.kpi_summary), '<', 1::numeric, 'some closures were late');
 SELECT is((SELECT ARRAY[improvements_open, improvements_closed_12m] FROM capa.kpi_summary),
           (SELECT ARRAY[(SELECT count(*) FROM capa.register WHERE kind = 'improvement' AND state < 'closed'),
-                        (SELECT count(*) FROM steps s JOIN capa.register r ON r.id = s.record_id
+                        (SELECT count(*) FROM steps s JOIN capa.register r ON r.id = s.capa_id
                          WHERE s.step = 'close' AND r.kind = 'improvement')]),
           'improvement throughput: open now, closures in the last 12 months');
 SELECT is((SELECT ARRAY[aging_0_30, aging_31_90, aging_91_180, aging_over_180] FROM capa.kpi_summary),
@@ -232,7 +232,7 @@ SELECT is((SELECT ARRAY[open_total, overdue_total, cancelled_total, overdue_acti
 SELECT is((SELECT closed_total FROM capa.kpi_summary),
           (SELECT closed_total FROM live) - (SELECT count(*) FROM steps s
                                              WHERE s.step = 'close' AND EXISTS (
-                                                 SELECT FROM steps o WHERE o.record_id = s.record_id
+                                                 SELECT FROM steps o WHERE o.capa_id = s.capa_id
                                                    AND o.step = 'reopen' AND o.seq > s.seq)),
           'after a rebuild: closures less those a reopen followed');
 
