@@ -87,6 +87,9 @@ run_tap ./test/restore.sh
 # row-level security: a hidden record's error is a missing one's, location included
 run_tap ./test/rls_errors.sh
 
+# README.md's tour of the lifecycle, block by block, as its roles
+run_tap ./test/readme_tour.sh
+
 # ALTER EXTENSION capa UPDATE from the previous version, filled
 run_tap ./test/upgrade.sh
 

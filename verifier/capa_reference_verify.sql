@@ -5,15 +5,20 @@
 -- purpose: it is a second, independent implementation of the encoding.
 --
 -- Input: a table or view with the columns of capa.audit as plain types,
--- for example exported from a capa database with
---   COPY (SELECT seq, capa_id::text, action_id, chain_seq, step,
---                from_state::text, to_state::text, changed, actor::text,
---                session_actor::text, app_user, application_name,
---                host(client_addr), xid::text::bigint, at, row_hash,
---                prev_hash, hash, encoding FROM capa.audit) TO 'audit.csv' CSV;
+-- for example exported from a capa database with psql (\copy writes the
+-- file on the client; COPY ... TO a file needs the server's file privileges):
+--   SET DateStyle = ISO; SET TimeZone = UTC;
+--   \copy (SELECT seq, capa_id::text, action_id, chain_seq, step, from_state::text, to_state::text, changed, actor::text, session_actor::text, app_user, application_name, host(client_addr), xid::text::bigint, at, row_hash, prev_hash, hash, encoding FROM capa.audit) TO 'audit.csv' CSV
 -- (from capa 0.3.0 or earlier, whose capa.audit names the column record_id:
--- SELECT seq, record_id::text, ...; the bytes are the same).
--- and loaded into the table this script creates, capa_check.audit_export.
+-- SELECT seq, record_id::text, ...; the bytes are the same), and loaded,
+-- in a session with the same DateStyle, with
+--   \copy capa_check.audit_export FROM 'audit.csv' CSV
+-- into the table this script creates, capa_check.audit_export.  Export as
+-- a role that sees the whole trail (a superuser or the table's owner): with
+-- row-level security by org unit on, another role's export leaves out the
+-- rows of units it may not see and still verifies; check the row count and
+-- the highest seq against a capa_digest() kept outside
+-- (capa-digest:v1:<max seq>:<chains>:...).
 -- Then: SELECT * FROM capa_check.verify('capa_check.audit_export');
 
 CREATE SCHEMA IF NOT EXISTS capa_check;

@@ -414,7 +414,7 @@ BEGIN
       FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
 
     SELECT pg_catalog.jsonb_build_object(
-        'dossier_version', 1,
+        'dossier_version', 2,
         'generated_at', pg_catalog.now(),
         'generated_by', CURRENT_USER,
         'record', pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.||)

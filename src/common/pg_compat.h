@@ -34,6 +34,8 @@
 #if PG_VERSION_NUM >= 160000
 #include "catalog/pg_namespace.h"
 #include "parser/parse_relation.h"
+/* 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR) out of postgres.h */
+#include "varatt.h"
 #endif
 #if PG_VERSION_NUM >= 170000
 #include "storage/procnumber.h"

@@ -29,6 +29,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 
+#include "common/pg_compat.h"
 #include "common/text_blank.h"
 
 
