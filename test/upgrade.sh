@@ -371,7 +371,7 @@ createdb capa_up_restored
 q capa_up_restored "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'" >/dev/null
 # (without the dump's CREATE SCHEMA capa, which CREATE EXTENSION made)
 pg_restore -l "$work/prev.dump" | grep -v ' SCHEMA - capa ' >"$work/prev.list"
-pg_restore --exit-on-error -L "$work/prev.list" -d capa_up_restored "$work/prev.dump" >"$work/restore.log" 2>&1
+pg_restore --single-transaction --exit-on-error -L "$work/prev.list" -d capa_up_restored "$work/prev.dump" >"$work/restore.log" 2>&1
 ok "$?" 0 "a dump taken at $prev restores into a database created at $prev $(grep -m1 -i error "$work/restore.log")"
 psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_restored -c "ALTER EXTENSION capa UPDATE" >"$work/restore_update.log" 2>&1
 ok "$?" 0 "... which updates to $target $(grep -m1 ERROR "$work/restore_update.log")"
