@@ -19,6 +19,22 @@
 
 ALTER TABLE @extschema@.audit RENAME COLUMN record_id TO capa_id;
 ALTER TABLE @extschema@.escalation RENAME COLUMN record_id TO capa_id;
+-- 18 and later name a column's NOT NULL constraint after the column, and a
+-- renamed column keeps it: the name a new database gives it
+DO $rename$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint
+                WHERE conrelid OPERATOR(pg_catalog.=) '@extschema@.audit'::pg_catalog.regclass
+                  AND conname OPERATOR(pg_catalog.=) 'audit_record_id_not_null') THEN
+        ALTER TABLE @extschema@.audit RENAME CONSTRAINT audit_record_id_not_null TO audit_capa_id_not_null;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint
+                WHERE conrelid OPERATOR(pg_catalog.=) '@extschema@.escalation'::pg_catalog.regclass
+                  AND conname OPERATOR(pg_catalog.=) 'escalation_record_id_not_null') THEN
+        ALTER TABLE @extschema@.escalation RENAME CONSTRAINT escalation_record_id_not_null TO escalation_capa_id_not_null;
+    END IF;
+END
+$rename$;
 
 DROP FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref);
 CREATE FUNCTION @extschema@.capa_audit_verify(digest text DEFAULT NULL, record @extschema@.capa_ref DEFAULT NULL)
