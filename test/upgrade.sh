@@ -58,10 +58,11 @@ ok "$(sha256sum sql/extension/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
 ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
    4ec2480e87dfe33728a039cbdceaa92084eb782e1337f3b6a018659a9b3c8931 \
    "capa--0.2.0--0.3.0.sql is frozen (changes belong in a later update script)"
-dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive"
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
+    psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_reporter" >/dev/null 2>&1
     [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -370,7 +371,7 @@ ok "$(q capa_up_old "$public_grants")" none "after the update nothing in schema 
 createdb capa_up_restored
 q capa_up_restored "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '$prev'" >/dev/null
 # (without the dump's CREATE SCHEMA capa, which CREATE EXTENSION made)
-pg_restore -l "$work/prev.dump" | grep -v ' SCHEMA - capa ' >"$work/prev.list"
+pg_restore -l "$work/prev.dump" | grep -vE '^[0-9]+; 2615 [0-9]+ SCHEMA - capa [^ ]+$' >"$work/prev.list"
 pg_restore --single-transaction --exit-on-error -L "$work/prev.list" -d capa_up_restored "$work/prev.dump" >"$work/restore.log" 2>&1
 ok "$?" 0 "a dump taken at $prev restores into a database created at $prev $(grep -m1 -i error "$work/restore.log")"
 psql -XAtq -v ON_ERROR_STOP=1 -d capa_up_restored -c "ALTER EXTENSION capa UPDATE" >"$work/restore_update.log" 2>&1
@@ -778,6 +779,46 @@ ok "$(q capa_up_old "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ')
                       WHERE p.pronamespace = 'capa'::regnamespace AND l.lanname NOT IN ('c', 'internal') AND p.prosqlbody IS NULL
                         AND NOT coalesce(p.proconfig @> '{\"search_path=pg_catalog, pg_temp\"}', false)")" none \
    "every SQL and PL/pgSQL function of capa $target pins search_path = pg_catalog, pg_temp or has a BEGIN ATOMIC body"
+
+# --- the schema capa lives in ---------------------------------------------------------
+# A schema capa made before CREATE EXTENSION is taken as it is: its owner
+# could rename it, put look-alikes in its place and drop the extension
+# with it.  The install script refuses one a role that is not a superuser
+# owns or may create in; the update to $target refuses such an installation.
+sqlstate() {  # sqlstate DB SQL: the SQLSTATE of the first error, or ok
+    local out rc state
+    out=$(psql -XAtq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -d "$1" -c "$2" 2>&1 >/dev/null)
+    rc=$?
+    state=$(printf '%s\n' "$out" | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -n 1)
+    if [ -n "$state" ]; then echo "$state"; elif [ "$rc" -eq 0 ]; then echo ok; else echo "failed: $out"; fi
+}
+createdb -O capa_up_mallory capa_up_schema
+ok "$(sqlstate capa_up_schema "SET SESSION AUTHORIZATION capa_up_mallory; CREATE SCHEMA capa")" ok "the database's owner makes a schema capa before capa is installed"
+ok "$(sqlstate capa_up_schema "CREATE EXTENSION capa")" 42501 \
+   "CREATE EXTENSION capa refuses a schema capa owned by a role that is not a superuser (42501)"
+ok "$(q capa_up_schema "SELECT count(*) FROM pg_extension WHERE extname = 'capa'")" 0 "... and installs nothing"
+createdb capa_up_grant
+q capa_up_grant "CREATE SCHEMA capa; GRANT CREATE ON SCHEMA capa TO capa_up_mallory"
+ok "$(psql -XAtq -d capa_up_grant -c "CREATE EXTENSION capa" 2>&1 | grep -c 'may create in schema capa: capa_up_mallory')" 1 \
+   "... and one a superuser owns where another role may create, naming the role"
+createdb -O capa_up_mallory capa_up_old_schema
+ok "$(sqlstate capa_up_old_schema "SET SESSION AUTHORIZATION capa_up_mallory; CREATE SCHEMA capa")$(sqlstate capa_up_old_schema "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '0.3.0'")" okok \
+   "0.3.0 installed into such a schema (it did not check)"
+ok "$(sqlstate capa_up_old_schema "ALTER EXTENSION capa UPDATE") $(q capa_up_old_schema "SELECT extversion FROM pg_extension WHERE extname = 'capa'")" 42501" "0.3.0 \
+   "... so the update to $target refuses it (42501) and leaves it at 0.3.0"
+
+# --- capa_audit_verify()'s result column, renamed in place -----------------------------
+# A reader's view over capa_audit_verify() and a privilege a DBA granted on
+# it stay: the update renames the column without dropping the function
+createdb capa_up_view
+psql -XAtq -d postgres -c "CREATE ROLE capa_up_reporter" >/dev/null
+q capa_up_view "SET client_min_messages = warning; CREATE EXTENSION capa VERSION '0.3.0';
+                GRANT EXECUTE ON FUNCTION capa.capa_audit_verify(text, capa.capa_ref) TO capa_up_reporter;
+                CREATE VIEW public.chain_problems AS SELECT * FROM capa.capa_audit_verify()" >/dev/null
+ok "$(sqlstate capa_up_view "ALTER EXTENSION capa UPDATE")" ok "the update succeeds with a view over capa_audit_verify() in the database"
+ok "$(q capa_up_view "SELECT count(*) FROM public.chain_problems")|$(q capa_up_view "SELECT has_function_privilege('capa_up_reporter', 'capa.capa_audit_verify(text, capa.capa_ref)', 'EXECUTE')")|$(q capa_up_view "SELECT array_to_string(proargnames, ',') FROM pg_proc WHERE oid = 'capa.capa_audit_verify(text, capa.capa_ref)'::regprocedure")" \
+   "0|t|digest,record,problem,capa_id,action_id,seq,detail" \
+   "... the view still answers, the privilege granted on the function is kept, and its column is capa_id"
 
 echo "1..$n"
 exit $fail

@@ -3,11 +3,11 @@
 -- The column that names a record is capa_id everywhere now: on capa.action
 -- and capa.link it always was (the contract names capa.action.capa_id), and
 -- capa.audit and capa.escalation said record_id.  Renamed here, with what
--- reads them by name: capa_audit_verify()'s result column (a function's
--- result columns cannot be renamed in place: dropped and created again, with
--- its privileges and comment), and the PL/pgSQL of capa_conformance() and
--- capa_dossier(), whose text names the column (views, indexes and policies
--- follow a renamed column by themselves).  Nothing hashed changes: the audit
+-- reads them by name: capa_audit_verify()'s result column (renamed in
+-- pg_proc: the function keeps its privileges, comment and dependents), and
+-- the PL/pgSQL of capa_conformance() and capa_dossier(), whose text names
+-- the column (views, indexes and policies follow a renamed column by
+-- themselves).  Nothing hashed changes: the audit
 -- encoding covers the values, not the column names (docs/audit-chain.md),
 -- and no row is rewritten.  Queries that name record_id must say capa_id
 -- (CHANGELOG.md); a dump taken before goes into the version that wrote it,
@@ -16,6 +16,43 @@
 -- src/audit/chain.h).
 
 \echo Use "ALTER EXTENSION capa UPDATE TO '0.4.0'" to load this file. \quit
+--
+-- The schema, checked as the install script checks it: a schema capa made
+-- before CREATE EXTENSION (by the database's owner, or any role with CREATE
+-- on the database) was taken as it was, and its owner could rename it and
+-- put look-alikes in its place, or drop the extension with it.  An update
+-- of such an installation stops here and says what to do.
+--
+DO $schema$
+DECLARE
+    owner_name  name;
+    creators    text;
+BEGIN
+    SELECT o.rolname INTO owner_name
+      FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.oid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace AND NOT o.rolsuper;
+    IF owner_name IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('schema %s is owned by %s, who is not a superuser', '@extschema@', owner_name),
+            DETAIL = 'Its owner could replace or drop what capa puts in it.',
+            HINT = 'Install capa into a schema it creates (drop this one), or have a superuser own it: ALTER SCHEMA ... OWNER TO a superuser.';
+    END IF;
+    SELECT pg_catalog.string_agg(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                      ELSE pg_catalog.quote_ident(r.rolname) END, ', ')
+      INTO creators
+      FROM pg_catalog.pg_namespace n
+     CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE n.oid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+       AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE' AND NOT coalesce(r.rolsuper, false);
+    IF creators IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('roles that are not superusers may create in schema %s: %s', '@extschema@', creators),
+            DETAIL = 'They could put look-alikes of capa''s objects beside them.',
+            HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM %s;', '@extschema@', creators);
+    END IF;
+END
+$schema$;
 
 ALTER TABLE @extschema@.audit RENAME COLUMN record_id TO capa_id;
 ALTER TABLE @extschema@.escalation RENAME COLUMN record_id TO capa_id;
@@ -36,14 +73,13 @@ BEGIN
 END
 $rename$;
 
-DROP FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref);
-CREATE FUNCTION @extschema@.capa_audit_verify(digest text DEFAULT NULL, record @extschema@.capa_ref DEFAULT NULL)
-    RETURNS TABLE (problem text, capa_id @extschema@.capa_ref, action_id bigint, seq bigint, detail text)
-    AS 'MODULE_PATHNAME' LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp SET jit = off;
-COMMENT ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) IS
-    're-checks every audit chain (or one record''s: for whoever may see the record, also under row-level security by org unit) and every register and action row against it, and given an earlier capa_digest() that the rows it covered are unchanged; one row per problem, none when intact';
-REVOKE ALL ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.capa_audit_verify(text, @extschema@.capa_ref) TO capa_reader;
+-- capa_audit_verify()'s result column: ALTER FUNCTION cannot rename a
+-- result column, and dropping the function to make it again would fail for
+-- any view a reader built on it and lose the privileges granted on it; a
+-- function's parameter names are data of pg_proc, renamed in place
+UPDATE pg_catalog.pg_proc
+   SET proargnames = pg_catalog.array_replace(proargnames, 'record_id'::pg_catalog.text, 'capa_id'::pg_catalog.text)
+ WHERE oid OPERATOR(pg_catalog.=) '@extschema@.capa_audit_verify(pg_catalog.text, @extschema@.capa_ref)'::pg_catalog.regprocedure;
 
 -- the PL/pgSQL that reads the trail by that column
 CREATE OR REPLACE FUNCTION @extschema@.capa_conformance(id @extschema@.capa_ref)
