@@ -49,15 +49,20 @@ target=$(sed -n "s/^default_version = '\(.*\)'/\1/p" capa.control)
 ok "$(sha256sum sql/extension/capa--0.1.0.sql | cut -c1-64)" \
    65a53628cda4f4f0cdf0743f298cb7a951911a55651ebb7ead134babd2fa74e5 \
    "capa--0.1.0.sql is frozen (changes belong in an update script)"
-# so are the updates to 0.2.0 and 0.3.0, released too: a change goes into a
-# later update script (capa--0.3.0--<next>.sql) and the topic sources
-# sql/extension/NN_*.sql, from which the Makefile builds the install script
+# so are the updates to 0.2.0, 0.3.0 and 0.4.0, released too: a change goes
+# into a later update script (capa--0.4.0--<next>.sql, with default_version
+# raised) and the topic sources sql/extension/NN_*.sql, from which the
+# Makefile builds the install script (docs/layout.md, Changing the
+# extension's SQL)
 ok "$(sha256sum sql/extension/capa--0.1.0--0.2.0.sql | cut -c1-64)" \
    42cdc940b3ea1da026d141d2c86383189c7e8c104a41a4878706c4b07258a662 \
    "capa--0.1.0--0.2.0.sql is frozen (changes belong in a later update script)"
 ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
    4ec2480e87dfe33728a039cbdceaa92084eb782e1337f3b6a018659a9b3c8931 \
    "capa--0.2.0--0.3.0.sql is frozen (changes belong in a later update script)"
+ok "$(sha256sum sql/extension/capa--0.3.0--0.4.0.sql | cut -c1-64)" \
+   98a3212d039c5dc0c75265815c9c2dac6650fffcf53b4138940ca5d28310ee9d \
+   "capa--0.3.0--0.4.0.sql is frozen (changes belong in a later update script)"
 dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
