@@ -61,9 +61,9 @@ ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
    4ec2480e87dfe33728a039cbdceaa92084eb782e1337f3b6a018659a9b3c8931 \
    "capa--0.2.0--0.3.0.sql is frozen (changes belong in a later update script)"
 ok "$(sha256sum sql/extension/capa--0.3.0--0.4.0.sql | cut -c1-64)" \
-   98a3212d039c5dc0c75265815c9c2dac6650fffcf53b4138940ca5d28310ee9d \
+   7589d217ae5fb9df6edd8954d7716cc0bc838d6e30425bbf5ddc512742c775c8 \
    "capa--0.3.0--0.4.0.sql is frozen (changes belong in a later update script)"
-dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view"
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view capa_up_planted capa_up_defacl"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
@@ -713,10 +713,13 @@ public_first() {
         echo "SET LOCAL client_min_messages = warning;"
         # each script as PostgreSQL would run it, but with public first; the
         # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a
-        # no-op, and a member a script drops (which only an extension's own
-        # script may) leaves the extension first
+        # no-op, a member a script drops (which only an extension's own
+        # script may) leaves the extension first, and the check of what is
+        # in schema capa (by extension membership, which only the machinery
+        # gives) is left out
         for script in "$@"; do
-            sed -e '/^\\echo/d' -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
+            sed -e '/^\\echo/d' -e '/^DO \$schema\$$/,/^\$schema\$;$/d' \
+                -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
                 -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' \
                 -e 's/^DROP FUNCTION \(capa\.[^;]*\);/ALTER EXTENSION capa DROP FUNCTION \1; DROP FUNCTION \1;/' "$script"
             echo ";"
@@ -811,6 +814,32 @@ ok "$(sqlstate capa_up_old_schema "SET SESSION AUTHORIZATION capa_up_mallory; CR
    "0.3.0 installed into such a schema (it did not check)"
 ok "$(sqlstate capa_up_old_schema "ALTER EXTENSION capa UPDATE") $(q capa_up_old_schema "SELECT extversion FROM pg_extension WHERE extname = 'capa'")" 42501" "0.3.0 \
    "... so the update to $target refuses it (42501) and leaves it at 0.3.0"
+
+# handed over to a superuser, a schema still holds what its owner put in it:
+# a function of a capa name with other argument types would be called by
+# capa's callers (capa_open('t', 'd', 'major', 'audit') picks the one of
+# text arguments), so what is not capa's is refused too, at install and
+# at the update
+createdb -O capa_up_mallory capa_up_planted
+ok "$(sqlstate capa_up_planted "SET SESSION AUTHORIZATION capa_up_mallory; CREATE SCHEMA capa;
+      CREATE FUNCTION capa.capa_open(text, text, text, text) RETURNS text LANGUAGE sql AS \$\$SELECT 'planted'\$\$;
+      RESET SESSION AUTHORIZATION; ALTER SCHEMA capa OWNER TO CURRENT_USER")" ok \
+   "the database's owner plants capa.capa_open(text, text, text, text) in a schema capa, then handed to a superuser"
+ok "$(psql -XAtq -d capa_up_planted -c "CREATE EXTENSION capa" 2>&1 | grep -cE "holds objects that are not capa's: function (capa\.)?capa_open\(text,text,text,text\)")" 1 \
+   "CREATE EXTENSION capa refuses a schema that holds what is not capa's, naming it"
+q capa_up_old_schema "SET SESSION AUTHORIZATION capa_up_mallory;
+    CREATE FUNCTION capa.capa_escalate() RETURNS int LANGUAGE sql AS 'SELECT 0';
+    RESET SESSION AUTHORIZATION; ALTER SCHEMA capa OWNER TO CURRENT_USER" >/dev/null
+ok "$(psql -XAtq -d capa_up_old_schema -c "ALTER EXTENSION capa UPDATE" 2>&1 | grep -cE "holds objects that are not capa's: function (capa\.)?capa_escalate\(\)") $(q capa_up_old_schema "SELECT extversion FROM pg_extension WHERE extname = 'capa'")" "1 0.3.0" \
+   "... and so does the update of an installation whose schema was handed over, naming what its owner added"
+# the installing superuser's default privileges would grant on capa's objects
+createdb capa_up_defacl
+q capa_up_defacl "ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO capa_up_mallory"
+ok "$(sqlstate capa_up_defacl "CREATE EXTENSION capa")" 42501 \
+   "CREATE EXTENSION capa refuses to run under default privileges of the installing role (42501)"
+q capa_up_defacl "ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM capa_up_mallory"
+ok "$(sqlstate capa_up_defacl "SET client_min_messages = warning; CREATE EXTENSION capa") $(q capa_up_defacl "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a WHERE c.relnamespace = 'capa'::regnamespace AND a.grantee = 'capa_up_mallory'::regrole")" "ok 0" \
+   "... and installs once they are taken away, granting that role nothing"
 
 # --- capa_audit_verify()'s result column, renamed in place -----------------------------
 # A reader's view over capa_audit_verify() and a privilege a DBA granted on

@@ -5,15 +5,19 @@
 --
 -- The schema.  CREATE EXTENSION makes schema capa, owned by the superuser
 -- who installs; but a schema of that name made before (by the database's
--- owner, or any role with CREATE on the database) is taken as it is, and
--- its owner could rename it and put look-alikes in its place, or drop the
--- extension with it.  So the schema capa lives in must be a superuser's,
--- and only superusers may create in it (docs/security.md).
+-- owner, or any role with CREATE on the database) is taken as it is, with
+-- whatever is in it: its owner could rename it and put look-alikes in its
+-- place, or drop the extension with it, and what it holds (a function of a
+-- capa name with other argument types, say) would be called by whoever
+-- calls capa.  So the schema capa lives in must be a superuser's, only
+-- superusers may create in it, and nothing but capa may be in it
+-- (docs/security.md).
 --
 DO $schema$
 DECLARE
     owner_name  name;
     creators    text;
+    strangers   text;
 BEGIN
     SELECT o.rolname INTO owner_name
       FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) n.nspowner
@@ -21,8 +25,8 @@ BEGIN
     IF owner_name IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('schema %s is owned by %s, who is not a superuser', '@extschema@', owner_name),
-            DETAIL = 'Its owner could replace or drop what capa puts in it.',
-            HINT = 'Install capa into a schema it creates (drop this one), or have a superuser own it: ALTER SCHEMA ... OWNER TO a superuser.';
+            DETAIL = 'Its owner could replace or drop what capa puts in it, and what it holds would be called by capa''s callers.',
+            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
     END IF;
     SELECT pg_catalog.string_agg(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
                                       ELSE pg_catalog.quote_ident(r.rolname) END, ', ')
@@ -36,10 +40,60 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('roles that are not superusers may create in schema %s: %s', '@extschema@', creators),
             DETAIL = 'They could put look-alikes of capa''s objects beside them.',
-            HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM %s;', '@extschema@', creators);
+            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
+    END IF;
+    -- what is in the schema and not capa's (the extension itself aside)
+    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', '
+                                 ORDER BY d.classid, d.objid)
+      INTO strangers
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+       AND d.deptype OPERATOR(pg_catalog.=) 'n'
+       AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x
+                                ON x.oid OPERATOR(pg_catalog.=) e.refobjid
+                        WHERE e.classid OPERATOR(pg_catalog.=) d.classid
+                          AND e.objid OPERATOR(pg_catalog.=) d.objid
+                          AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                          AND e.deptype OPERATOR(pg_catalog.=) 'e'
+                          AND x.extname OPERATOR(pg_catalog.=) 'capa');
+    IF strangers IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('schema %s holds objects that are not capa''s: %s', '@extschema@', strangers),
+            DETAIL = 'capa''s callers would find them beside capa''s own.',
+            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
     END IF;
 END
 $schema$;
+
+--
+-- The installing superuser's default privileges (ALTER DEFAULT PRIVILEGES)
+-- would be given on every table, sequence, function and type this script
+-- makes, beside the grants below: a role capa never named could write the
+-- register or call capa_admin's functions.  The install refuses them.
+--
+DO $defaults$
+DECLARE
+    defaults text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', CASE a.defaclobjtype
+               WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+               WHEN 'T' THEN 'types' ELSE a.defaclobjtype::text END, a.defaclacl), ', ')
+      INTO defaults
+      FROM pg_catalog.pg_default_acl a
+     WHERE a.defaclrole OPERATOR(pg_catalog.=)
+           (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+       AND a.defaclnamespace IN (0, '@extschema@'::pg_catalog.regnamespace)
+       AND a.defaclobjtype OPERATOR(pg_catalog.<>) 'n';
+    IF defaults IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('%s has default privileges that would be granted on capa''s objects: %s', CURRENT_USER, defaults),
+            DETAIL = 'capa grants each of its roles what it needs, and nothing to anyone else.',
+            HINT = 'Install as a superuser without default privileges, or take them away for the install (ALTER DEFAULT PRIVILEGES ... REVOKE ...) and give them back after.';
+    END IF;
+END
+$defaults$;
 
 --
 -- Group roles.  Roles are cluster-wide: another database may have made them.

@@ -19,14 +19,16 @@
 --
 -- The schema, checked as the install script checks it: a schema capa made
 -- before CREATE EXTENSION (by the database's owner, or any role with CREATE
--- on the database) was taken as it was, and its owner could rename it and
--- put look-alikes in its place, or drop the extension with it.  An update
--- of such an installation stops here and says what to do.
+-- on the database) was taken as it was, with whatever was in it; its owner
+-- could rename it and put look-alikes in its place, or drop the extension
+-- with it, and what it held would be called by whoever calls capa.  An
+-- update of such an installation stops here and says what to do.
 --
 DO $schema$
 DECLARE
     owner_name  name;
     creators    text;
+    strangers   text;
 BEGIN
     SELECT o.rolname INTO owner_name
       FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) n.nspowner
@@ -34,8 +36,8 @@ BEGIN
     IF owner_name IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('schema %s is owned by %s, who is not a superuser', '@extschema@', owner_name),
-            DETAIL = 'Its owner could replace or drop what capa puts in it.',
-            HINT = 'Install capa into a schema it creates (drop this one), or have a superuser own it: ALTER SCHEMA ... OWNER TO a superuser.';
+            DETAIL = 'Its owner could replace or drop what capa puts in it, and what it holds would be called by capa''s callers.',
+            HINT = 'As a superuser, hand it over (ALTER SCHEMA ... OWNER TO a superuser) and update again: the update then refuses whatever in it is not capa''s.';
     END IF;
     SELECT pg_catalog.string_agg(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
                                       ELSE pg_catalog.quote_ident(r.rolname) END, ', ')
@@ -49,7 +51,29 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('roles that are not superusers may create in schema %s: %s', '@extschema@', creators),
             DETAIL = 'They could put look-alikes of capa''s objects beside them.',
-            HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM %s;', '@extschema@', creators);
+            HINT = pg_catalog.format('As a superuser, REVOKE CREATE ON SCHEMA %s FROM %s; and update again: the update then refuses whatever in it is not capa''s.', '@extschema@', creators);
+    END IF;
+    -- what is in the schema and not capa's (the extension itself aside)
+    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', '
+                                 ORDER BY d.classid, d.objid)
+      INTO strangers
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+       AND d.deptype OPERATOR(pg_catalog.=) 'n'
+       AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x
+                                ON x.oid OPERATOR(pg_catalog.=) e.refobjid
+                        WHERE e.classid OPERATOR(pg_catalog.=) d.classid
+                          AND e.objid OPERATOR(pg_catalog.=) d.objid
+                          AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                          AND e.deptype OPERATOR(pg_catalog.=) 'e'
+                          AND x.extname OPERATOR(pg_catalog.=) 'capa');
+    IF strangers IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('schema %s holds objects that are not capa''s: %s', '@extschema@', strangers),
+            DETAIL = 'capa''s callers would find them beside capa''s own.',
+            HINT = 'Look at who made them and why; drop them (or move them: ALTER ... SET SCHEMA) as a superuser, then update.';
     END IF;
 END
 $schema$;
