@@ -56,16 +56,24 @@ preload=""
 ldd "$pkglibdir/capa.so" | grep -q libasan && ! ldd "$root$bindir/postgres" | grep -q libasan && preload="$libasan"
 
 # 3. a server from the copy, sanitizer runtime preloaded
-port=$(free_port)
 mkdir "$root/logs"
 chown -R postgres "$root"
 su postgres -c "'$root$bindir/initdb' -D '$root/data' -A trust -E UTF8 --locale=C.UTF-8" >/dev/null || exit 1
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$root/asan:verify_asan_link_order=0"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$root/ubsan"
-su postgres -c "LD_PRELOAD='$preload' ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS='$UBSAN_OPTIONS' \
-    '$root$bindir/pg_ctl' -D '$root/data' -l '$root/server.log' -w \
-    -o '-p $port -k $root -c listen_addresses=127.0.0.1 -c max_prepared_transactions=10 -c fsync=off' start" >/dev/null ||
-    { cat "$root/server.log"; exit 1; }
+# a port another run's server takes between free_port and the bind: another
+# port (the machine runs several suites at once)
+for attempt in 1 2 3 4 5; do
+    port=$(free_port) || exit 1
+    su postgres -c "LD_PRELOAD='$preload' ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS='$UBSAN_OPTIONS' \
+        '$root$bindir/pg_ctl' -D '$root/data' -l '$root/server.log' -w \
+        -o '-p $port -k $root -c listen_addresses=127.0.0.1 -c max_prepared_transactions=10 -c fsync=off' start" >/dev/null &&
+        break
+    if [ "$attempt" -eq 5 ] || ! tail -n 5 "$root/server.log" | grep -q "Address already in use"; then
+        cat "$root/server.log"
+        exit 1
+    fi
+done
 
 # 4. the whole suite against it (run.sh's inner part, as in pg_virtualenv),
 # with the copy's client programs (pg_dump must be the server's major)
