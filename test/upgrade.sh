@@ -63,9 +63,10 @@ ok "$(sha256sum sql/extension/capa--0.2.0--0.3.0.sql | cut -c1-64)" \
 ok "$(sha256sum sql/extension/capa--0.3.0--0.4.0.sql | cut -c1-64)" \
    7589d217ae5fb9df6edd8954d7716cc0bc838d6e30425bbf5ddc512742c775c8 \
    "capa--0.3.0--0.4.0.sql is frozen (changes belong in a later update script)"
-dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view capa_up_planted capa_up_defacl"
+dbs="capa_up_old capa_up_new capa_up_prev capa_up_hijack capa_up_fresh capa_up_restored capa_up_naive capa_up_schema capa_up_grant capa_up_old_schema capa_up_view capa_up_planted capa_up_defacl capa_up_roles"
 cleanup() {
     for db in $dbs; do dropdb --if-exists "$db" 2>/dev/null; done
+    psql -XAtq -d postgres -c "ALTER ROLE capa_admin NOLOGIN" >/dev/null 2>&1
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_mallory" >/dev/null 2>&1
     psql -XAtq -d postgres -c "DROP ROLE IF EXISTS capa_up_reporter" >/dev/null 2>&1
     [ -n "${KEEP:-}" ] || rm -rf "$work"
@@ -840,6 +841,20 @@ ok "$(sqlstate capa_up_defacl "CREATE EXTENSION capa")" 42501 \
 q capa_up_defacl "ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM capa_up_mallory"
 ok "$(sqlstate capa_up_defacl "SET client_min_messages = warning; CREATE EXTENSION capa") $(q capa_up_defacl "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a WHERE c.relnamespace = 'capa'::regnamespace AND a.grantee = 'capa_up_mallory'::regrole")" "ok 0" \
    "... and installs once they are taken away, granting that role nothing"
+
+# capa's group roles, when they exist before the install (roles are the
+# cluster's): one that can log in, or that a role which is not a superuser
+# may grant (16+ gives a CREATEROLE role ADMIN OPTION on what it creates),
+# is refused, naming it
+psql -XAtq -d postgres -c "ALTER ROLE capa_admin LOGIN" >/dev/null
+createdb capa_up_roles
+ok "$(psql -XAtq -d capa_up_roles -c "CREATE EXTENSION capa" 2>&1 | grep -c 'not fit for it: capa_admin can log in')" 1 \
+   "CREATE EXTENSION capa refuses a capa_admin that exists already and can log in, naming it"
+psql -XAtq -d postgres -c "ALTER ROLE capa_admin NOLOGIN; GRANT capa_admin TO capa_up_mallory WITH ADMIN OPTION" >/dev/null
+ok "$(psql -XAtq -d capa_up_roles -c "CREATE EXTENSION capa" 2>&1 | grep -c 'not fit for it: capa_up_mallory may grant capa_admin')" 1 \
+   "... and one a role that is not a superuser may grant"
+psql -XAtq -d postgres -c "REVOKE capa_admin FROM capa_up_mallory" >/dev/null
+ok "$(sqlstate capa_up_roles "SET client_min_messages = warning; CREATE EXTENSION capa")" ok "... and installs once they are groups again"
 
 # --- capa_audit_verify()'s result column, renamed in place -----------------------------
 # A reader's view over capa_audit_verify() and a privilege a DBA granted on

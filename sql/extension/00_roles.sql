@@ -102,8 +102,32 @@ $defaults$;
 --
 DO $roles$
 DECLARE
-    r text;
+    r       text;
+    unfit   text;
 BEGIN
+    -- A group role of capa's made before, by a role that may create roles,
+    -- must be a group: no login, no attribute, and no role but a superuser
+    -- may grant it (16 and later give a CREATEROLE role ADMIN OPTION on the
+    -- roles it creates): otherwise its maker would hold what capa grants it
+    SELECT pg_catalog.string_agg(x.what, ', ' ORDER BY x.what) INTO unfit
+      FROM (SELECT pg_catalog.format('%s can log in or has an attribute', g.rolname) AS what
+              FROM pg_catalog.pg_roles g
+             WHERE g.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['capa_reader', 'capa_editor', 'capa_verifier', 'capa_admin'])
+               AND (g.rolcanlogin OR g.rolsuper OR g.rolcreaterole OR g.rolcreatedb
+                    OR g.rolreplication OR g.rolbypassrls)
+            UNION ALL
+            SELECT pg_catalog.format('%s may grant %s', pg_catalog.quote_ident(u.rolname), g.rolname)
+              FROM pg_catalog.pg_auth_members m
+              JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
+              JOIN pg_catalog.pg_roles u ON u.oid OPERATOR(pg_catalog.=) m.member
+             WHERE g.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['capa_reader', 'capa_editor', 'capa_verifier', 'capa_admin'])
+               AND m.admin_option AND NOT u.rolsuper) x;
+    IF unfit IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = pg_catalog.format('capa''s group roles exist already and are not fit for it: %s', unfit),
+            DETAIL = 'capa grants its privileges to these roles; whoever can log in as one, or grant it, would hold them.',
+            HINT = 'As a superuser: ALTER ROLE ... NOLOGIN NOCREATEROLE ... and REVOKE ADMIN OPTION FOR ... FROM ..., or drop the roles, then CREATE EXTENSION capa.';
+    END IF;
     FOREACH r IN ARRAY ARRAY['capa_reader', 'capa_editor', 'capa_verifier', 'capa_admin'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
             EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
