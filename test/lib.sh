@@ -12,11 +12,15 @@ pg_major() {
 }
 
 # A loopback port nothing answers on (the caller retries if it is taken
-# before the server binds it)
+# before the server binds it), below the kernel's range of ephemeral ports:
+# a busy machine's client connections hold ports in that range, which a
+# probe cannot see and a server cannot bind
 free_port() {
-    local p i
+    local p i low=32768
+    read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    [ "$low" -gt 21000 ] 2>/dev/null || low=32768
     for i in $(seq 50); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % (low - 20000)))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
         echo "$p"
         return 0
