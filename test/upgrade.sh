@@ -714,15 +714,12 @@ public_first() {
         echo "SET LOCAL client_min_messages = warning;"
         # each script as PostgreSQL would run it, but with public first; the
         # config-dump calls (refused outside CREATE/ALTER EXTENSION) go to a
-        # no-op, a member a script drops (which only an extension's own
-        # script may) leaves the extension first, and the check of what is
-        # in schema capa (by extension membership, which only the machinery
-        # gives) is left out
+        # no-op, and the check of what is in schema capa (by extension
+        # membership, which only the machinery gives) is left out
         for script in "$@"; do
             sed -e '/^\\echo/d' -e '/^DO \$schema\$$/,/^\$schema\$;$/d' \
                 -e 's/@extschema@/capa/g' -e "s/MODULE_PATHNAME/\$libdir\/capa/g" \
-                -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' \
-                -e 's/^DROP FUNCTION \(capa\.[^;]*\);/ALTER EXTENSION capa DROP FUNCTION \1; DROP FUNCTION \1;/' "$script"
+                -e 's/pg_catalog\.pg_extension_config_dump(/pg_temp.config_dump(/g' "$script"
             echo ";"
         done
         echo "SET LOCAL search_path = pg_catalog;"

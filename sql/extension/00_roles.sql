@@ -15,6 +15,7 @@
 --
 DO $schema$
 DECLARE
+    drop_it     CONSTANT text := 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
     owner_name  name;
     creators    text;
     strangers   text;
@@ -26,7 +27,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('schema %s is owned by %s, who is not a superuser', '@extschema@', owner_name),
             DETAIL = 'Its owner could replace or drop what capa puts in it, and what it holds would be called by capa''s callers.',
-            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
+            HINT = drop_it;
     END IF;
     SELECT pg_catalog.string_agg(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
                                       ELSE pg_catalog.quote_ident(r.rolname) END, ', ')
@@ -40,7 +41,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('roles that are not superusers may create in schema %s: %s', '@extschema@', creators),
             DETAIL = 'They could put look-alikes of capa''s objects beside them.',
-            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
+            HINT = drop_it;
     END IF;
     -- what is in the schema and not capa's (the extension itself aside)
     SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', '
@@ -62,7 +63,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = pg_catalog.format('schema %s holds objects that are not capa''s: %s', '@extschema@', strangers),
             DETAIL = 'capa''s callers would find them beside capa''s own.',
-            HINT = 'Drop the schema as a superuser (DROP SCHEMA ... CASCADE, after looking at what is in it), then CREATE EXTENSION capa, which makes it anew.';
+            HINT = drop_it;
     END IF;
 END
 $schema$;
