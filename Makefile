@@ -133,7 +133,7 @@ sanitize-server:
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v $(PG) psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
+	pg_virtualenv -t -v $(PG) psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql -f demo/year.sql
 
 deps:
 	./test/install-deps.sh $(PG)
