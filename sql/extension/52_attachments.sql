@@ -24,7 +24,9 @@ GRANT INSERT (attachment_max_bytes) ON @extschema@.policy TO capa_admin;
 CREATE TABLE @extschema@.attachment (
     id              bigserial PRIMARY KEY,
     capa_id         @extschema@.capa_ref NOT NULL REFERENCES @extschema@.register (id),
-    action_id       bigint REFERENCES @extschema@.action (id),
+    -- an item of the record (capa_attach checks it; action items are never
+    -- deleted, and a foreign key would answer TRUNCATE capa.action first)
+    action_id       bigint,
     step            text,
     title           text NOT NULL,
     uri             text,
@@ -123,3 +125,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.capa_attach(@extschema@.capa_ref, text, text, text, bytea, bytea, bigint, text),
     @extschema@.capa_withdraw_attachment(bigint, text)
     TO capa_editor;
+-- the verifier attaches the evidence of the verification
+GRANT EXECUTE ON FUNCTION
+    @extschema@.capa_attach(@extschema@.capa_ref, text, text, text, bytea, bytea, bigint, text)
+    TO capa_verifier;
