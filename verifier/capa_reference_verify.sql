@@ -100,7 +100,7 @@ END
 $$;
 
 -- Evidence files (capa 0.5.0): each stored file against the SHA-256 its
--- attach audit row recorded (changed ->> 'sha256', lower-case hex).  Export
+-- attach audit row recorded (changed -> 'attachment' ->> 'sha256', lower-case hex).  Export
 -- the stored files next to the trail:
 --   \copy (SELECT id, content FROM capa.attachment WHERE content IS NOT NULL) TO 'files.csv' CSV
 --   \copy capa_check.attachment_export FROM 'files.csv' CSV
@@ -119,9 +119,9 @@ BEGIN
                f.id, a.seq
           FROM %s f
           LEFT JOIN %s a ON a.step = 'attach' AND a.action_id IS NULL
-                        AND (a.changed ->> 'attachment_id')::bigint = f.id
+                        AND (a.changed -> 'attachment' ->> 'id')::bigint = f.id
          WHERE a.seq IS NULL
-            OR encode(sha256(f.content), 'hex') IS DISTINCT FROM a.changed ->> 'sha256'
+            OR encode(sha256(f.content), 'hex') IS DISTINCT FROM a.changed -> 'attachment' ->> 'sha256'
          ORDER BY 2 $q$, files, trail);
 END
 $$;

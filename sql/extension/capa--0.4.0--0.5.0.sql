@@ -142,6 +142,14 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.capa_attach(@extschema@.capa_ref, text, text, text, bytea, bytea, bigint, text)
     TO capa_verifier;
 
+-- nothing for PUBLIC, as 99_public.sql leaves a new database
+REVOKE ALL ON TABLE @extschema@.attachment FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.attachment_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capa_attachment_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capa_attach(@extschema@.capa_ref, text, text, text, bytea, bytea, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capa_withdraw_attachment(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capa_evidence_check(bytea) FROM PUBLIC;
+
 -- row-level security by org unit: an attachment follows its record
 CREATE POLICY capa_org_unit ON @extschema@.attachment FOR SELECT
     USING ((SELECT @extschema@.capa_org_units_all())

@@ -92,7 +92,7 @@ max_bytes(void)
 
 	rc = SPI_execute("SELECT p.attachment_max_bytes FROM capa.policy p"
 					 " WHERE p.attachment_max_bytes IS NOT NULL ORDER BY p.id DESC LIMIT 1",
-					 true, 1);
+					 false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: attachment policy lookup returned %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
@@ -257,6 +257,11 @@ capa_attach(PG_FUNCTION_ARGS)
 	if (!capa_record_visible(caller, record, false, NULL))
 		record_not_found(record);
 
+	/*
+	 * Every lookup below takes a new snapshot (read_only false): what the
+	 * same statement wrote before this call (an action item added, a
+	 * policy row) is there.
+	 */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "capa: SPI_connect failed");
 	capa_become_owner(schema->owner, &saved_user, &saved_sec);
@@ -293,7 +298,7 @@ capa_attach(PG_FUNCTION_ARGS)
 
 		rc = SPI_execute_with_args("SELECT FROM capa.action a WHERE a.id OPERATOR(pg_catalog.=) $1"
 								   " AND a.capa_id OPERATOR(capa.=) $2",
-								   2, types, vals, NULL, true, 1);
+								   2, types, vals, NULL, false, 1);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "capa: action item lookup returned %s", SPI_result_code_string(rc));
 		if (SPI_processed == 0)
@@ -387,7 +392,7 @@ capa_withdraw_attachment(PG_FUNCTION_ARGS)
 	capa_become_owner(schema->owner, &saved_user, &saved_sec);
 	vals[0] = Int64GetDatum(id);
 	rc = SPI_execute_with_args("SELECT a.capa_id FROM capa.attachment a WHERE a.id OPERATOR(pg_catalog.=) $1",
-							   1, types, vals, NULL, true, 1);
+							   1, types, vals, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "capa: attachment lookup returned %s", SPI_result_code_string(rc));
 	found = SPI_processed == 1;

@@ -75,7 +75,9 @@ capa_attachment_facts(const CapaAttachmentFacts *f)
 	JsonbValue *result;
 
 	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
-	push_int(&state, "attachment_id", f->id);
+	push_key(&state, "attachment");
+	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
+	push_int(&state, "id", f->id);
 	push_string(&state, "title", f->title);
 	push_string(&state, "step", f->step);
 	if (f->has_action)
@@ -98,6 +100,7 @@ capa_attachment_facts(const CapaAttachmentFacts *f)
 	if (f->stored)
 		push_int(&state, "size", f->size);
 	push_time(&state, "attached_at", f->attached_at);
+	capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	result = capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
@@ -109,25 +112,38 @@ capa_attachment_withdrawal(int64 id, const char *reason, TimestampTz at)
 	JsonbValue *result;
 
 	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
-	push_int(&state, "attachment_id", id);
-	push_string(&state, "reason", reason);
+	push_key(&state, "attachment");
+	capa_push_jsonb(&state, WJB_BEGIN_OBJECT, NULL);
+	push_int(&state, "id", id);
 	push_time(&state, "withdrawn_at", at);
+	capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
+	push_string(&state, "reason", reason);
 	result = capa_push_jsonb(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
+}
+
+/* Member key of the document's "attachment" object, or NULL */
+static JsonbValue *
+attachment_member(Jsonb *changed, const char *key)
+{
+	JsonbValue *a;
+
+	if (changed == NULL || !JB_ROOT_IS_OBJECT(changed))
+		return NULL;
+	a = getKeyJsonValueFromContainer(&changed->root, "attachment", strlen("attachment"), NULL);
+	if (a == NULL || a->type != jbvBinary || !JsonContainerIsObject(a->val.binary.data))
+		return NULL;
+	return getKeyJsonValueFromContainer(a->val.binary.data, key, strlen(key), NULL);
 }
 
 int64
 capa_attachment_facts_id(Jsonb *changed)
 {
-	JsonbValue *v;
+	JsonbValue *v = attachment_member(changed, "id");
 	char	   *text;
 	char	   *end;
 	int64		id;
 
-	if (changed == NULL || !JB_ROOT_IS_OBJECT(changed))
-		return -1;
-	v = getKeyJsonValueFromContainer(&changed->root, "attachment_id",
-									 strlen("attachment_id"), NULL);
 	if (v == NULL || v->type != jbvNumeric)
 		return -1;
 	/* as text: a document edited by hand must not stop verification */
@@ -137,4 +153,28 @@ capa_attachment_facts_id(Jsonb *changed)
 	if (errno != 0 || *end != '\0' || end == text || id < 1)
 		return -1;
 	return id;
+}
+
+bool
+capa_attachment_facts_sha256(Jsonb *changed, uint8 *out)
+{
+	JsonbValue *v = attachment_member(changed, "sha256");
+	int			i;
+
+	if (v == NULL || v->type != jbvString || v->val.string.len != CAPA_HASH_LEN * 2)
+		return false;
+	for (i = 0; i < CAPA_HASH_LEN * 2; i++)
+	{
+		char		c = v->val.string.val[i];
+		int			nibble = (c >= '0' && c <= '9') ? c - '0' :
+			(c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+
+		if (nibble < 0)
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8) (nibble << 4);
+		else
+			out[i / 2] |= (uint8) nibble;
+	}
+	return true;
 }

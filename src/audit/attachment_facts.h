@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/jsonb.h"
 
 #include "audit/chain.h"
 
@@ -37,17 +38,21 @@ typedef struct CapaAttachmentFacts
 } CapaAttachmentFacts;
 
 /*
- * {"attachment_id", "title", "step", "action_id", "uri", "media_type",
- * "sha256" (hex), "stored", "size", "attached_at"} as jsonb, the members
- * that are NULL left out
+ * {"attachment": {"id", "title", "step", "action_id", "uri", "media_type",
+ * "sha256" (hex), "stored", "size", "attached_at"}} as jsonb, the members
+ * that are NULL left out.  The facts are one member of their own: none of
+ * them is mistaken for a column of the record the step changed.
  */
 extern Datum capa_attachment_facts(const CapaAttachmentFacts *f);
 
-/* {"attachment_id", "reason", "withdrawn_at"} as jsonb */
+/* {"attachment": {"id", "withdrawn_at"}, "reason"} as jsonb */
 extern Datum capa_attachment_withdrawal(int64 id, const char *reason, TimestampTz at);
 
 /* The attachment id an attach or withdraw_attachment document names, or -1 */
 extern int64 capa_attachment_facts_id(Jsonb *changed);
+
+/* The SHA-256 an attach document recorded, into out; false if none */
+extern bool capa_attachment_facts_sha256(Jsonb *changed, uint8 *out);
 
 /* The audit steps that record attachments */
 #define CAPA_STEP_ATTACH "attach"

@@ -268,28 +268,6 @@ content_sha256(Datum value, uint8 *out)
 		elog(ERROR, "capa: SHA-256 of stored content failed");
 }
 
-/* The "sha256" the attach document recorded, into out; false if none */
-static bool
-recorded_sha256(Jsonb *changed, uint8 *out)
-{
-	JsonbValue *v = getKeyJsonValueFromContainer(&changed->root, "sha256", 6, NULL);
-	int			i;
-
-	if (v == NULL || v->type != jbvString || v->val.string.len != CAPA_HASH_LEN * 2)
-		return false;
-	for (i = 0; i < CAPA_HASH_LEN; i++)
-	{
-		char		pair[3] = {v->val.string.val[2 * i], v->val.string.val[2 * i + 1], '\0'};
-		char	   *end;
-		long		b = strtol(pair, &end, 16);
-
-		if (*end != '\0' || !isxdigit((unsigned char) pair[0]))
-			return false;
-		out[i] = (uint8) b;
-	}
-	return true;
-}
-
 static bool
 same_jsonb(Jsonb *a, Datum b)
 {
@@ -407,7 +385,7 @@ check_row(CapaAttachmentCheck *chk, int64 capa_id, bool with_trail)
 		uint8		now[CAPA_HASH_LEN];
 
 		content_sha256(content, now);
-		if (recorded_sha256(attach->changed, recorded) &&
+		if (capa_attachment_facts_sha256(attach->changed, recorded) &&
 			memcmp(recorded, now, CAPA_HASH_LEN) != 0)
 			chk->report(chk->arg, "attachment_changed", capa_id, has_action, action_id, attach->seq,
 						psprintf("attachment " INT64_FORMAT ": the stored content's SHA-256 is not the one its attach audit row recorded: the file was changed", id));

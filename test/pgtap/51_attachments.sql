@@ -22,7 +22,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(100);
+SELECT plan(103);
 
 CREATE ROLE tap_a_reader;               -- capa_reader
 CREATE ROLE tap_a_editor;               -- capa_editor
@@ -86,20 +86,20 @@ SELECT is((SELECT string_agg(concat_ws(' ', title, step, action_id IS NOT NULL, 
           'A1 stored content with the SHA-256 capa computed and its size, an external SHA-256 of an action item, a reference only');
 SELECT is((SELECT sha256(content) = sha256 FROM capa.attachment WHERE id = :stored), true,
           'A1 an auditor recomputes a stored file''s SHA-256 with stock SQL: sha256(content)');
-SELECT is((SELECT string_agg(step || ' ' || chain_seq || ' ' || (changed ->> 'attachment_id'), ', ' ORDER BY seq)
+SELECT is((SELECT string_agg(step || ' ' || chain_seq || ' ' || (changed -> 'attachment' ->> 'id'), ', ' ORDER BY seq)
              FROM capa.audit WHERE capa_id = :'rec' AND action_id IS NULL AND seq > (SELECT min(seq) FROM capa.audit WHERE capa_id = :'rec')),
           format('attach 2 %s, attach 3 %s, attach 4 %s', :stored, :external, :reference),
           'A1 each attachment is a step of the record''s own chain');
 SELECT is((SELECT chain_seq FROM capa.register WHERE id = :'rec'), 4, 'A1 the record''s chain head moved with each');
-SELECT is((SELECT changed FROM capa.audit WHERE step = 'attach' AND (changed ->> 'attachment_id')::bigint = :stored) - 'attached_at',
-          jsonb_build_object('attachment_id', :stored, 'title', 'Backup report May', 'step', 'open',
+SELECT is((SELECT changed #- '{attachment,attached_at}' FROM capa.audit WHERE step = 'attach' AND (changed -> 'attachment' ->> 'id')::bigint = :stored),
+          jsonb_build_object('attachment', jsonb_build_object('id', :stored, 'title', 'Backup report May', 'step', 'open',
                              'media_type', 'text/plain', 'stored', true, 'size', 20,
-                             'sha256', encode(sha256(convert_to('backup ok 2026-05-31', 'UTF8')), 'hex')),
+                             'sha256', encode(sha256(convert_to('backup ok 2026-05-31', 'UTF8')), 'hex'))),
           'A1 the audit row holds the facts, the SHA-256 as hex, never the content');
-SELECT is((SELECT (changed ->> 'attached_at')::timestamptz FROM capa.audit WHERE step = 'attach' AND (changed ->> 'attachment_id')::bigint = :stored),
+SELECT is((SELECT (changed -> 'attachment' ->> 'attached_at')::timestamptz FROM capa.audit WHERE step = 'attach' AND (changed -> 'attachment' ->> 'id')::bigint = :stored),
           (SELECT attached_at FROM capa.attachment WHERE id = :stored),
           'A1 with the time it was attached');
-SELECT is((SELECT actor::text FROM capa.audit WHERE step = 'attach' AND (changed ->> 'attachment_id')::bigint = :external),
+SELECT is((SELECT actor::text FROM capa.audit WHERE step = 'attach' AND (changed -> 'attachment' ->> 'id')::bigint = :external),
           'tap_a_editor', 'A1 and the caller as the actor');
 SELECT is((SELECT count(*)::int FROM capa.audit WHERE step = 'attach'
              AND (changed::text LIKE '%backup ok%' OR changed::text LIKE '%' || encode(convert_to('backup ok', 'UTF8'), 'hex') || '%')),
@@ -107,6 +107,10 @@ SELECT is((SELECT count(*)::int FROM capa.audit WHERE step = 'attach'
 SELECT is((SELECT count(*)::int FROM capa.audit a WHERE a.step = 'attach' AND capa.capa_audit_bytes(a.seq) IS NOT NULL
              AND sha256(capa.capa_audit_bytes(a.seq)) = a.hash), 3,
           'A1 capa_audit_bytes covers the attach rows: sha256(bytes) = hash');
+SELECT is((SELECT count(*)::int FROM capa.audit WHERE step IN ('attach', 'withdraw_attachment')
+              AND changed ?| (SELECT array_agg(attname::text) FROM pg_attribute
+                               WHERE attrelid = 'capa.register'::regclass AND attnum > 0)), 0,
+          'A1 no key of an attach row reads as a column of the record (its title is the attachment''s)');
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'A1 the trail verifies');
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify(record => :'rec')), 0, 'A1 and the record''s alone');
 
@@ -124,6 +128,11 @@ SELECT is((SELECT string_agg(s, ',' ORDER BY s) FROM (
               WHERE capa.capa_attach(:'other', 'Step ' || s, step => s, uri => 'u:' || s) > 0) x),
           'analyse,cancel,close,contain,implement,open,plan,reanalyse,reopen,verify',
           'A1 every step of the lifecycle may be named');
+SELECT is((SELECT capa.capa_attach(:'other', 'Same statement', uri => 'u:same',
+                                   action_id => capa.capa_add_action(:'other', 'New item', 'ops', current_date + 1)) > 0), true,
+          'A1 an action item added in the same statement is found');
+SELECT lives_ok(format($$SELECT capa.capa_withdraw_attachment(capa.capa_attach(%L, 'Attached in error', uri => 'u:err'), 'wrong record')$$, :'other'),
+                'A1 and an attachment withdrawn in the statement that attached it');
 SELECT lives_ok(format($$SELECT capa.capa_attach(%L, 'As admin', uri => 'u:admin')$$, :'other'),
                 'A1 capa_admin attaches too (here the superuser, a member of every role)');
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'A1 the trail still verifies');
@@ -220,11 +229,12 @@ SELECT is((SELECT concat_ws(' ', withdrawn_by, withdraw_reason, withdrawn_at IS 
              FROM capa.attachment WHERE id = :reference),
           'tap_a_editor wrong ticket: CHG-5521 is another change t Change ticket https://tickets.example/CHG-5521',
           'A4 the attachment stays, marked withdrawn with who and why');
-SELECT is((SELECT changed - 'withdrawn_at' FROM capa.audit WHERE step = 'withdraw_attachment'),
-          jsonb_build_object('attachment_id', :reference, 'reason', 'wrong ticket: CHG-5521 is another change'),
+SELECT is((SELECT changed #- '{attachment,withdrawn_at}' FROM capa.audit WHERE step = 'withdraw_attachment'
+              AND capa_id = :'rec'),
+          jsonb_build_object('attachment', jsonb_build_object('id', :reference), 'reason', 'wrong ticket: CHG-5521 is another change'),
           'A4 the withdrawal is a step of the record''s chain, with its reason');
 SELECT is((SELECT withdraw_seq FROM capa.attachment WHERE id = :reference),
-          (SELECT seq FROM capa.audit WHERE step = 'withdraw_attachment'), 'A4 the row names that audit row');
+          (SELECT seq FROM capa.audit WHERE step = 'withdraw_attachment' AND capa_id = :'rec'), 'A4 the row names that audit row');
 SELECT is((SELECT count(*)::int FROM capa.capa_audit_verify()), 0, 'A4 the trail verifies');
 
 -- A5 capa_evidence_check -----------------------------------------------------
@@ -325,7 +335,7 @@ SET LOCAL session_replication_role = replica;
 UPDATE capa.attachment SET withdrawn_at = NULL, withdrawn_by = NULL, withdraw_reason = NULL, withdraw_seq = NULL WHERE id = :reference;
 RESET session_replication_role;
 SELECT is((SELECT format('%s %s', problem, seq) FROM capa.capa_audit_verify()),
-          format('attachment_row_changed %s', (SELECT seq FROM capa.audit WHERE step = 'withdraw_attachment' AND (changed ->> 'attachment_id')::bigint = :reference)),
+          format('attachment_row_changed %s', (SELECT seq FROM capa.audit WHERE step = 'withdraw_attachment' AND (changed -> 'attachment' ->> 'id')::bigint = :reference)),
           'A7 a withdrawal taken back: found, at the audit row that withdrew it');
 ROLLBACK TO tamper;
 SET LOCAL session_replication_role = replica;
