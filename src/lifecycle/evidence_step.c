@@ -64,7 +64,12 @@ capa_evidence_step_row(Relation rel, HeapTuple oldtup, HeapTuple newtup, Oid act
 
 		if (!att->attisdropped && !capa_row_derived_column(att) &&
 			capa_column_changed(tupdesc, oldtup, newtup, i))
-			elog(ERROR, "capa: the %s statement changed column %d of the record", es->step, i);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("record %s changed during its %s step", capa_ref_cstring(id), es->step),
+					 errdetail("Column \"%s\" was changed, by a trigger that ran before capa's.",
+							   NameStr(att->attname)),
+					 errhint("A step that adds evidence changes none of the record's columns.")));
 	}
 
 	seq = DatumGetInt32(heap_getattr(oldtup, schema->reg[REG_CHAIN_SEQ], tupdesc, &isnull));

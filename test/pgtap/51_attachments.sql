@@ -22,7 +22,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(103);
+SELECT plan(104);
 
 CREATE ROLE tap_a_reader;               -- capa_reader
 CREATE ROLE tap_a_editor;               -- capa_editor
@@ -189,6 +189,14 @@ SELECT throws_ok($$SELECT * FROM capa.capa_evidence_check(NULL)$$, '22004',
                  'capa_evidence_check: the SHA-256 must not be NULL', 'A2 evidence_check of NULL: 22004');
 SELECT throws_ok($$SELECT * FROM capa.capa_evidence_check(convert_to(encode(sha256('x'), 'hex'), 'UTF8'))$$, '22023',
                  'capa_evidence_check: a SHA-256 has 32 bytes, not 64', 'A2 evidence_check of 64 bytes: 22023');
+-- a trigger of the user's own that changes the record during the step
+CREATE FUNCTION public.a_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.description := NEW.description || '!'; RETURN NEW; END $$;
+CREATE TRIGGER a_touch BEFORE UPDATE ON capa.register FOR EACH ROW EXECUTE FUNCTION public.a_touch();
+SELECT throws_ok(format($$SELECT capa.capa_attach(%L, 't', uri => 'u')$$, :'rec'), '55000',
+                 format('record %s changed during its attach step', :'rec'),
+                 'A2 a trigger that changes the record during the step: 55000');
+DROP TRIGGER a_touch ON capa.register;
 SELECT is(a_state(), :'st', 'A2 no refusal changed anything');
 
 -- A3 the size limit -----------------------------------------------------------
