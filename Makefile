@@ -18,7 +18,7 @@ PG_CPPFLAGS += -Isrc
 # version).  CREATE EXTENSION capa runs the built script; VERSION '0.1.0'
 # and ALTER EXTENSION capa UPDATE take the released path.
 EXTENSION_SQL = $(addprefix sql/extension/, 00_roles.sql 10_types.sql 20_tables.sql \
-                30_lifecycle.sql 40_api.sql 45_governed.sql 50_audit_chain.sql 60_kpi.sql \
+                30_lifecycle.sql 40_api.sql 45_governed.sql 50_audit_chain.sql 52_attachments.sql 60_kpi.sql \
                 70_import_links.sql 75_intake_escalation.sql 80_report.sql 85_evidence.sql 86_dossier_html.sql \
                 87_snapshots.sql 90_rls.sql 99_public.sql)
 EXTENSION_SCRIPT = sql/extension/$(EXTENSION)--$(EXTVERSION).sql

@@ -6,6 +6,15 @@ SET client_min_messages = warning;
 \i verifier/capa_reference_verify.sql
 \set ECHO all
 RESET client_min_messages;
+-- evidence items (0.5.0): attach and withdraw_attachment rows are in the
+-- trail compared, and the stored files are checked against it
+SELECT capa.capa_attach(capa.min(id), 'Evidence file', content => convert_to('evidence', 'UTF8')) AS attached
+  FROM capa.register \gset
+SELECT capa.capa_attach(capa.min(id), 'Kept elsewhere', sha256 => sha256('elsewhere'::bytea), uri => 'dms://1') > 0 AS attached
+  FROM capa.register;
+SELECT capa.capa_attach(capa.max(id), 'Second file', content => convert_to('second', 'UTF8')) > 0 AS attached
+  FROM capa.register;
+SELECT capa.capa_withdraw_attachment(:attached, 'the wrong file');
 INSERT INTO capa_check.audit_export
 SELECT seq, capa_id::text, action_id, chain_seq, step, from_state::text, to_state::text,
        changed, actor::text, session_actor::text, app_user, application_name,
@@ -16,6 +25,13 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE capa_check.audit_bytes(e) = capa.capa_audit_bytes(e.seq)) AS same_bytes
   FROM capa_check.audit_export e;
 SELECT count(*) AS problems FROM capa_check.verify('capa_check.audit_export');
+-- the stored files give the SHA-256 their attach rows recorded
+INSERT INTO capa_check.attachment_export SELECT id, content FROM capa.attachment WHERE content IS NOT NULL;
+SELECT count(*) AS files FROM capa_check.attachment_export;
+SELECT count(*) AS problems FROM capa_check.verify_attachments('capa_check.audit_export', 'capa_check.attachment_export');
+UPDATE capa_check.attachment_export SET content = convert_to('evidencE', 'UTF8') WHERE id = :attached;
+SELECT problem, attachment = :attached AS the_changed_file
+  FROM capa_check.verify_attachments('capa_check.audit_export', 'capa_check.attachment_export');
 -- tampering with the export is found
 CREATE TEMP TABLE touched AS
 SELECT (SELECT seq FROM capa_check.audit_export WHERE chain_seq = 2 ORDER BY seq LIMIT 1) AS edited,

@@ -93,6 +93,16 @@ ok "$(q capa_src "SELECT string_agg(step, ',' ORDER BY seq) FROM capa.audit
 # role is dropped and made again between the dump and the restore)
 q capa_src "DROP ROLE IF EXISTS capa_restore_owner; CREATE ROLE capa_restore_owner;
             SELECT capa.capa_open('Bound owner', 'd', 'minor', 'pentest', owner => 'capa_restore_owner')" >/dev/null
+# [attach] evidence items (0.5.0): a stored file (2 MB, out of line), a
+# file kept elsewhere, a withdrawn reference; restored with their audit rows
+q capa_src "SELECT capa.capa_attach(id, 'Backup log', step => 'verify', content => decode(repeat('0123456789abcdef', 131072), 'hex'),
+                                    media_type => 'text/plain') FROM capa.register WHERE title = 'Finding 1';
+            SELECT capa.capa_attach(id, 'Procedure v2', sha256 => sha256('procedure v2'::bytea), uri => 'dms://BK-01/v2')
+              FROM capa.register WHERE title = 'Finding 2';
+            SELECT capa.capa_withdraw_attachment(capa.capa_attach(id, 'Wrong ticket', uri => 'https://tickets/1'), 'wrong ticket')
+              FROM capa.register WHERE title = 'Finding 2'" >/dev/null
+ok "$(q capa_src "SELECT count(*) || ' ' || count(content) || ' ' || count(withdrawn_at) FROM capa.attachment")" "3 1 1" \
+   "the source has attachments: one stored, one withdrawn"
 # escalations of the imported record's overdue action item: restored, and a
 # run after the restore adds nothing new the same day
 escalated=$(q capa_src "SELECT count(*) FROM capa.capa_escalate()")
@@ -106,7 +116,8 @@ fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
   UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin
   UNION ALL SELECT v::text FROM capa.review_snapshot v
-  UNION ALL SELECT e::text FROM capa.escalation e) t"
+  UNION ALL SELECT e::text FROM capa.escalation e
+  UNION ALL SELECT (to_jsonb(t) - 'content')::text || md5(t.content) FROM capa.attachment t) t"
 src_print=$(q capa_src "$fingerprint")
 # the KPIs (without as_of) and the links: derived data that must come back too
 kpis="SELECT md5(row(s.*)::text || (SELECT string_agg(m::text, '|' ORDER BY m.month) FROM capa.kpi_monthly m)
@@ -166,6 +177,12 @@ for db in capa_plain capa_custom; do
     ok "$(q $db "SELECT string_agg(role_name::text || ' ' || org_unit, ',') FROM capa.org_unit_access")" \
        "capa_restore_live north" "$db: org unit grants of existing roles come back, a dropped role's is left out"
     ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "$db: the trail still verifies after new steps"
+    # [attach] the stored file comes back whole, and is found by its SHA-256
+    ok "$(q $db "SELECT count(*) FROM capa.capa_evidence_check(sha256(decode(repeat('0123456789abcdef', 131072), 'hex')))")" 1 \
+       "$db: a restored file is found by the SHA-256 of the file handed over"
+    ok "$(q $db "SELECT capa.capa_attach(id, 'After restore', uri => 'u') > (SELECT max(id) FROM capa.attachment WHERE title <> 'After restore')
+                   FROM capa.register WHERE title = 'Finding 2'")" t "$db: new attachments follow the restored ones"
+    ok "$(q $db "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "$db: and the trail verifies with them"
 done
 
 # only a superuser restores: a row carrying a chain head from anyone else is refused

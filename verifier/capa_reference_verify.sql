@@ -98,3 +98,30 @@ BEGIN
         ORDER BY 2, 3, 4, 1 $q$, source);
 END
 $$;
+
+-- Evidence files (capa 0.5.0): each stored file against the SHA-256 its
+-- attach audit row recorded (changed -> 'attachment' ->> 'sha256', lower-case hex).  Export
+-- the stored files next to the trail:
+--   \copy (SELECT id, content FROM capa.attachment WHERE content IS NOT NULL) TO 'files.csv' CSV
+--   \copy capa_check.attachment_export FROM 'files.csv' CSV
+-- (or load a file handed over with pg_read_binary_file()), then
+--   SELECT * FROM capa_check.verify_attachments('capa_check.audit_export', 'capa_check.attachment_export');
+-- attachment_changed: the file is not the one the trail recorded;
+-- attachment_unrecorded: no attach row of the trail names the attachment.
+CREATE TABLE IF NOT EXISTS capa_check.attachment_export (id bigint, content bytea);
+
+CREATE OR REPLACE FUNCTION capa_check.verify_attachments(trail regclass, files regclass)
+RETURNS TABLE (problem text, attachment bigint, seq bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT CASE WHEN a.seq IS NULL THEN 'attachment_unrecorded' ELSE 'attachment_changed' END,
+               f.id, a.seq
+          FROM %s f
+          LEFT JOIN %s a ON a.step = 'attach' AND a.action_id IS NULL
+                        AND (a.changed -> 'attachment' ->> 'id')::bigint = f.id
+         WHERE a.seq IS NULL
+            OR encode(sha256(f.content), 'hex') IS DISTINCT FROM a.changed -> 'attachment' ->> 'sha256'
+         ORDER BY 2 $q$, files, trail);
+END
+$$;

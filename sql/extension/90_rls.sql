@@ -66,6 +66,10 @@ CREATE POLICY capa_org_unit ON @extschema@.link FOR SELECT
 CREATE POLICY capa_org_unit ON @extschema@.escalation FOR SELECT
     USING ((SELECT @extschema@.capa_org_units_all())
            OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
+-- [attach] an attachment follows its record
+CREATE POLICY capa_org_unit ON @extschema@.attachment FOR SELECT
+    USING ((SELECT @extschema@.capa_org_units_all())
+           OR EXISTS (SELECT FROM @extschema@.register r WHERE r.id OPERATOR(@extschema@.=) capa_id));
 -- the KPI rollup is kept per org unit
 CREATE POLICY capa_org_unit ON @extschema@.kpi_rollup FOR SELECT
     USING (org_unit IS NULL OR (SELECT @extschema@.capa_org_units_all())
@@ -116,7 +120,8 @@ AS $tables$
     SELECT ARRAY['@extschema@.register', '@extschema@.action', '@extschema@.audit', '@extschema@.link',
                  '@extschema@.escalation',
                  '@extschema@.kpi_rollup', '@extschema@.kpi_close_days', '@extschema@.kpi_action_due',
-                 '@extschema@.review_snapshot', '@extschema@.intake_config', '@extschema@.intake_failure']::regclass[]
+                 '@extschema@.review_snapshot', '@extschema@.intake_config', '@extschema@.intake_failure',
+                 '@extschema@.attachment']::regclass[]
 $tables$;
 
 CREATE FUNCTION @extschema@.capa_rls_enable() RETURNS void

@@ -42,6 +42,7 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
+#include "audit/attachment_verify.h"
 #include "audit/chain.h"
 #include "audit/digest.h"
 #include "audit/ordered_scan.h"
@@ -71,6 +72,14 @@ report(Findings *out, const char *problem, int64 capa_id, bool has_action,
 	values[3] = Int64GetDatum(seq);
 	values[4] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
 	tuplestore_putvalues(out->store, out->desc, values, nulls);
+}
+
+/* [attach] report() for attachment_verify.c */
+static void
+report_attachment(void *arg, const char *problem, int64 capa_id, bool has_action,
+				  int64 action_id, int64 seq, const char *detail)
+{
+	report((Findings *) arg, problem, capa_id, has_action, action_id, seq, detail);
 }
 
 /* The CAPA_HASH_LEN bytes of a stored hash (bytea), or NULL if mis-sized */
@@ -147,6 +156,7 @@ typedef struct Verify
 	bool		check_digest;
 	int64		digest_max_seq;
 	CapaDigestAcc digest;
+	CapaAttachmentCheck *attachments;	/* [attach] NULL before 0.5.0 */
 } Verify;
 
 static void
@@ -239,6 +249,9 @@ end_chain(Verify *v, const ChainState *c)
 			   c->key.action_id, c->seq,
 			   c->key.has_action ? "the action row of this chain is gone" :
 			   "the register row of this chain is gone");
+	/* [attach] the record's attachments, against its chain */
+	if (v->attachments != NULL && !c->key.has_action)
+		capa_attachment_check_record(v->attachments, c->key.capa_id);
 }
 
 /* One audit row, in chain order: its hash, its link, its chain's end */
@@ -292,6 +305,9 @@ check_audit_row(Verify *v, TupleTableSlot *slot)
 			report(&v->out, "broken_link", f.capa_id, f.has_action, f.action_id, f.seq,
 				   "prev_hash is not the hash of the previous row of the chain");
 	}
+	/* [attach] after the chain before it has ended */
+	if (v->attachments != NULL)
+		capa_attachment_check_trail(v->attachments, &f);
 	c->have = true;
 	c->key = key;
 	c->chain_seq = f.chain_seq;
@@ -417,6 +433,9 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 					 record_visible, true, schema->act[ACT_CAPA_ID], schema->act[ACT_ID],
 					 schema->act[ACT_CHAIN_SEQ], schema->act[ACT_CHAIN_HEAD]);
 	record_row_seen = v.reg.row != NULL || v.act.row != NULL;
+	/* [attach] the attachments, in the same order (attachment_verify.c) */
+	v.attachments = capa_attachment_check_begin(one_record, record, record_visible,
+												report_attachment, &v.out);
 	/*
 	 * A digest covers every chain: the whole trail is read for it, while
 	 * record => still limits the checks and findings to that record.
@@ -443,6 +462,8 @@ capa_audit_verify(PG_FUNCTION_ARGS)
 		record_not_found(record);
 	skip_rows_without_audit(&v, &v.reg, NULL);
 	skip_rows_without_audit(&v, &v.act, NULL);
+	if (v.attachments != NULL)
+		capa_attachment_check_end(v.attachments);	/* [attach] */
 	capa_ordered_scan_end(&audit);
 	capa_ordered_scan_end(&v.reg.scan);
 	capa_ordered_scan_end(&v.act.scan);

@@ -52,6 +52,7 @@
 #include "integration/import.h"
 #include "integration/org_unit.h"
 #include "kpi/kpi.h"
+#include "lifecycle/evidence_step.h"
 #include "lifecycle/governed.h"
 #include "lifecycle/rules.h"
 #include "lifecycle/segregation.h"
@@ -1566,6 +1567,11 @@ capa_register_trigger(PG_FUNCTION_ARGS)
 			!capa_record_visible(row.actor, (Datum) 0, true,
 								 row_org_unit(&row, row.oldtup)))
 			return PointerGetDatum(NULL);
+
+		/* [attach] a step that adds evidence (evidence_step.c): its chain row */
+		result = capa_evidence_step_row(row.rel, row.oldtup, row.newtup, row.actor, caller_cxt);
+		if (result != NULL)
+			return PointerGetDatum(result);
 
 		/* an UPDATE that changes nothing is not a change: no audit row */
 		if (update_is_noop(&row) &&

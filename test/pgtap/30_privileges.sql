@@ -94,6 +94,16 @@ SELECT t, p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
                     'capa.kpi_change', 'capa.kpi_change_summary', 'capa.lifecycle']) t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
 
+-- evidence items (0.5.0, [attach]; test/pgtap/51_attachments.sql)
+INSERT INTO fn_matrix VALUES
+  ('capa.capa_attach(capa.capa_ref,text,text,text,bytea,bytea,bigint,text)', false, true, true, true),
+  ('capa.capa_withdraw_attachment(bigint,text)', false, true, false, true),
+  ('capa.capa_evidence_check(bytea)', true, true, true, true),
+  ('capa.capa_attachment_guard()', false, false, false, false);
+INSERT INTO tbl_matrix
+SELECT 'capa.attachment', p, p = 'SELECT', p = 'SELECT', p = 'SELECT', p = 'SELECT'
+  FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p;
+
 SELECT plan((SELECT count(*)::int * 5 FROM fn_matrix) + (SELECT count(*)::int * 5 FROM tbl_matrix) + 6 + 3 + 2 + 1);
 
 -- the matrices are complete: a new function or relation must be added to them

@@ -31,7 +31,7 @@ CREATE EXTENSION capa;
 \ir ../policy_0_2.sql
 RESET client_min_messages;
 SET search_path = public, capa;
-SELECT plan(775);
+SELECT plan(817);
 
 -- Large sequence values, so that an id or seq in a message is a string that
 -- occurs nowhere else in it (the comparison replaces it)
@@ -263,6 +263,10 @@ INSERT INTO public.u_call VALUES
   (24, 'capa_verify (reanalyse)', $$SELECT capa.capa_verify(%1$s, false, 'e', reanalyse => true)$$),
   (25, 'capa_extent_found', $$SELECT capa.capa_extent_found(%1$s, 'found')$$),
   (26, 'capa_waive_window', $$SELECT capa.capa_waive_window(%1$s, 'why')$$);
+-- evidence items (0.5.0, [attach]; withdrawal: test/pgtap/51_attachments.sql)
+INSERT INTO public.u_call VALUES
+  (27, 'capa_attach', $$SELECT capa.capa_attach(%1$s, 't', uri => 'u')$$),
+  (28, 'capa_attach(content =>, action_id =>)', $$SELECT capa.capa_attach(%1$s, 't', content => '\x01'::bytea, action_id => 1)$$);
 
 -- what the north will be asked about, listed while the superuser sees the south
 CREATE TABLE public.u_south_action AS
