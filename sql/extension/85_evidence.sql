@@ -449,6 +449,17 @@ BEGIN
                              'unlinked_at', l.unlinked_at, 'unlinked_by', l.unlinked_by)
                              ORDER BY l.id), '[]'::jsonb)
                     FROM @extschema@.link l WHERE l.capa_id OPERATOR(@extschema@.=) r.id),
+        -- the evidence items (their facts and SHA-256, not the files)
+        'attachments', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                   'id', t.id, 'step', t.step, 'action_id', t.action_id, 'title', t.title,
+                                   'uri', t.uri, 'media_type', t.media_type,
+                                   'sha256', pg_catalog.encode(t.sha256, 'hex'), 'size', t.size,
+                                   'stored', t.content IS NOT NULL,
+                                   'attached_at', t.attached_at, 'attached_by', t.attached_by,
+                                   'withdrawn_at', t.withdrawn_at, 'withdrawn_by', t.withdrawn_by,
+                                   'withdraw_reason', t.withdraw_reason)
+                                   ORDER BY t.id), '[]'::jsonb)
+                          FROM @extschema@.attachment t WHERE t.capa_id OPERATOR(@extschema@.=) r.id),
         'actions', (SELECT COALESCE(pg_catalog.jsonb_agg(
                                pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.||)
                                pg_catalog.jsonb_build_object('chain_head', pg_catalog.encode(a.chain_head, 'hex'))
@@ -514,7 +525,7 @@ BEGIN
 END
 $dossier$;
 COMMENT ON FUNCTION @extschema@.capa_dossier(@extschema@.capa_ref) IS
-    'the auditor''s evidence pack of one record as jsonb: the record, related records, links, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
+    'the auditor''s evidence pack of one record as jsonb: the record, related records, links, evidence items, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
 
 -- readers may use everything read-only here
 GRANT EXECUTE ON FUNCTION

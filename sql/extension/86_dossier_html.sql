@@ -85,6 +85,7 @@ DECLARE
     time_rows   text;
     action_rows text;
     link_rows   text;
+    evidence_rows text;
     related_rows text;
     find_rows   text;
     chain_rows  text;
@@ -191,6 +192,34 @@ BEGIN
       INTO link_rows
       FROM pg_catalog.jsonb_array_elements(d OPERATOR(pg_catalog.->) 'links') WITH ORDINALITY AS x(l, n);
 
+    -- evidence items: what they are, where (a file capa stores, or a
+    -- reference, shown as text and never as a link), their SHA-256
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               '<tr><td class="num">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="hash">%s</td><td>%s</td><td>%s</td></tr>',
+               @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'id'),
+               @extschema@.report_value('title', t OPERATOR(pg_catalog.->) 'title'),
+               pg_catalog.concat_ws(', ',
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'step' IS NOT NULL
+                        THEN 'step ' OPERATOR(pg_catalog.||) @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'step') END,
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'action_id' IS NOT NULL
+                        THEN 'item ' OPERATOR(pg_catalog.||) @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'action_id') END,
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'step' IS NULL AND t OPERATOR(pg_catalog.->>) 'action_id' IS NULL THEN 'the record' END),
+               pg_catalog.concat_ws('<br/>',
+                   CASE WHEN (t OPERATOR(pg_catalog.->>) 'stored')::boolean
+                        THEN pg_catalog.format('stored in capa, %s bytes', @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'size')) END,
+                   NULLIF(@extschema@.report_value('uri', t OPERATOR(pg_catalog.->) 'uri'), ''),
+                   NULLIF(@extschema@.report_value('media_type', t OPERATOR(pg_catalog.->) 'media_type'), '')),
+               COALESCE(@extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'sha256'), 'none (a reference only)'),
+               pg_catalog.format('%s by %s', @extschema@.report_value('attached_at', t OPERATOR(pg_catalog.->) 'attached_at'),
+                                 @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'attached_by')),
+               CASE WHEN t OPERATOR(pg_catalog.->>) 'withdrawn_at' IS NULL THEN 'current'
+                    ELSE pg_catalog.format('withdrawn %s by %s: %s', @extschema@.report_value('withdrawn_at', t OPERATOR(pg_catalog.->) 'withdrawn_at'),
+                                           @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'withdrawn_by'),
+                                           @extschema@.report_value('withdraw_reason', t OPERATOR(pg_catalog.->) 'withdraw_reason')) END),
+               '' ORDER BY (t OPERATOR(pg_catalog.->>) 'id')::bigint)
+      INTO evidence_rows
+      FROM pg_catalog.jsonb_array_elements(d OPERATOR(pg_catalog.->) 'attachments') t;
+
     SELECT pg_catalog.string_agg(pg_catalog.format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
                @extschema@.report_escape(g OPERATOR(pg_catalog.->>) 'id'),
                CASE WHEN (g OPERATOR(pg_catalog.->>) 'exists')::boolean
@@ -269,6 +298,8 @@ td.when{white-space:nowrap}
 <table class="timeline"><thead><tr><th>Seq</th><th>When</th><th>Step</th><th>State</th><th>Who</th><th>Reason</th><th>Recorded</th><th>Before</th></tr></thead><tbody>%14$s</tbody></table>
 <h2 id="actions">Action items</h2>
 %15$s
+<h2 id="evidence">Evidence items</h2>
+%22$s
 <h2 id="links">Links</h2>
 %16$s
 <h2 id="related">Similar nonconformities named in the analysis</h2>
@@ -321,11 +352,15 @@ $html$,
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'issued_by'),
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'id'),
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'max_seq')) END,
-        how_rows);
+        how_rows,
+        CASE WHEN evidence_rows IS NULL THEN '<p>No evidence items attached.</p>'
+             ELSE '<table class="evidence"><thead><tr><th>Item</th><th>Title</th><th>Belongs to</th><th>Kept</th><th>SHA-256</th><th>Attached</th><th>Status</th></tr></thead><tbody>'
+                  OPERATOR(pg_catalog.||) evidence_rows OPERATOR(pg_catalog.||) '</tbody></table>'
+                  OPERATOR(pg_catalog.||) '<p class="meta">To check a file you were handed: compute its SHA-256 (sha256sum, Get-FileHash) and run SELECT * FROM capa.capa_evidence_check(''\x&lt;sha256&gt;''); capa_audit_verify recomputes the SHA-256 of every file stored in capa.</p>' END);
 END
 $page$;
 COMMENT ON FUNCTION @extschema@.capa_dossier_html(@extschema@.capa_ref) IS
-    'the evidence pack of one record as one self-contained HTML page: its facts, the 10.2 a-g checklist, a timeline of every audit row with who, when and why, the action items, links, similar records and the chain proof; exactly what capa_dossier(id) holds, escaped; read-only, with the caller''s privileges';
+    'the evidence pack of one record as one self-contained HTML page: its facts, the 10.2 a-g checklist, a timeline of every audit row with who, when and why, the action items, evidence items with their SHA-256, links, similar records and the chain proof; exactly what capa_dossier(id) holds, escaped; read-only, with the caller''s privileges';
 
 GRANT EXECUTE ON FUNCTION @extschema@.report_value(text, jsonb),
     @extschema@.capa_dossier_html(@extschema@.capa_ref) TO capa_reader;

@@ -221,6 +221,17 @@ BEGIN
                              'unlinked_at', l.unlinked_at, 'unlinked_by', l.unlinked_by)
                              ORDER BY l.id), '[]'::jsonb)
                     FROM @extschema@.link l WHERE l.capa_id OPERATOR(@extschema@.=) r.id),
+        -- the evidence items (their facts and SHA-256, not the files)
+        'attachments', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                   'id', t.id, 'step', t.step, 'action_id', t.action_id, 'title', t.title,
+                                   'uri', t.uri, 'media_type', t.media_type,
+                                   'sha256', pg_catalog.encode(t.sha256, 'hex'), 'size', t.size,
+                                   'stored', t.content IS NOT NULL,
+                                   'attached_at', t.attached_at, 'attached_by', t.attached_by,
+                                   'withdrawn_at', t.withdrawn_at, 'withdrawn_by', t.withdrawn_by,
+                                   'withdraw_reason', t.withdraw_reason)
+                                   ORDER BY t.id), '[]'::jsonb)
+                          FROM @extschema@.attachment t WHERE t.capa_id OPERATOR(@extschema@.=) r.id),
         'actions', (SELECT COALESCE(pg_catalog.jsonb_agg(
                                pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.||)
                                pg_catalog.jsonb_build_object('chain_head', pg_catalog.encode(a.chain_head, 'hex'))
@@ -286,7 +297,7 @@ BEGIN
 END
 $dossier$;
 COMMENT ON FUNCTION @extschema@.capa_dossier(@extschema@.capa_ref) IS
-    'the auditor''s evidence pack of one record as jsonb: the record, related records, links, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
+    'the auditor''s evidence pack of one record as jsonb: the record, related records, links, evidence items, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
 
 -- One value of the dossier as page text: times in UTC (a key naming a time:
 -- *_at, *_due, *_from, at), arrays as lists, booleans as yes/no, long text
@@ -365,6 +376,7 @@ DECLARE
     time_rows   text;
     action_rows text;
     link_rows   text;
+    evidence_rows text;
     related_rows text;
     find_rows   text;
     chain_rows  text;
@@ -471,6 +483,34 @@ BEGIN
       INTO link_rows
       FROM pg_catalog.jsonb_array_elements(d OPERATOR(pg_catalog.->) 'links') WITH ORDINALITY AS x(l, n);
 
+    -- evidence items: what they are, where (a file capa stores, or a
+    -- reference, shown as text and never as a link), their SHA-256
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               '<tr><td class="num">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="hash">%s</td><td>%s</td><td>%s</td></tr>',
+               @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'id'),
+               @extschema@.report_value('title', t OPERATOR(pg_catalog.->) 'title'),
+               pg_catalog.concat_ws(', ',
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'step' IS NOT NULL
+                        THEN 'step ' OPERATOR(pg_catalog.||) @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'step') END,
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'action_id' IS NOT NULL
+                        THEN 'item ' OPERATOR(pg_catalog.||) @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'action_id') END,
+                   CASE WHEN t OPERATOR(pg_catalog.->>) 'step' IS NULL AND t OPERATOR(pg_catalog.->>) 'action_id' IS NULL THEN 'the record' END),
+               pg_catalog.concat_ws('<br/>',
+                   CASE WHEN (t OPERATOR(pg_catalog.->>) 'stored')::boolean
+                        THEN pg_catalog.format('stored in capa, %s bytes', @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'size')) END,
+                   NULLIF(@extschema@.report_value('uri', t OPERATOR(pg_catalog.->) 'uri'), ''),
+                   NULLIF(@extschema@.report_value('media_type', t OPERATOR(pg_catalog.->) 'media_type'), '')),
+               COALESCE(@extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'sha256'), 'none (a reference only)'),
+               pg_catalog.format('%s by %s', @extschema@.report_value('attached_at', t OPERATOR(pg_catalog.->) 'attached_at'),
+                                 @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'attached_by')),
+               CASE WHEN t OPERATOR(pg_catalog.->>) 'withdrawn_at' IS NULL THEN 'current'
+                    ELSE pg_catalog.format('withdrawn %s by %s: %s', @extschema@.report_value('withdrawn_at', t OPERATOR(pg_catalog.->) 'withdrawn_at'),
+                                           @extschema@.report_escape(t OPERATOR(pg_catalog.->>) 'withdrawn_by'),
+                                           @extschema@.report_value('withdraw_reason', t OPERATOR(pg_catalog.->) 'withdraw_reason')) END),
+               '' ORDER BY (t OPERATOR(pg_catalog.->>) 'id')::bigint)
+      INTO evidence_rows
+      FROM pg_catalog.jsonb_array_elements(d OPERATOR(pg_catalog.->) 'attachments') t;
+
     SELECT pg_catalog.string_agg(pg_catalog.format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
                @extschema@.report_escape(g OPERATOR(pg_catalog.->>) 'id'),
                CASE WHEN (g OPERATOR(pg_catalog.->>) 'exists')::boolean
@@ -549,6 +589,8 @@ td.when{white-space:nowrap}
 <table class="timeline"><thead><tr><th>Seq</th><th>When</th><th>Step</th><th>State</th><th>Who</th><th>Reason</th><th>Recorded</th><th>Before</th></tr></thead><tbody>%14$s</tbody></table>
 <h2 id="actions">Action items</h2>
 %15$s
+<h2 id="evidence">Evidence items</h2>
+%22$s
 <h2 id="links">Links</h2>
 %16$s
 <h2 id="related">Similar nonconformities named in the analysis</h2>
@@ -601,11 +643,15 @@ $html$,
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'issued_by'),
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'id'),
                                     @extschema@.report_escape(p OPERATOR(pg_catalog.->) 'digest' OPERATOR(pg_catalog.->>) 'max_seq')) END,
-        how_rows);
+        how_rows,
+        CASE WHEN evidence_rows IS NULL THEN '<p>No evidence items attached.</p>'
+             ELSE '<table class="evidence"><thead><tr><th>Item</th><th>Title</th><th>Belongs to</th><th>Kept</th><th>SHA-256</th><th>Attached</th><th>Status</th></tr></thead><tbody>'
+                  OPERATOR(pg_catalog.||) evidence_rows OPERATOR(pg_catalog.||) '</tbody></table>'
+                  OPERATOR(pg_catalog.||) '<p class="meta">To check a file you were handed: compute its SHA-256 (sha256sum, Get-FileHash) and run SELECT * FROM capa.capa_evidence_check(''\x&lt;sha256&gt;''); capa_audit_verify recomputes the SHA-256 of every file stored in capa.</p>' END);
 END
 $page$;
 COMMENT ON FUNCTION @extschema@.capa_dossier_html(@extschema@.capa_ref) IS
-    'the evidence pack of one record as one self-contained HTML page: its facts, the 10.2 a-g checklist, a timeline of every audit row with who, when and why, the action items, links, similar records and the chain proof; exactly what capa_dossier(id) holds, escaped; read-only, with the caller''s privileges';
+    'the evidence pack of one record as one self-contained HTML page: its facts, the 10.2 a-g checklist, a timeline of every audit row with who, when and why, the action items, evidence items with their SHA-256, links, similar records and the chain proof; exactly what capa_dossier(id) holds, escaped; read-only, with the caller''s privileges';
 
 GRANT EXECUTE ON FUNCTION @extschema@.report_value(text, jsonb),
     @extschema@.capa_dossier_html(@extschema@.capa_ref) TO capa_reader;
