@@ -60,7 +60,7 @@ PG_FUNCTION_INFO_V1(capa_reanalyse);
 PG_FUNCTION_INFO_V1(capa_extent_found);
 PG_FUNCTION_INFO_V1(capa_waive_window);
 
-#define MAX_API_ARGS 12
+#define MAX_API_ARGS 16			/* capa_open: 10, and the 4 facts (0.5.0) */
 
 /* Arguments of one API statement */
 typedef struct ApiCall

@@ -76,8 +76,9 @@ capa_facts_check(const char *who, Relation rel, const AttrNumber *fact,
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("%s: \"detected_at\" (%s) is later than the opening (%s)", who,
-								timestamptz_to_str(DatumGetTimestampTz(value)),
-								timestamptz_to_str(opened_at)),
+								/* timestamptz_to_str's buffer is static */
+								pstrdup(timestamptz_to_str(DatumGetTimestampTz(value))),
+								pstrdup(timestamptz_to_str(opened_at))),
 						 errhint("A finding is recorded when or after it is found; detected_at defaults to the opening."),
 						 rel ? errtablecol(rel, attnum) : 0));
 		}
