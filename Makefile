@@ -19,7 +19,7 @@ PG_CPPFLAGS += -Isrc
 # and ALTER EXTENSION capa UPDATE take the released path.
 EXTENSION_SQL = $(addprefix sql/extension/, 00_roles.sql 10_types.sql 20_tables.sql \
                 30_lifecycle.sql 40_api.sql 45_governed.sql 50_audit_chain.sql 60_kpi.sql \
-                70_import_links.sql 75_intake_escalation.sql 80_report.sql 85_evidence.sql \
+                70_import_links.sql 75_intake_escalation.sql 80_report.sql 85_evidence.sql 86_dossier_html.sql \
                 87_snapshots.sql 90_rls.sql 99_public.sql)
 EXTENSION_SCRIPT = sql/extension/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(EXTENSION_SCRIPT),$(wildcard sql/extension/$(EXTENSION)--*.sql))
@@ -133,7 +133,7 @@ sanitize-server:
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v $(PG) psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql
+	pg_virtualenv -t -v $(PG) psql -X -v ON_ERROR_STOP=1 -f demo/demo.sql -f demo/year.sql
 
 deps:
 	./test/install-deps.sh $(PG)

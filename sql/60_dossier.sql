@@ -137,6 +137,19 @@ SELECT capa.capa_no_isms_change(NULL) IS NULL AS null_is_null;
 -- The dossier
 --
 SELECT jsonb_object_keys(capa.capa_dossier(:'nc')) AS dossier_keys ORDER BY 1;
+-- links (dossier_version 3): the rows of the user's tables the record is
+-- linked to, an ended link with who ended it
+CREATE TABLE public.dossier_controls (id text PRIMARY KEY);
+INSERT INTO public.dossier_controls VALUES ('A.8.13'), ('A.5.1');
+SELECT capa.capa_link(:'nc', 'public.dossier_controls', 'A.8.13') IS NOT NULL AS linked,
+       capa.capa_link(:'nc', 'public.dossier_controls', 'A.5.1') IS NOT NULL AS linked_too,
+       capa.capa_unlink(:'nc', 'public.dossier_controls', 'A.5.1') AS unlinked;
+SELECT d->'dossier_version' AS version, l->>'target_name' AS target, l->>'key' AS key,
+       l->>'linked_by' = current_user AS linked_by_me, (l->>'linked_at')::timestamptz <= now() AS linked_at_ok,
+       l->>'unlinked_by' = current_user AS ended_by_me, l->'id' = to_jsonb(k.id) AS id_ok
+  FROM capa.capa_dossier(:'nc') d, jsonb_array_elements(d->'links') l
+  JOIN capa.link k ON k.id = (l->>'id')::bigint
+ ORDER BY (l->>'id')::bigint;
 SELECT (d->'summary') - 'id'::text AS summary, d->'summary'->'id' = to_jsonb(:'nc'::text) AS summary_id
   FROM capa.capa_dossier(:'nc') d;
 SELECT d->'record'->>'state' AS state, d->'record'->>'chain_head' = encode(r.chain_head, 'hex') AS head_in_record,

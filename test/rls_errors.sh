@@ -105,6 +105,7 @@ calls=(
   "SELECT capa.capa_link('%s', 'public.probe', '1')"
   "SELECT capa.capa_unlink('%s', 'public.probe', '1')"
   "SELECT capa.capa_dossier('%s')"
+  "SELECT capa.capa_dossier_html('%s')"
   "SELECT * FROM capa.capa_conformance('%s')"
   "SELECT * FROM capa.capa_audit_verify(record => '%s')"
 )

@@ -100,6 +100,12 @@ run_tap env PG_CONFIG="$PRIVATE_PG_CONFIG" ./test/replica.sh
 # the management-review report, rendered in headless Chromium
 run_tap ./test/report.sh
 
+# a record's evidence pack page, rendered in headless Chromium
+run_tap ./test/dossier_html.sh
+
+# make demo's scripts, and the year they leave
+run_tap ./test/demo.sh
+
 # capa_escalate() scheduled with pg_cron, on a cluster of its own (about
 # two minutes: pg_cron runs jobs at the minute); under make sanitize and
 # check-private, in their private installation.  CAPA_SKIP_CRON: where

@@ -438,7 +438,7 @@ BEGIN
       FROM @extschema@.audit a WHERE a.capa_id OPERATOR(@extschema@.=) r.id;
 
     SELECT pg_catalog.jsonb_build_object(
-        'dossier_version', 2,
+        'dossier_version', 3,
         'generated_at', pg_catalog.now(),
         'generated_by', CURRENT_USER,
         'record', pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.||)
@@ -448,6 +448,14 @@ BEGIN
                                'state', g.state, 'title', g.title) ORDER BY x.n), '[]'::jsonb)
                       FROM pg_catalog.unnest(r.related) WITH ORDINALITY x(ref, n)
                       LEFT JOIN @extschema@.register g ON g.id OPERATOR(@extschema@.=) x.ref),
+        -- the rows of the user's own tables the record is linked to (the
+        -- finding, the control, the risk, the asset), ended links too
+        'links', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                             'id', l.id, 'target_name', l.target_name, 'key', l.key,
+                             'linked_at', l.linked_at, 'linked_by', l.linked_by,
+                             'unlinked_at', l.unlinked_at, 'unlinked_by', l.unlinked_by)
+                             ORDER BY l.id), '[]'::jsonb)
+                    FROM @extschema@.link l WHERE l.capa_id OPERATOR(@extschema@.=) r.id),
         'actions', (SELECT COALESCE(pg_catalog.jsonb_agg(
                                pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.||)
                                pg_catalog.jsonb_build_object('chain_head', pg_catalog.encode(a.chain_head, 'hex'))
@@ -513,7 +521,7 @@ BEGIN
 END
 $dossier$;
 COMMENT ON FUNCTION @extschema@.capa_dossier(@extschema@.capa_ref) IS
-    'the auditor''s evidence pack of one record as jsonb: the record, related records, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
+    'the auditor''s evidence pack of one record as jsonb: the record, related records, links, action items, audit trail, chain proof (rows, heads, findings of capa_audit_verify, the first digest covering it, how to re-check) and the 10.2 a-g checklist of capa_conformance';
 
 -- readers may use everything read-only here
 GRANT EXECUTE ON FUNCTION
