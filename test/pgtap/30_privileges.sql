@@ -51,6 +51,8 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_report_html(date,date,text)', true, true, true, true),
   ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
   ('capa.report_escape(text)', true, true, true, true),
+  ('capa.report_value(text,jsonb)', true, true, true, true),
+  ('capa.capa_dossier_html(capa.capa_ref)', true, true, true, true),
   ('capa.capa_intake(regclass,text,jsonb,text)', false, false, false, true),
   ('capa.capa_intake_drop(regclass)', false, false, false, true),
   ('capa.capa_intake_trigger()', false, false, false, true),   -- partitions made later (0.3.0)
