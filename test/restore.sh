@@ -21,6 +21,13 @@ CREATE EXTENSION capa;
 \i test/policy_0_2.sql
 INSERT INTO capa.source (code, label) VALUES ('pentest', 'Penetration test');
 INSERT INTO capa.policy (segregation_of_duties) VALUES (true);
+-- the finding's facts (0.5.0): a grade capa_admin added, a record with
+-- every fact, and an improvement without a severity
+INSERT INTO capa.grade (code, label) VALUES ('concern', 'Area of concern');
+SELECT capa.capa_open('With facts', 'd', 'minor', 'pentest', detected_at => now() - interval '2 days',
+                      requirement => 'ISO/IEC 27001:2022 A.8.13', grade => 'concern',
+                      objective_evidence => 'no restore test this year');
+SELECT capa.capa_open('Improvement without severity', 'd', NULL, 'pentest', 'improvement');
 DO $$
 DECLARE
     r capa.capa_ref;
@@ -114,6 +121,7 @@ fingerprint="SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   UNION ALL SELECT (to_jsonb(a) - 'owner_role')::text FROM capa.action a
   UNION ALL SELECT u::text FROM capa.audit u UNION ALL SELECT d::text FROM capa.digest d
   UNION ALL SELECT s::text FROM capa.source s WHERE NOT builtin
+  UNION ALL SELECT g::text FROM capa.grade g WHERE NOT builtin
   UNION ALL SELECT p::text FROM capa.policy p WHERE NOT builtin
   UNION ALL SELECT v::text FROM capa.review_snapshot v
   UNION ALL SELECT e::text FROM capa.escalation e

@@ -51,6 +51,20 @@ INSERT INTO @extschema@.rca_method (code, label, builtin) VALUES
     ('fault_tree', 'Fault tree analysis', true),
     ('other', 'Other', true);
 
+-- The finding's grade as an audit states it (0.5.0), apart from the
+-- severity, which drives the due dates
+CREATE TABLE @extschema@.grade (
+    code        text PRIMARY KEY CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
+    label       text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.grade IS 'grades of a finding as an audit states them (register.grade), apart from its severity; capa_admin may add rows';
+INSERT INTO @extschema@.grade (code, label, builtin) VALUES
+    ('major_nc', 'Major nonconformity', true),
+    ('minor_nc', 'Minor nonconformity', true),
+    ('observation', 'Observation', true),
+    ('ofi', 'Opportunity for improvement', true);
+
 --
 -- Policies are versioned: a change is a new row, the latest row wins, and
 -- the history shows when the policy changed and who changed it.
@@ -121,7 +135,9 @@ CREATE TABLE @extschema@.register (
     id                      @extschema@.capa_ref PRIMARY KEY,
     kind                    text NOT NULL DEFAULT 'corrective',
     state                   @extschema@.capa_state NOT NULL DEFAULT 'open',
-    severity                @extschema@.capa_severity NOT NULL,
+    -- NULL only for an improvement (0.5.0): register_severity_check, and
+    -- the trigger first (23502, naming the column)
+    severity                @extschema@.capa_severity,
     -- integer, as capa_open takes it: any value outside 1-5 fails this CHECK (23514),
     -- none the cast to a narrower type first (22003)
     priority                integer CHECK (priority OPERATOR(pg_catalog.>=) 1 AND priority OPERATOR(pg_catalog.<=) 5),
@@ -202,7 +218,17 @@ CREATE TABLE @extschema@.register (
     -- for by nobody (capa_admin reassigns).  owner_role is not part of the
     -- row hash (src/audit/chain.c) and is bound anew from the owner's name when a
     -- dump is restored into another cluster, where OIDs differ.
-    owner_role              oid
+    owner_role              oid,
+    -- The finding's facts (issue 17, item 3; src/lifecycle/facts.c): when it
+    -- was found (the opening unless given, never later), the requirement
+    -- not met, its grade, what was seen.  Given at opening, corrected only
+    -- by capa_amend (a reason); a step does not change them.
+    detected_at             timestamptz,
+    requirement             text,
+    grade                   text REFERENCES @extschema@.grade (code),
+    objective_evidence      text,
+    CONSTRAINT register_severity_check CHECK (
+        severity IS NOT NULL OR kind OPERATOR(pg_catalog.=) 'improvement')
 );
 COMMENT ON TABLE @extschema@.register IS
     'one row per nonconformity (corrective), potential nonconformity (preventive) or opportunity (improvement); the lifecycle is enforced by capa_register_trigger';
@@ -219,6 +245,16 @@ COMMENT ON COLUMN @extschema@.register.effectiveness_from IS 'the earliest effec
 COMMENT ON COLUMN @extschema@.register.reanalyse_count IS 'times the analysis was sent back: capa_verify(reanalyse => true), capa_reanalyse (NULL: none, for a record of 0.2.0)';
 COMMENT ON COLUMN @extschema@.register.owner_role IS
     'the role owner named when it was written (kept by capa, not hashed): segregation of duties and acting for the owner follow the role under any later name; NULL: free text or an application identity';
+COMMENT ON COLUMN @extschema@.register.severity IS
+    'how serious the nonconformity is; it sets the due dates by capa.severity_policy; NULL only for an improvement, which then has no due date from the policy';
+COMMENT ON COLUMN @extschema@.register.detected_at IS
+    'when the finding was detected: the opening unless given, never later (NULL: a record of 0.4.0 or earlier)';
+COMMENT ON COLUMN @extschema@.register.requirement IS
+    'the requirement not met: the clause, control or policy (e.g. ISO/IEC 27001:2022 A.8.13)';
+COMMENT ON COLUMN @extschema@.register.grade IS
+    'the finding''s grade as the audit states it (a code of capa.grade: major_nc, minor_nc, observation, ofi, ...), apart from the severity';
+COMMENT ON COLUMN @extschema@.register.objective_evidence IS
+    'what was seen: the objective evidence of the finding';
 
 CREATE TABLE @extschema@.action (
     id              bigserial PRIMARY KEY,
@@ -287,6 +323,7 @@ CREATE UNIQUE INDEX audit_chain_idx ON @extschema@.audit (capa_id, action_id, ch
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cause_category', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rca_method', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.grade', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.severity_policy', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.severity_policy_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy', 'WHERE NOT builtin');
@@ -309,6 +346,8 @@ GRANT SELECT ON @extschema@.register, @extschema@.action, @extschema@.audit,
     @extschema@.source, @extschema@.cause_category, @extschema@.rca_method,
     @extschema@.severity_policy, @extschema@.policy TO capa_reader;
 GRANT INSERT (code, label) ON @extschema@.source, @extschema@.cause_category, @extschema@.rca_method TO capa_admin;
+GRANT SELECT ON @extschema@.grade TO capa_reader;
+GRANT INSERT (code, label) ON @extschema@.grade TO capa_admin;
 GRANT INSERT (severity, contain_within, close_within, effectiveness_within, effectiveness_after)
     ON @extschema@.severity_policy TO capa_admin;
 GRANT INSERT (segregation_of_duties, free_text_owners) ON @extschema@.policy TO capa_admin;

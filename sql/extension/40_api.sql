@@ -5,15 +5,19 @@
 -- The API.  LANGUAGE C functions that run their statement as the owner of
 -- these tables and record the caller (see src/api/api.c); search_path pinned.
 --
+-- The finding's facts (0.5.0) are the last parameters, so every call
+-- written for the ten of 0.4.0 means what it meant.
 CREATE FUNCTION @extschema@.capa_open(
     title text, description text, severity @extschema@.capa_severity, source text,
     kind text DEFAULT 'corrective', owner text DEFAULT CURRENT_USER,
     priority integer DEFAULT NULL, org_unit text DEFAULT NULL,
-    contain_due timestamptz DEFAULT NULL, close_due timestamptz DEFAULT NULL)
+    contain_due timestamptz DEFAULT NULL, close_due timestamptz DEFAULT NULL,
+    detected_at timestamptz DEFAULT NULL, requirement text DEFAULT NULL,
+    grade text DEFAULT NULL, objective_evidence text DEFAULT NULL)
     RETURNS @extschema@.capa_ref
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz) IS
-    'records a nonconformity (corrective), a potential one (preventive) or an opportunity (improvement); due dates default from the severity policy';
+COMMENT ON FUNCTION @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz, timestamptz, text, text, text) IS
+    'records a nonconformity (corrective), a potential one (preventive) or an opportunity (improvement, severity optional), with the finding''s facts (detected_at, by default now; requirement; grade; objective_evidence); due dates default from the severity policy';
 
 CREATE FUNCTION @extschema@.capa_contain(id @extschema@.capa_ref, containment text, consequences text)
     RETURNS @extschema@.capa_state
@@ -89,7 +93,7 @@ COMMENT ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) IS
 GRANT EXECUTE ON FUNCTION @extschema@.capa_next_states(@extschema@.capa_ref) TO capa_reader;
 
 GRANT EXECUTE ON FUNCTION
-    @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz),
+    @extschema@.capa_open(text, text, @extschema@.capa_severity, text, text, text, integer, text, timestamptz, timestamptz, timestamptz, text, text, text),
     @extschema@.capa_contain(@extschema@.capa_ref, text, text),
     @extschema@.capa_analyse(@extschema@.capa_ref, text, text, text, text, boolean, text, text[], @extschema@.capa_ref[]),
     @extschema@.capa_add_action(@extschema@.capa_ref, text, text, date),

@@ -42,7 +42,7 @@ CREATE FUNCTION @extschema@.capa_amend(id @extschema@.capa_ref, field text, valu
     RETURNS void
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capa_amend(@extschema@.capa_ref, text, text, text) IS
-    'corrects the title, the description or the text of a step already taken while the record is not closed or cancelled, with a reason; the old text stays in the trail';
+    'corrects the title, the description, the finding''s facts (detected_at, requirement, grade, objective_evidence) or the text of a step already taken while the record is not closed or cancelled, with a reason; the old value stays in the trail';
 
 CREATE FUNCTION @extschema@.capa_cancel_action(action_id bigint, reason text)
     RETURNS void

@@ -114,7 +114,7 @@ CREATE TABLE @extschema@.escalation (
     due_kind        text NOT NULL CHECK (due_kind OPERATOR(pg_catalog.=) ANY (ARRAY['contain', 'close', 'effectiveness', 'action'])),
     due             timestamptz NOT NULL,
     owner           text NOT NULL,
-    severity        @extschema@.capa_severity NOT NULL,
+    severity        @extschema@.capa_severity,  -- NULL: an improvement without one (0.5.0)
     episode         integer NOT NULL,
     since           timestamptz NOT NULL,
     level           integer NOT NULL CHECK (level OPERATOR(pg_catalog.>=) 1),

@@ -338,9 +338,16 @@ BEGIN
     item := 'f';
     requirement := 'retain documented information as evidence of the nature of the nonconformities and any subsequent actions taken';
     action_ids := act_ids;
-    fields := ARRAY['title', 'description', 'source', 'severity', 'audit'];
-    evidence := pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
-                                  n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]);
+    fields := ARRAY['title', 'description', 'source', 'severity', 'detected_at', 'requirement', 'grade',
+                    'objective_evidence', 'audit'];
+    -- the finding's facts (0.5.0), those recorded, before the trail
+    -- (detected_at, always there since, is in fields and the record)
+    evidence := pg_catalog.concat_ws('; ',
+        'requirement: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.requirement, 200),
+        'grade: ' OPERATOR(pg_catalog.||) r.grade,
+        'objective evidence: ' OPERATOR(pg_catalog.||) pg_catalog.left(r.objective_evidence, 200),
+        pg_catalog.format('%s audit row(s) in %s chain(s), seq %s to %s', pg_catalog.cardinality(all_seqs),
+                          n_chains, all_seqs[1], all_seqs[pg_catalog.cardinality(all_seqs)]));
     audit_seq := all_seqs;
     recorded_by := first_by;
     recorded_at := first_at;

@@ -60,7 +60,7 @@ PG_FUNCTION_INFO_V1(capa_reanalyse);
 PG_FUNCTION_INFO_V1(capa_extent_found);
 PG_FUNCTION_INFO_V1(capa_waive_window);
 
-#define MAX_API_ARGS 12
+#define MAX_API_ARGS 16			/* capa_open: 10, and the 4 facts (0.5.0) */
 
 /* Arguments of one API statement */
 typedef struct ApiCall
@@ -250,18 +250,27 @@ api_begin(ApiCall *call, CapaPlanId plan, CapaState target, Datum record)
 
 /*
  * capa_open(title, description, severity, source, kind, owner, priority,
- *			 org_unit, contain_due, close_due) returns capa_ref
+ *			 org_unit, contain_due, close_due [, detected_at, requirement,
+ *			 grade, objective_evidence]) returns capa_ref.  The four facts
+ * (0.5.0) come last, so the ten-argument form of a database not yet
+ * updated runs as before.
  */
 Datum
 capa_open(PG_FUNCTION_ARGS)
 {
 	ApiCall		call;
 	Datum		id = (Datum) 0;
+	int			nargs = 10;
 	int			i;
 
 	memset(&call, 0, sizeof(call));
 	call.plan = PLAN_API_OPEN;
-	for (i = 0; i < 10; i++)
+	if (PG_NARGS() >= 10 + CAPA_FACT_COUNT && capa_schema()->facts)
+	{
+		call.plan = PLAN_API_OPEN_FACTS;
+		nargs += CAPA_FACT_COUNT;
+	}
+	for (i = 0; i < nargs; i++)
 		api_fn_arg(&call, fcinfo, i);
 	if (!api_execute(&call, &id))
 		elog(ERROR, "capa_open: no record was inserted");
@@ -636,6 +645,7 @@ capa_amend(PG_FUNCTION_ARGS)
 	uint32		any = 0;
 	char	   *field;
 	int			f;
+	int			fact;
 	int			s;
 
 	if (PG_ARGISNULL(1))
@@ -646,13 +656,16 @@ capa_amend(PG_FUNCTION_ARGS)
 	for (s = 0; s <= CAPA_STATE_MAX; s++)
 		any |= capa_rules_amendable((CapaState) s);
 	f = capa_rules_field(field);
-	if (strcmp(field, "title") != 0 && strcmp(field, "description") != 0 &&
+	/* the finding's facts (0.5.0), once the database has them */
+	fact = capa_schema()->facts ? capa_rules_fact(field) : -1;
+	if (strcmp(field, "title") != 0 && strcmp(field, "description") != 0 && fact < 0 &&
 		(f < 0 || !(any & CAPA_BIT(f))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("capa_amend cannot correct \"%s\"", field),
-				 errhint("It corrects the title, the description, or the text of a step already taken: containment, consequences, root_cause, rca_method, extent_of_condition, cause_category, why_chain, no_action_justification, verification_evidence.")));
+				 errhint("It corrects the title, the description, the finding's facts (detected_at, requirement, grade, objective_evidence), or the text of a step already taken: containment, consequences, root_cause, rca_method, extent_of_condition, cause_category, why_chain, no_action_justification, verification_evidence.")));
 	api_column_update(&call, id, field, TEXTOID,
+					  fact == CAPA_FACT_DETECTED_AT ? "::timestamptz" :
 					  f >= 0 && capa_fields[f].shape == CAPA_SHAPE_VALUE ? "::text[]" : "",
 					  PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), PG_ARGISNULL(2),
 					  reason);

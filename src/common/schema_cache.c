@@ -196,6 +196,13 @@ static const CapaPlanDef plan_defs[PLAN_COUNT] = {
 	[PLAN_API_CANCEL_ACTION] = {
 		"UPDATE capa.action SET cancel_reason = $2 WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id",
 	"lt"},
+	/* capa_open with the finding's facts (0.5.0 only: called once they are there) */
+	[PLAN_API_OPEN_FACTS] = {
+		"INSERT INTO capa.register (title, description, severity, source, kind,"
+		" owner, priority, org_unit, contain_due, close_due,"
+		" detected_at, requirement, grade, objective_evidence)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+	"ttvtttitzzzttt"},
 };
 
 static const char *const register_late_names[REGL_COLUMN_COUNT] = {
@@ -607,6 +614,19 @@ read_schema(CapaSchema *c)
 		check_column_type(c->register_relid, c->reg_late[REGL_OWNER_ROLE], OIDOID);
 		check_column_type(c->action_relid, c->act_late[ACTL_OWNER_ROLE], OIDOID);
 	}
+
+	/* the finding's facts (0.5.0), which a database not yet updated lacks */
+	c->facts = c->governed;
+	for (i = 0; i < CAPA_FACT_COUNT; i++)
+	{
+		c->fact[i] = get_attnum(c->register_relid, capa_fact_columns[i]);
+		if (c->fact[i] == InvalidAttrNumber || c->fact[i] <= c->reg[REG_CHAIN_HEAD])
+			c->facts = false;
+	}
+	if (!c->facts)
+		memset(c->fact, 0, sizeof(c->fact));
+	else
+		check_column_type(c->register_relid, c->fact[CAPA_FACT_DETECTED_AT], TIMESTAMPTZOID);
 }
 
 /* Publish a fresh cache as a whole */

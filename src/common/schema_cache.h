@@ -121,6 +121,8 @@ typedef enum CapaPlanId
 	PLAN_API_CANCEL_ACTION,
 	PLAN_OWNER_POLICY,
 	PLAN_SOD_HISTORY,
+	/* the finding's facts (0.5.0) */
+	PLAN_API_OPEN_FACTS,
 	PLAN_COUNT
 } CapaPlanId;
 
@@ -175,6 +177,9 @@ typedef struct CapaSchema
 	AttrNumber	act_late[ACTL_COLUMN_COUNT];	/* or InvalidAttrNumber */
 	bool		governed;		/* every 0.3.0 column is there */
 	const char *ref_column;		/* "capa_id", or "record_id" before 0.4.0 */
+	/* the finding's facts (0.5.0; rules.h, CapaFact): or InvalidAttrNumber */
+	AttrNumber	fact[CAPA_FACT_COUNT];
+	bool		facts;			/* every one of them is there */
 	CapaKpiRelation kpi[CAPA_KPI_TABLE_COUNT];
 	SPIPlanPtr	plans[PLAN_COUNT];	/* prepared on first use */
 } CapaSchema;

@@ -228,7 +228,8 @@ column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
  * "event": "escalation", "escalation_id": ...}; the escalation's row is in
  * capa.escalation, read under the listener's privileges and row-level
  * security.  full: the same, then "action_id", "due_kind", "due",
- * "level", "days_overdue", "severity", "owner".
+ * "level", "days_overdue", "severity" (null for an improvement without
+ * one), "owner".
  */
 static void
 notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
@@ -264,8 +265,12 @@ notify_escalation(HeapTuple row, TupleDesc desc, CapaEventsLevel level)
 	appendStringInfo(&buf, ", \"days_overdue\": %d",
 					 DatumGetInt32(column(row, desc, "days_overdue", &isnull)));
 	appendStringInfoString(&buf, ", \"severity\": ");
-	escape_json(&buf, capa_label_name(&capa_severity_labels,
-									  DatumGetInt16(column(row, desc, "severity", &isnull))));
+	d = column(row, desc, "severity", &isnull);
+	/* an improvement may have none (0.5.0) */
+	if (isnull)
+		appendStringInfoString(&buf, "null");
+	else
+		escape_json(&buf, capa_label_name(&capa_severity_labels, DatumGetInt16(d)));
 	owner = DatumGetTextPP(column(row, desc, "owner", &isnull));
 	len = VARSIZE_ANY_EXHDR(owner);
 	if (len > OWNER_MAX)

@@ -16,7 +16,7 @@
  *	  23502  a required column or stamp is NULL
  *	  22023  blank required text; a boolean with the wrong value; stamps
  *			 out of order or in the future
- *	  23503  an unknown source, rca_method or cause_category code
+ *	  23503  an unknown source, rca_method, cause_category or grade code
  *	  42501  segregation of duties (the verifier owned the record or an
  *			 action item, implemented or completed one)
  *
@@ -53,6 +53,7 @@
 #include "integration/import.h"
 #include "integration/import_run.h"
 #include "kpi/kpi.h"
+#include "lifecycle/facts.h"
 #include "lifecycle/rules.h"
 #include "lifecycle/segregation.h"
 #include "types/ref_format.h"
@@ -588,12 +589,13 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 	need_value(values, nulls, tupdesc, COL(REG_DESCRIPTION), what, NULL);
 	need_value(values, nulls, tupdesc, COL(REG_SOURCE), what, NULL);
 	need_value(values, nulls, tupdesc, COL(REG_OWNER), what, NULL);
-	if (ISNULL(COL(REG_SEVERITY)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s: %s requires \"severity\"", capa_import_row_label(), what),
-				 errhint("Accepted severities: %s.", capa_severity_labels.accepted)));
+	/* an improvement may have no severity (0.5.0) */
+	capa_facts_require_severity(ISNULL(COL(REG_SEVERITY)), kind,
+								psprintf("%s: %s", capa_import_row_label(), what), NULL,
+								InvalidAttrNumber);
 	need_code(0, VALUE(COL(REG_SOURCE)), "source", "source");
+	if (schema->facts && !ISNULL(schema->fact[CAPA_FACT_GRADE]))
+		need_code(3, VALUE(schema->fact[CAPA_FACT_GRADE]), "grade", "grade");
 	if (!ISNULL(schema->field[CAPA_F_RCA_METHOD]))
 		need_code(1, VALUE(schema->field[CAPA_F_RCA_METHOD]), "rca_method", "rca_method");
 	if (!ISNULL(schema->field[CAPA_F_CAUSE_CATEGORY]))
@@ -707,6 +709,20 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 					 errdetail("Its path: %s.", path_text(path))));
 	}
 
+	/* the finding's facts (0.5.0): found before or when it was opened */
+	if (schema->facts)
+	{
+		bool		judge[CAPA_FACT_COUNT];
+
+		for (f = 0; f < CAPA_FACT_COUNT; f++)
+			judge[f] = true;
+		capa_facts_check(capa_import_row_label(), NULL, schema->fact, values, nulls, judge,
+						 false, opened_at);
+		if (ISNULL(schema->fact[CAPA_FACT_DETECTED_AT]))
+			capa_row_set(changes, schema->fact[CAPA_FACT_DETECTED_AT],
+						 TimestampTzGetDatum(opened_at), false);
+	}
+
 	judge_actions(kind, state, path, values, nulls, schema, opened_at);
 	judge_segregation(path, values, schema);
 
@@ -735,8 +751,9 @@ capa_import_judge_record(Relation rel, HeapTuple newtup, CapaRowChanges *changes
 	capa_row_set(changes, COL(REG_INEFFECTIVE_COUNT), Int32GetDatum(0), false);
 	capa_row_set(changes, COL(REG_CHAIN_SEQ), Int32GetDatum(1), false);
 
-	/* due dates left empty: from the step that sets them, per the policy */
-	severity = DatumGetInt16(VALUE(COL(REG_SEVERITY)));
+	/* due dates left empty: from the step that sets them, per the policy
+	 * of its severity (none without one) */
+	severity = ISNULL(COL(REG_SEVERITY)) ? 0 : DatumGetInt16(VALUE(COL(REG_SEVERITY)));
 	if (severity >= 1 && severity <= CAPA_SEVERITY_MAX && capa_import_running->has_policy[severity])
 	{
 		if (kind == CAPA_KIND_CORRECTIVE)

@@ -147,6 +147,9 @@ load_lookups(ImportState *st, MemoryContext cxt)
 	load_codes(st, 0, "SELECT s.code FROM capa.source s FOR KEY SHARE");
 	load_codes(st, 1, "SELECT m.code FROM capa.rca_method m FOR KEY SHARE");
 	load_codes(st, 2, "SELECT c.code FROM capa.cause_category c FOR KEY SHARE");
+	/* the finding's grade (0.5.0), once the database has it */
+	if (capa_schema()->facts)
+		load_codes(st, 3, "SELECT g.code FROM capa.grade g FOR KEY SHARE");
 
 	MemoryContextSwitchTo(cxt);
 	rc = SPI_execute_plan(capa_spi_plan(PLAN_SEGREGATION_POLICY), NULL, NULL, true, 1);
@@ -409,7 +412,7 @@ insert_row(ImportState *st, EState *estate, ResultRelInfo *rri, TupleTableSlot *
 
 /*
  * True for the foreign key trigger of a key capa_import() checks itself:
- * the register's source, rca_method and cause_category (against the codes
+ * the register's source, rca_method, cause_category and grade (against the codes
  * it holds FOR KEY SHARE: need_code) and an action item's record (the row
  * this statement inserted just before).  Any other foreign key, added
  * later or by someone else, keeps its trigger.
@@ -426,6 +429,7 @@ checked_by_import(const Trigger *t, Oid relid, CapaSchema *schema)
 		{false, "source", "source"},
 		{false, "rca_method", "rca_method"},
 		{false, "cause_category", "cause_category"},
+		{false, "grade", "grade"},	/* 0.5.0 */
 		{true, "register", "capa_id"},
 	};
 	HeapTuple	tup;

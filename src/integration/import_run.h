@@ -50,8 +50,9 @@ typedef struct ImportState
 	TimestampTz clock_now;		/* history must lie before it */
 	Oid			caller;			/* the acting role: capa_import's caller */
 	/* lookups, read once */
-	char	  **codes[3];		/* source, rca_method, cause_category */
-	int			ncodes[3];
+	char	  **codes[4];		/* source, rca_method, cause_category, grade
+								 * (0.5.0) */
+	int			ncodes[4];
 	bool		segregation;
 	bool		has_policy[CAPA_SEVERITY_MAX + 1];
 	Datum		contain_within[CAPA_SEVERITY_MAX + 1];	/* (Datum) 0: none */

@@ -562,7 +562,9 @@ intake_open(IntakeRow *row)
 		capa_request.target = CAPA_STATE_INVALID;
 		capa_request.complete_action = false;
 		capa_request.import = false;
-		rc = SPI_execute_plan(capa_spi_plan(PLAN_API_OPEN), values, nulls, false, 0);
+		/* with the finding's facts once the database has them (0.5.0) */
+		rc = SPI_execute_plan(capa_spi_plan(schema->facts ? PLAN_API_OPEN_FACTS : PLAN_API_OPEN),
+							  values, nulls, false, 0);
 		if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "capa intake: no record was inserted");
 		id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

@@ -75,6 +75,11 @@ typedef enum IntakeParam
 	INTAKE_ORG_UNIT,
 	INTAKE_CONTAIN_DUE,
 	INTAKE_CLOSE_DUE,
+	/* the finding's facts (0.5.0: capa_open's last parameters) */
+	INTAKE_DETECTED_AT,
+	INTAKE_REQUIREMENT,
+	INTAKE_GRADE,
+	INTAKE_OBJECTIVE_EVIDENCE,
 	INTAKE_PARAM_COUNT
 } IntakeParam;
 

@@ -29,10 +29,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 #include "common/finite_time.h"
 #include "common/pg_compat.h"
@@ -57,7 +59,19 @@ static const struct
 	[INTAKE_ORG_UNIT] = {"org_unit", 't', false},
 	[INTAKE_CONTAIN_DUE] = {"contain_due", 'z', false},
 	[INTAKE_CLOSE_DUE] = {"close_due", 'z', false},
+	[INTAKE_DETECTED_AT] = {"detected_at", 'z', false},
+	[INTAKE_REQUIREMENT] = {"requirement", 't', false},
+	[INTAKE_GRADE] = {"grade", 't', false},
+	[INTAKE_OBJECTIVE_EVIDENCE] = {"objective_evidence", 't', false},
 };
+
+/* The parameters of the capa_open this database has (the facts: 0.5.0) */
+static int
+param_count(void)
+{
+	return capa_schema()->facts ? INTAKE_PARAM_COUNT : INTAKE_DETECTED_AT;
+}
+
 
 typedef struct IntakeValue
 {
@@ -76,6 +90,17 @@ struct IntakeMapping
 {
 	IntakeValue v[INTAKE_PARAM_COUNT];
 };
+
+/* The mapping gives kind the constant improvement (which needs no severity) */
+static bool
+improvement_only(IntakeMapping *map)
+{
+	IntakeValue *kind = &map->v[INTAKE_KIND];
+
+	return kind->given && kind->attnum == 0 && kind->constant != NULL &&
+		capa_label_parse(&capa_kind_labels, kind->constant, strlen(kind->constant)) ==
+		CAPA_KIND_IMPROVEMENT;
+}
 
 static void
 shape_error(const char *param, const char *what)
@@ -141,12 +166,19 @@ validate_value(IntakeParam p, const char *text)
 	Datum		value = param_datum(p, text);
 
 	if ((p == INTAKE_TITLE || p == INTAKE_DESCRIPTION || p == INTAKE_SOURCE ||
-		 p == INTAKE_OWNER) && capa_text_blank(value))
+		 p == INTAKE_OWNER || p == INTAKE_REQUIREMENT || p == INTAKE_OBJECTIVE_EVIDENCE) &&
+		capa_text_blank(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("capa_intake: the mapping gives \"%s\" a blank value", params[p].name)));
 	if (params[p].type == 'z')
 		capa_require_finite("capa_intake: the mapping", params[p].name, TIMESTAMPTZOID, value);
+	/* a record is opened when the row comes, never before it was detected */
+	if (p == INTAKE_DETECTED_AT && DatumGetTimestampTz(value) > GetCurrentTransactionStartTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("capa_intake: the mapping gives \"detected_at\" the moment %s, which is still to come", text),
+				 errhint("A record is opened when its finding is detected or later.")));
 	if (p == INTAKE_KIND && capa_label_parse(&capa_kind_labels, text, strlen(text)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -156,19 +188,21 @@ validate_value(IntakeParam p, const char *text)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("capa_intake: the mapping gives \"priority\" %s, outside 1 to 5", text)));
-	if (p == INTAKE_SOURCE)
+	if (p == INTAKE_SOURCE || p == INTAKE_GRADE)
 	{
 		Oid			argtype = TEXTOID;
-		int			rc = SPI_execute_with_args("SELECT FROM capa.source s WHERE s.code OPERATOR(pg_catalog.=) $1",
+		int			rc = SPI_execute_with_args(p == INTAKE_SOURCE ?
+											   "SELECT FROM capa.source s WHERE s.code OPERATOR(pg_catalog.=) $1" :
+											   "SELECT FROM capa.grade g WHERE g.code OPERATOR(pg_catalog.=) $1",
 											   1, &argtype, &value, NULL, true, 1);
 
 		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "capa: source lookup returned %s", SPI_result_code_string(rc));
+			elog(ERROR, "capa: %s lookup returned %s", params[p].name, SPI_result_code_string(rc));
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("capa_intake: the mapping gives \"source\" the value \"%s\", which is not a code of capa.source",
-							text)));
+					 errmsg("capa_intake: the mapping gives \"%s\" the value \"%s\", which is not a code of capa.%s",
+							params[p].name, text, params[p].name)));
 	}
 }
 
@@ -320,15 +354,17 @@ capa_intake_mapping_compile(Jsonb *mapping, TupleDesc tupdesc, const char *defau
 			continue;
 		(void) JsonbIteratorNext(&it, &v, true);
 		key = pnstrdup(k.val.string.val, k.val.string.len);
-		for (p = 0; p < INTAKE_PARAM_COUNT; p++)
+		for (p = 0; p < param_count(); p++)
 			if (strcmp(key, params[p].name) == 0)
 				break;
-		if (p == INTAKE_PARAM_COUNT)
+		if (p == param_count())
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("capa_intake: the mapping names \"%s\", which is not a parameter of capa_open", key),
 					 errhint("Parameters: title, description, severity, source, kind, owner, priority, "
-							 "org_unit, contain_due, close_due.")));
+							 "org_unit, contain_due, close_due%s.",
+							 param_count() > INTAKE_DETECTED_AT ?
+							 ", detected_at, requirement, grade, objective_evidence" : "")));
 		parse_value(&map->v[p], (IntakeParam) p, &v, tupdesc, columns);
 	}
 
@@ -344,11 +380,13 @@ capa_intake_mapping_compile(Jsonb *mapping, TupleDesc tupdesc, const char *defau
 		IntakeValue *val = &map->v[p];
 		int			i;
 
-		if (params[p].required && !val->given)
+		/* only an improvement may go without a severity (0.5.0) */
+		if (params[p].required && !val->given &&
+			!(p == INTAKE_SEVERITY && improvement_only(map)))
 			ereport(ERROR,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
 					 errmsg("capa_intake: the mapping must give \"%s\"", params[p].name),
-					 errdetail("A capa record needs a title, a description, a severity and a source.")));
+					 errdetail("A capa record needs a title, a description, a severity and a source; an improvement (kind given as the constant improvement) may go without a severity.")));
 		if (!validate_values || !val->given)
 			continue;
 		if (val->constant)

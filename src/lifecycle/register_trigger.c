@@ -53,6 +53,7 @@
 #include "integration/org_unit.h"
 #include "kpi/kpi.h"
 #include "lifecycle/evidence_step.h"
+#include "lifecycle/facts.h"
 #include "lifecycle/governed.h"
 #include "lifecycle/rules.h"
 #include "lifecycle/segregation.h"
@@ -903,6 +904,65 @@ apply_effects(RegisterRow *row, const CapaEdge *edge)
 	}
 }
 
+/*
+ * The finding's facts of a new record (0.5.0): as given, and detected when
+ * it is opened unless it says earlier
+ */
+static void
+judge_new_facts(RegisterRow *row)
+{
+	CapaSchema *schema = row->schema;
+	bool		judge[CAPA_FACT_COUNT];
+	int			f;
+
+	if (!schema->facts)
+		return;
+	for (f = 0; f < CAPA_FACT_COUNT; f++)
+		judge[f] = true;
+	capa_facts_check("a capa record", row->rel, schema->fact, row->newvals, row->newnulls,
+					 judge, false, row->now);
+	if (new_isnull(row, schema->fact[CAPA_FACT_DETECTED_AT]))
+		capa_row_set(&row->changes, schema->fact[CAPA_FACT_DETECTED_AT],
+					 TimestampTzGetDatum(row->now), false);
+}
+
+/*
+ * The facts an amend corrects (0.5.0): a value, not NULL, and detected_at
+ * not later than the record's opening
+ */
+static void
+judge_amended_facts(RegisterRow *row)
+{
+	CapaSchema *schema = row->schema;
+	bool		judge[CAPA_FACT_COUNT];
+	bool		isnull;
+	Datum		opened;
+	int			f;
+
+	if (!schema->facts)
+		return;
+	for (f = 0; f < CAPA_FACT_COUNT; f++)
+		judge[f] = col_changed(row, schema->fact[f]);
+	opened = get_col(row, row->oldtup, schema->stamp_at[CAPA_STAMP_OPENED], &isnull);
+	capa_facts_check(psprintf("capa_amend of record %s", capa_ref_cstring(row->id)), row->rel,
+					 schema->fact, row->newvals, row->newnulls, judge, true,
+					 isnull ? row->now : DatumGetTimestampTz(opened));
+}
+
+/* The fact of column attnum (0.5.0), or -1 */
+static int
+attnum_fact(RegisterRow *row, AttrNumber attnum)
+{
+	int			f;
+
+	for (f = 0; row->schema->facts && f < CAPA_FACT_COUNT; f++)
+	{
+		if (row->schema->fact[f] == attnum)
+			return f;
+	}
+	return -1;
+}
+
 /* A new record: starts open, gets its reference, stamps and due dates */
 static void
 judge_insert(RegisterRow *row)
@@ -933,13 +993,10 @@ judge_insert(RegisterRow *row)
 	require_text(row, schema->reg[REG_DESCRIPTION], "a capa record");
 	require_text(row, schema->reg[REG_SOURCE], "a capa record");
 	require_text(row, schema->reg[REG_OWNER], "a capa record");
-	if (new_isnull(row, schema->reg[REG_SEVERITY]))
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("a capa record requires \"severity\""),
-				 errhint("Accepted severities: %s.", capa_severity_labels.accepted),
-				 errtablecol(row->rel, schema->reg[REG_SEVERITY])));
+	capa_facts_require_severity(new_isnull(row, schema->reg[REG_SEVERITY]), row->kind,
+								"a capa record", row->rel, schema->reg[REG_SEVERITY]);
 	check_foreign_evidence(row, NULL);
+	judge_new_facts(row);
 	if (schema->governed && !new_isnull(row, schema->reg_late[REGL_EXTENT_FOUND]))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1059,6 +1116,9 @@ classify_change(RegisterRow *row)
 			kind = CAPA_CHANGE_RESCHEDULE;
 		else if (i == schema->reg[REG_TITLE] || i == schema->reg[REG_DESCRIPTION])
 			kind = CAPA_CHANGE_AMEND;
+		/* the finding's facts (0.5.0) are corrected as its description is */
+		else if (attnum_fact(row, i) >= 0)
+			kind = CAPA_CHANGE_AMEND;
 		else if (f >= 0)
 		{
 			kind = CAPA_CHANGE_AMEND;
@@ -1076,7 +1136,7 @@ classify_change(RegisterRow *row)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("an UPDATE of record %s makes one kind of change",
 						capa_ref_cstring(row->id)),
-				 errdetail("Reassigning (owner), rescheduling (due dates), amending (title, description, evidence) and editing (severity, priority, source, org unit) are separate steps of the trail."),
+				 errdetail("Reassigning (owner), rescheduling (due dates), amending (title, description, the finding's facts, evidence) and editing (severity, priority, source, org unit) are separate steps of the trail."),
 				 errhint("Make each change with its own statement and reason.")));
 }
 
@@ -1249,6 +1309,7 @@ judge_change(RegisterRow *row)
 				recorded |= CAPA_BIT(f);
 		}
 		row->amended &= capa_rules_amendable(row->from) & recorded;
+		judge_amended_facts(row);
 		/* any other evidence: 55000, as for evidence of another step */
 		check_foreign_evidence(row, NULL);
 		for (f = 0; f < CAPA_FIELD_COUNT; f++)
@@ -1463,6 +1524,9 @@ judge_update(RegisterRow *row)
 	require_text(row, schema->reg[REG_DESCRIPTION], "a capa record");
 	require_text(row, schema->reg[REG_SOURCE], "a capa record");
 	require_text(row, schema->reg[REG_OWNER], "a capa record");
+	/* an edit of the severity: only an improvement may go without (0.5.0) */
+	capa_facts_require_severity(new_isnull(row, schema->reg[REG_SEVERITY]), row->kind,
+								"a capa record", row->rel, schema->reg[REG_SEVERITY]);
 	check_foreign_evidence(row, edge);
 	if (edge)
 		check_evidence(row, edge);

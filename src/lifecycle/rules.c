@@ -445,3 +445,34 @@ capa_rules_step_fields(const CapaEdge *edge)
 		return 0;
 	return (edge->required | edge->optional) & ~edge->checks;
 }
+
+/*
+ * The finding's facts (0.5.0): corrected by capa_amend, as the title and
+ * the description are, in the states capa_changes gives amend
+ */
+const char *const capa_fact_columns[CAPA_FACT_COUNT] = {
+	[CAPA_FACT_DETECTED_AT] = "detected_at",
+	[CAPA_FACT_REQUIREMENT] = "requirement",
+	[CAPA_FACT_GRADE] = "grade",
+	[CAPA_FACT_OBJECTIVE_EVIDENCE] = "objective_evidence",
+};
+
+int
+capa_rules_fact(const char *column)
+{
+	int			i;
+
+	for (i = 0; i < CAPA_FACT_COUNT; i++)
+	{
+		if (strcmp(capa_fact_columns[i], column) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* An opportunity has no nonconformity to grade by severity (10.1) */
+bool
+capa_rules_severity_optional(CapaKind kind)
+{
+	return kind == CAPA_KIND_IMPROVEMENT;
+}

@@ -278,4 +278,32 @@ extern bool capa_rules_step_known(const char *step);
 /* Evidence fields a statement may change: those of its step (none if NULL) */
 extern uint32_t capa_rules_step_fields(const CapaEdge *edge);
 
+/*
+ * The finding's facts (0.5.0): when it was found, the requirement not met,
+ * its grade (a code of capa.grade, apart from the severity) and what was
+ * seen.  Given at opening (detected_at defaults to it and is never later),
+ * corrected only by capa_amend (a governed change with a reason) while the
+ * record is worked, never by a step: they describe the finding, they are
+ * not a step's evidence.  Columns after chain_head, as rules.c names them.
+ */
+typedef enum CapaFact
+{
+	CAPA_FACT_DETECTED_AT,
+	CAPA_FACT_REQUIREMENT,
+	CAPA_FACT_GRADE,
+	CAPA_FACT_OBJECTIVE_EVIDENCE,
+	CAPA_FACT_COUNT
+} CapaFact;
+
+extern const char *const capa_fact_columns[CAPA_FACT_COUNT];
+
+/* The fact with this column name, or -1 */
+extern int	capa_rules_fact(const char *column);
+
+/*
+ * A record of this kind may have no severity (an improvement, 0.5.0): it
+ * then gets no due date from the severity policy, only those it is given
+ */
+extern bool capa_rules_severity_optional(CapaKind kind);
+
 #endif							/* CAPA_RULES_H */

@@ -12,7 +12,7 @@ SET search_path = public, capa;
 CREATE TEMP TABLE fn_matrix (fn text, reader bool, editor bool, verifier bool, admin bool);
 INSERT INTO fn_matrix VALUES
   ('capa.capa_next_states(capa.capa_ref)', true, true, true, true),
-  ('capa.capa_open(text,text,capa.capa_severity,text,text,text,integer,text,timestamptz,timestamptz)', false, true, false, true),
+  ('capa.capa_open(text,text,capa.capa_severity,text,text,text,integer,text,timestamptz,timestamptz,timestamptz,text,text,text)', false, true, false, true),
   ('capa.capa_contain(capa.capa_ref,text,text)', false, true, false, true),
   ('capa.capa_analyse(capa.capa_ref,text,text,text,text,boolean,text,text[],capa.capa_ref[])', false, true, false, true),
   ('capa.capa_add_action(capa.capa_ref,text,text,date)', false, true, false, true),
@@ -51,6 +51,8 @@ INSERT INTO fn_matrix VALUES
   ('capa.capa_report_html(date,date,text)', true, true, true, true),
   ('capa.report_chart(text,text,text,text[],text[],numeric[],boolean,numeric[])', true, true, true, true),
   ('capa.report_escape(text)', true, true, true, true),
+  ('capa.report_value(text,jsonb)', true, true, true, true),
+  ('capa.capa_dossier_html(capa.capa_ref)', true, true, true, true),
   ('capa.capa_intake(regclass,text,jsonb,text)', false, false, false, true),
   ('capa.capa_intake_drop(regclass)', false, false, false, true),
   ('capa.capa_intake_trigger()', false, false, false, true),   -- partitions made later (0.3.0)
@@ -116,7 +118,7 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
           NULL, 'every capa function is in the privilege matrix (or is a type, chain or guard function tested elsewhere)');
 SELECT is((SELECT array_agg(c.oid::regclass::text ORDER BY 1) FROM pg_class c
             WHERE c.relnamespace = 'capa'::regnamespace AND c.relkind IN ('r', 'v', 'p')
-              AND c.relname NOT IN ('source', 'cause_category', 'rca_method', 'severity_policy', 'policy',
+              AND c.relname NOT IN ('source', 'cause_category', 'rca_method', 'grade', 'severity_policy', 'policy',
                                     'org_unit_access')
               AND NOT EXISTS (SELECT FROM tbl_matrix m WHERE m.tbl::regclass = c.oid)),
           NULL, 'every capa table and view is in the privilege matrix (but the lookups and policies, with admin INSERT)');
