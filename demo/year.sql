@@ -216,6 +216,25 @@ SELECT count(capa.capa_verify(i.id, true, 'Thirty days of evidence reviewed: no 
 RESET ROLE;
 
 \echo
+\echo '== Evidence attached (capa_attach): a file capa keeps, files kept elsewhere by their SHA-256'
+SET ROLE demo_carol;
+SELECT capa.capa_attach(:'ref', 'Restore test report, week 49', step => 'verify',
+           content => convert_to('Restore test ERP 2026-W49: 15 of 15 jobs restored, checksums match.', 'UTF8'),
+           media_type => 'text/plain') AS attachment;
+SELECT capa.capa_attach(:'ref', 'Procedure BK-01 v2', step => 'close', uri => 'dms://isms/procedures/BK-01/v2',
+           sha256 => sha256(convert_to('Procedure BK-01 v2', 'UTF8'))) AS attachment;
+SELECT count(capa.capa_attach(r.id, 'Change ticket CHG-' || (4000 + i.legacy_id), step => 'implement',
+           uri => 'itsm://change/CHG-' || (4000 + i.legacy_id))) AS change_tickets_attached
+  FROM imported i JOIN capa.register r ON r.id::text = i.id::text
+ WHERE r.state::text IN ('implemented', 'verified', 'closed');
+RESET ROLE;
+\echo 'The auditor, handed the restore test report, checks it is the one on the record (capa_evidence_check):'
+SET ROLE demo_bob;
+SELECT record, attachment, step, attached_by
+  FROM capa.capa_evidence_check(sha256(convert_to('Restore test ERP 2026-W49: 15 of 15 jobs restored, checksums match.', 'UTF8')));
+RESET ROLE;
+
+\echo
 \echo '== The register after a year'
 SELECT kind, state, count(*) AS records FROM capa.register GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT * FROM capa.capa_audit_verify();

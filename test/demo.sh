@@ -42,6 +42,10 @@ ok "$(q "SELECT count(*) FILTER (WHERE step = 'reschedule') >= 2, count(*) FILTE
            FROM capa.audit")" "t|t|t|t" \
    "due dates moved and owners changed, each with a reason, and a fix sent back to analysis"
 ok "$(q "SELECT count(*) >= 60, count(DISTINCT key) >= 10 FROM capa.link")" "t|t" "records linked to the controls they failed"
+ok "$(q "SELECT count(*) > 30, count(*) FILTER (WHERE content IS NOT NULL) FROM capa.attachment")" "t|1" \
+   "evidence attached: a file capa keeps and many kept elsewhere"
+ok "$(q "SELECT count(*) FROM capa.capa_evidence_check(sha256(convert_to('Restore test ERP 2026-W49: 15 of 15 jobs restored, checksums match.', 'UTF8')))")" 1 \
+   "the restore test report is found on its record by its SHA-256"
 ok "$(q "SELECT count(*) FROM capa.capa_audit_verify()")" 0 "the trail verifies"
 ok "$(grep -c '<svg' "$work/demo/capa-report.html")" 6 "the report is written, with its charts"
 ok "$(grep -c 'Audit trail intact' "$work/demo/capa-dossier.html") $(grep -c "<h1>Evidence pack $(q "SELECT min(id::text) FROM capa.register WHERE title LIKE 'Nightly ERP backups%'")" "$work/demo/capa-dossier.html")" \

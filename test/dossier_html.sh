@@ -54,6 +54,11 @@ BEGIN
     PERFORM capa.capa_plan(r);
     PERFORM capa.capa_implement(r);
     PERFORM capa.capa_link(r, 'public.controls', 'A.8.13');
+    -- evidence: a file capa stores, one kept elsewhere, and a withdrawn one
+    PERFORM capa.capa_attach(r, 'restore test <report>', step => 'implement',
+                             content => convert_to('restore ok', 'UTF8'), media_type => 'text/plain');
+    PERFORM capa.capa_attach(r, 'change ticket', uri => 'javascript:alert(1)', sha256 => sha256('CHG-1'::bytea));
+    PERFORM capa.capa_withdraw_attachment(capa.capa_attach(r, 'wrong file', uri => 'dms://42'), 'not this record''s');
 END $$;
 SET ROLE dossier_checker;
 SELECT capa.capa_verify(id, true, '30 nightly reports succeeded') FROM capa.register;
@@ -138,10 +143,15 @@ try:
     fact('wellformed', 'yes')
 except Exception as e:
     fact('wellformed', f'no:{e}')
+# in the markup and the style sheet, not in the text shown (where a URI of
+# an evidence item is text: test 'anchors' below)
+import re
+markup = re.sub(r'>[^<]*<', '><', page)
+style = ''.join(re.findall(r'<style>(.*?)</style>', page, re.S))
 fact('external', ','.join(p for p in ('http:', 'https:', '//', 'src=', 'href=', '@import', 'url(', '<script', '<link', '<img', '<iframe', '<object')
-                         if p in page.lower()) or 'none')
+                         if p in markup.lower() or p in style.lower()) or 'none')
 d = dom('intact.dom')
-for t in ('facts', 'checklist', 'timeline', 'actions', 'links', 'chains', 'findings'):
+for t in ('facts', 'checklist', 'timeline', 'actions', 'evidence', 'links', 'chains', 'findings'):
     fact(f'rows_{t}', d.rows.get(t, 0))
 fact('proof', d.proof)
 fact('scripts', d.tags.get('script', 0))
@@ -152,6 +162,9 @@ fact('owner_as_text', 'yes' if 'dossier <b>owner</b>' in text else 'no')
 fact('evidence_as_text', 'yes' if 'restored by hand </td></tr></table><script>y()</script>' in text else 'no')
 fact('cut', 'yes' if '\u2026 (3000 characters more: see capa_dossier)' in text else 'no')
 fact('control', 'yes' if 'public.controls' in text and 'A.8.13' in text else 'no')
+fact('stored_sha', 'yes' if __import__('hashlib').sha256(b'restore ok').hexdigest() in text else 'no')
+fact('withdrawn', 'yes' if "withdrawn" in text and "not this record's" in text else 'no')
+fact('anchors', d.tags.get('a', 0))
 b = dom('broken.dom')
 fact('broken_proof', b.proof)
 fact('broken_findings', b.rows.get('findings', 0))
@@ -167,6 +180,8 @@ ok "$(f rows_timeline)" "$(q "SELECT count(*) FROM capa.audit WHERE capa_id::tex
 ok "$(f rows_actions)" 2 "the action items table has both items"
 ok "$(f rows_checklist)" "$(q "SELECT count(*) FROM capa.capa_conformance('$ref')")" "the checklist has every 10.2 item"
 ok "$(f rows_links) $(f control)" "1 yes" "the link to the control is shown, with its table and key"
+ok "$(f rows_evidence) $(f stored_sha) $(f withdrawn) $(f anchors)" "3 yes yes 0" \
+   "the evidence items: a stored file with its SHA-256, a withdrawn one with its reason; a URI is text, not a link"
 ok "$(f rows_chains)" "$(q "SELECT count(DISTINCT action_id) + 1 FROM capa.audit WHERE capa_id::text = '$ref'")" \
    "the chain proof has the record's chain and one per action item"
 ok "$(f proof) $(f rows_findings)" "proof 0" "an intact record: the proof box says so, no findings table"
